@@ -1,0 +1,52 @@
+"""The neutral tree a Fluentd-syntax config is parsed into.
+
+Like Fluentd's ``Config::Element``, the tree knows nothing of plugins: a
+section has a name (``source``, ``match``, ``buffer``...), an argument (the tag
+pattern of ``<match app.**>``, the chunk keys of ``<buffer tag,time>``),
+parameters as *strings*, and child sections. Plugins turn the strings into
+typed values from their own declarations, which is why every parameter keeps
+the file and line it came from: a type error must name where to look.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a directive or parameter was written."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass
+class Param:
+    """One ``key value`` line; ``value`` is already unquoted and unescaped, with
+    ``"#{ENV['X']}"`` resolved, but not yet converted to a type."""
+
+    key: str
+    value: str
+    origin: Origin
+
+
+@dataclass
+class Element:
+    """One section: ``<name arg> params... children... </name>``."""
+
+    name: str
+    arg: str = ""
+    params: dict[str, Param] = field(default_factory=dict)
+    elements: list[Element] = field(default_factory=list)
+    origin: Origin = field(default_factory=lambda: Origin("<config>", 0))
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        param = self.params.get(key)
+        return param.value if param is not None else default
+
+    def sections(self, name: str) -> list[Element]:
+        return [child for child in self.elements if child.name == name]
