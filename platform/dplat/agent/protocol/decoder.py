@@ -1,0 +1,176 @@
+"""The per-connection forward decoder: bytes in, messages out (no I/O).
+
+in_forward owns the socket and calls :meth:`ForwardDecoder.feed` from
+``data_received``; the decoder owns everything about the byte stream:
+
+- any number of objects per read, and objects split across reads (the Python
+  logger re-sends a backlog of concatenated messages; Fluentd's out_forward
+  sends multi-megabyte chunks), through one streaming ``msgpack.Unpacker``;
+- the first byte of the connection choosing the framing: ``{`` or ``[`` means
+  a JSON stream (the Go logger's ``MarshalAsJSON``), and replies must then be
+  JSON too (:attr:`ForwardDecoder.is_json`), else msgpack;
+- bounded memory: no single object may exceed ``chunk_size_limit`` bytes,
+  enforced while it is still arriving, and gzip payloads inflate at most
+  ``decompression_size_limit`` bytes.
+
+``feed`` returns, in stream order, :class:`Message` items, a :class:`Ping`
+(first object, when the server expects a ``<security>`` handshake) and
+:class:`MessageRejected` items for unusable objects; it *raises* a
+:class:`StreamError` when the stream itself is broken, after which the
+connection must be closed (every later ``feed`` raises the same error).
+See errors.py for the whole policy.
+
+Reply to every Message whose ``chunk`` is not None, in order, with
+``encode_ack(message.chunk, decoder.is_json)``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from dplat.agent.protocol.errors import (
+    FrameTooLarge,
+    MalformedMessage,
+    MessageRejected,
+    StreamError,
+    UndecodableStream,
+)
+from dplat.agent.protocol.eventtime import new_unpacker
+from dplat.agent.protocol.jsonframes import JsonFramer
+from dplat.agent.protocol.message import Limits, Message, Ping, interpret
+
+DEFAULT_CHUNK_SIZE_LIMIT = 64 * 1024 * 1024
+"""Largest object accepted on a connection. Fluentd's in_forward has no limit
+by default; we need one to bound memory per peer, and 64 MiB is well above
+out_forward's and Fluent Bit's default chunk sizes (8 MiB, 2 MiB)."""
+
+DEFAULT_DECOMPRESSION_SIZE_LIMIT = 256 * 1024 * 1024
+"""Fluentd's ``decompression_size_limit`` default."""
+
+Decoded = Message | Ping | MessageRejected
+"""One item of :meth:`ForwardDecoder.feed`'s result."""
+
+_JSON_FIRST_BYTES = b"{["
+
+
+class ForwardDecoder:
+    """Decode one connection's byte stream into forward messages."""
+
+    def __init__(
+        self,
+        *,
+        chunk_size_limit: int = DEFAULT_CHUNK_SIZE_LIMIT,
+        decompression_size_limit: int = DEFAULT_DECOMPRESSION_SIZE_LIMIT,
+        expect_ping: bool = False,
+    ) -> None:
+        """``expect_ping``: the server sent HELO, so the first object is the
+        client's PING and is returned as a :class:`Ping`, not interpreted."""
+        if chunk_size_limit < 1 or decompression_size_limit < 1:
+            raise ValueError("size limits must be positive")
+        self._limits = Limits(chunk_size_limit, decompression_size_limit)
+        self._expect_ping = expect_ping
+        self._json: JsonFramer | None = None
+        self._unpacker = new_unpacker(chunk_size_limit)
+        self._framing_known = False
+        self._fed = 0  # bytes given to the unpacker so far
+        self._frame_start = 0  # stream offset where the unfinished object began
+        self._error: StreamError | None = None
+
+    @property
+    def is_json(self) -> bool:
+        """True once the first byte said JSON: replies must then be JSON."""
+        return self._json is not None
+
+    @property
+    def error(self) -> StreamError | None:
+        """The error that broke the stream, if any (the connection is done)."""
+        return self._error
+
+    @property
+    def buffered(self) -> int:
+        """Bytes of the object still arriving (for diagnostics)."""
+        if self._json is not None:
+            return self._json.buffered
+        return self._fed - self._frame_start
+
+    def feed(self, data: bytes | bytearray | memoryview) -> list[Decoded]:
+        """Everything that ``data`` completes, in order; see the module docstring.
+
+        Raises :class:`StreamError` (``FrameTooLarge``, ``UndecodableStream``).
+        """
+        if self._error is not None:
+            raise self._error
+        out: list[Decoded] = []
+        if not data:
+            return out
+        if not self._framing_known:
+            self._framing_known = True
+            if data[0] in _JSON_FIRST_BYTES:
+                self._json = JsonFramer(self._limits.chunk_size_limit)
+        try:
+            if self._json is not None:
+                self._feed_json(data, out)
+            else:
+                self._feed_msgpack(data, out)
+        except StreamError as exc:
+            self._error = exc
+            raise
+        return out
+
+    def _feed_msgpack(self, data: bytes | bytearray | memoryview, out: list[Decoded]) -> None:
+        unpacker = self._unpacker
+        tell = unpacker.tell
+        limits = self._limits
+        limit = limits.chunk_size_limit
+        view = memoryview(data)
+        offset = 0
+        # The unpacker parses partial objects eagerly and drops their bytes,
+        # so its own buffer limit does not bound an object's size: we count
+        # the bytes since the last complete object ourselves, and never feed
+        # more than the room left under the limit.
+        while offset < len(view):
+            room = limit - (self._fed - self._frame_start)
+            piece = view[offset : offset + room]
+            unpacker.feed(piece)
+            self._fed += len(piece)
+            offset += len(piece)
+            start = self._frame_start
+            try:
+                for obj in unpacker:
+                    end = tell()
+                    if self._expect_ping:
+                        self._expect_ping = False
+                        item: Decoded | None = Ping(obj, end - start)
+                    else:
+                        item = interpret(obj, end - start, limits)
+                    start = end
+                    if item is not None:
+                        out.append(item)
+            except ValueError as exc:
+                # FormatError and StackError are ValueErrors too; "exceeds
+                # max_str_len" etc. come from a header announcing a huge object.
+                if "exceeds max_" in str(exc):
+                    raise FrameTooLarge(f"an object announces more than {limit} bytes") from exc
+                raise UndecodableStream(f"not a msgpack stream: {exc!r:.80}") from exc
+            except Exception as exc:  # e.g. TypeError: a map key that is a list
+                raise UndecodableStream(f"not a msgpack stream: {exc!r:.80}") from exc
+            finally:
+                self._frame_start = start
+            if self._fed - start >= limit:
+                raise FrameTooLarge(f"an object is larger than chunk_size_limit {limit}")
+
+    def _feed_json(self, data: bytes | bytearray | memoryview, out: list[Decoded]) -> None:
+        assert self._json is not None
+        for frame in self._json.feed(data):
+            try:
+                obj = json.loads(frame.decode("utf-8", "surrogateescape"))
+            except (ValueError, RecursionError) as exc:
+                out.append(MalformedMessage(f"invalid JSON: {exc!s:.80}"))
+                continue
+            if self._expect_ping:
+                self._expect_ping = False
+                out.append(Ping(obj, len(frame)))
+                continue
+            item = interpret(obj, len(frame), self._limits)
+            if item is not None:
+                out.append(item)
