@@ -118,8 +118,15 @@ class Scanner:
                 return
 
     def at_value_end(self) -> bool:
-        """True at the end of a line, of the text, or at a trailing comment."""
-        return self.peek() in ("", "\n", "#")
+        """True at the end of a line, of the text, or at a trailing comment.
+
+        Fluentd would take ``key  # note`` as the value ``"# note"``; we take
+        it as a flag with a comment, which is what its author meant. A value
+        that starts with ``#{`` is still a value (left literal, as unquoted).
+        """
+        return self.peek() in ("", "\n") or (
+            self.peek() == "#" and not self.text.startswith("#{", self.pos)
+        )
 
     def expect_line_end(self, after: str) -> None:
         """Consume optional blanks and a ``# comment``, then the line break."""
