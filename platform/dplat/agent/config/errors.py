@@ -25,8 +25,9 @@ class ConfigError(Exception):
 
     def _render(self) -> str:
         where = f"{self.origin}: " if self.origin is not None else ""
+        end = "" if self.message.endswith((".", "!", "?")) else "."
         fix = f" {self.fix}" if self.fix else ""
-        return f"{where}{self.message}.{fix}"
+        return f"{where}{self.message}{end}{fix}"
 
     def __str__(self) -> str:
         # Rendered again, not cached: with_origin() may add the place later.

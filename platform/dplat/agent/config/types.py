@@ -114,10 +114,7 @@ def to_array(value: str, *, name: str = "", origin: Origin | None = None) -> lis
         if not isinstance(parsed, list):
             raise _fail("array", value, "Write a JSON array or a,b,c.", name, origin)
         return parsed
-    items = _LIST_SEP.split(value.strip()) if value.strip() else []
-    while items and items[-1] == "":  # Ruby's split drops trailing empty fields
-        items.pop()
-    return items
+    return _split_list(value)
 
 
 def to_hash(value: str, *, name: str = "", origin: Origin | None = None) -> dict[str, Any]:
@@ -132,7 +129,7 @@ def to_hash(value: str, *, name: str = "", origin: Origin | None = None) -> dict
             raise _fail("hash", value, 'Write a JSON object or k1:v1,k2:v2.', name, origin)
         return parsed
     result: dict[str, Any] = {}
-    for item in to_array(value):
+    for item in _split_list(value):
         key, sep, val = item.partition(":")
         if not sep:
             expected = f"Item {item!r} has no ':'; write k1:v1,k2:v2."
@@ -223,6 +220,14 @@ def _escape(pair: str, in_class: bool) -> str:
     if in_class:
         return pair
     return {"\\H": "[^0-9a-fA-F]", "\\z": r"\Z", "\\Z": r"(?=\n?\Z)"}.get(pair, pair)
+
+
+def _split_list(value: str) -> list[str]:
+    """Fluentd's comma shorthand: ``value.strip.split(/\\s*,\\s*/)``."""
+    items = _LIST_SEP.split(value.strip()) if value.strip() else []
+    while items and items[-1] == "":  # Ruby's split drops trailing empty fields
+        items.pop()
+    return items
 
 
 def _json(value: str, kind: str, name: str, origin: Origin | None) -> Any:
