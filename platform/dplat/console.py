@@ -1,0 +1,78 @@
+"""The one console: output, styles and error rendering.
+
+Everything dplat prints goes through here, so output stays consistent and
+tests can capture it. No other module imports rich (a ruff rule enforces it);
+they use :data:`console`, :func:`step`, :func:`table` and :func:`render_error`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import traceback
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from dplat.errors import DplatError
+
+OK = "bold green"
+WARN = "bold yellow"
+FAIL = "bold red"
+DIM = "dim"
+ACCENT = "bold cyan"
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def info(message: str) -> None:
+    console.print(message)
+
+
+def warn(message: str) -> None:
+    err_console.print(f"[{WARN}]warning:[/] {message}")
+
+
+def success(message: str) -> None:
+    console.print(f"[{OK}]✔[/] {message}")
+
+
+@contextlib.contextmanager
+def step(message: str) -> Iterator[None]:
+    """Show a spinner while a long piece of work runs, then a tick or a cross."""
+    with console.status(message):
+        try:
+            yield
+        except BaseException:
+            console.print(f"[{FAIL}]✘[/] {message}")
+            raise
+    console.print(f"[{OK}]✔[/] {message}")
+
+
+def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Print rows as a table; cells are rendered with str()."""
+    grid = Table(title=title, title_justify="left", header_style=ACCENT)
+    for column in columns:
+        grid.add_column(column)
+    for row in rows:
+        grid.add_row(*(str(cell) for cell in row))
+    console.print(grid)
+
+
+def render_error(exc: BaseException, debug: bool = False) -> None:
+    """The one place an exception becomes a message for the user."""
+    if debug:
+        err_console.print("".join(traceback.format_exception(exc)), markup=False)
+    if isinstance(exc, DplatError):
+        message, fix = exc.message, exc.fix
+    else:
+        message = f"unexpected {type(exc).__name__}: {exc}"
+        fix = "rerun with --debug for the traceback, and report it if it persists."
+    err_console.print(Text.assemble(("error: ", FAIL), message))
+    details = getattr(exc, "details", None)
+    if details:
+        err_console.print(Text(details, style=DIM))
+    err_console.print(Text.assemble(("fix: ", ACCENT), fix))

@@ -1,0 +1,92 @@
+"""Start one service of the stack from our images with testcontainers.
+
+Ryuk cannot run here (its image cannot be pulled), so every container started
+here is removed by the fixture's finaliser, and carries the label
+``dplat.test=1`` so that a crashed run can be swept by label.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+
+os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+# testcontainers would otherwise talk to the bridge address (172.17.0.1).
+os.environ.setdefault("TC_HOST", "127.0.0.1")
+
+from testcontainers.core.container import DockerContainer  # noqa: E402
+
+from dplat.stack.base import Service  # noqa: E402
+from dplat.stack.credentials import Credentials  # noqa: E402
+
+TEST_LABEL = {"dplat.test": "1"}
+
+ServiceStarter = Callable[..., Service]
+
+
+class RunningService:
+    """A started container and the Service object pointed at its ports."""
+
+    def __init__(self, container: DockerContainer, service: Service) -> None:
+        self.container = container
+        self.service = service
+
+    def logs(self) -> str:
+        out, err = self.container.get_logs()
+        return (out + err).decode(errors="replace")
+
+
+def start(service_cls: type[Service], credentials: Credentials, timeout: float = 120,
+          volumes: dict[str, str] | None = None) -> RunningService:
+    """Run ``service_cls``'s local image, wait for its probe, return it."""
+    container = DockerContainer(service_cls.image("local"))
+    container.with_kwargs(labels=TEST_LABEL)
+    for key, value in service_cls.environment(credentials).items():
+        container.with_env(key, value)
+    for endpoint in service_cls.endpoints:
+        container.with_bind_ports(endpoint.container_port, None)
+    for source, target in (volumes or {}).items():
+        container.with_volume_mapping(source, target, "rw")
+    container.start()
+    try:
+        ports = {
+            e.name: int(container.get_exposed_port(e.container_port)) for e in service_cls.endpoints
+        }
+        service = service_cls(credentials, ports)
+        running = RunningService(container, service)
+
+        def alive() -> bool:
+            container.get_wrapped_container().reload()
+            return container.get_wrapped_container().status == "running"
+
+        try:
+            service.wait_ready(timeout, still_running=alive)
+        except TimeoutError as exc:
+            exc.add_note(running.logs()[-3000:])
+            raise
+        return running
+    except BaseException:
+        container.stop()
+        raise
+
+
+@pytest.fixture(scope="session")
+def credentials() -> Credentials:
+    return Credentials.generate()
+
+
+@pytest.fixture(scope="session")
+def service_factory(credentials: Credentials) -> Iterator[Callable[..., RunningService]]:
+    """Start services on demand; all of them are removed at the end of the session."""
+    started: list[RunningService] = []
+
+    def factory(service_cls: type[Service], **kwargs: object) -> RunningService:
+        running = start(service_cls, credentials, **kwargs)  # type: ignore[arg-type]
+        started.append(running)
+        return running
+
+    yield factory
+    for running in started:
+        running.container.stop()  # stop() also removes the container and its anonymous volumes

@@ -1,0 +1,66 @@
+"""The mysql image, spoken to with mysql-connector-python on its published port."""
+
+from __future__ import annotations
+
+import mysql.connector
+import pytest
+
+from dplat.stack.mysql import MySQL
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def server(service_factory):
+    return service_factory(MySQL).service
+
+
+def test_create_insert_select_with_unicode(server: MySQL) -> None:
+    conn = server.client()
+    cur = conn.cursor()
+    cur.execute("DROP TABLE IF EXISTS people")
+    cur.execute("CREATE TABLE people (id INT PRIMARY KEY, name VARCHAR(50)) CHARSET utf8mb4")
+    rows = [(1, "Ada"), (2, "Søren"), (3, "東京"), (4, "emoji 🚀")]
+    cur.executemany("INSERT INTO people VALUES (%s, %s)", rows)
+    conn.commit()
+    cur.execute("SELECT id, name FROM people ORDER BY id")
+    assert cur.fetchall() == rows
+    conn.close()
+
+
+def test_rolled_back_transaction_leaves_no_rows(server: MySQL) -> None:
+    conn = server.client()
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE IF NOT EXISTS ledger (id INT PRIMARY KEY)")
+    cur.execute("DELETE FROM ledger")
+    conn.commit()
+    conn.start_transaction()
+    cur.execute("INSERT INTO ledger VALUES (1), (2)")
+    cur.execute("SELECT COUNT(*) FROM ledger")
+    assert cur.fetchone() == (2,)
+    conn.rollback()
+    cur.execute("SELECT COUNT(*) FROM ledger")
+    assert cur.fetchone() == (0,)
+    conn.close()
+
+
+def test_server_is_sized_for_a_laptop_and_in_utc(server: MySQL) -> None:
+    conn = server.client()
+    cur = conn.cursor()
+    cur.execute(
+        "SELECT @@performance_schema, @@innodb_buffer_pool_size, @@time_zone, VERSION()"
+    )
+    perf, pool, tz, version = cur.fetchone()
+    assert perf == 0
+    assert pool <= 128 * 1024 * 1024
+    assert tz == "+00:00"
+    assert version.split(".")[0].isdigit() and int(version.split(".")[0]) >= 8
+    conn.close()
+
+
+def test_app_user_cannot_touch_other_databases(server: MySQL) -> None:
+    conn = server.client()
+    cur = conn.cursor()
+    with pytest.raises(mysql.connector.errors.ProgrammingError, match="denied"):
+        cur.execute("CREATE DATABASE not_ours")
+    conn.close()
