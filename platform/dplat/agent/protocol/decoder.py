@@ -17,7 +17,9 @@ in_forward owns the socket and calls :meth:`ForwardDecoder.feed` from
 (first object, when the server expects a ``<security>`` handshake) and
 :class:`MessageRejected` items for unusable objects; it *raises* a
 :class:`StreamError` when the stream itself is broken, after which the
-connection must be closed (every later ``feed`` raises the same error).
+connection must be closed once the exception's ``decoded`` items (completed
+by the same call before the break) are handled; every later ``feed`` raises
+again.
 See errors.py for the whole policy.
 
 Reply to every Message whose ``chunk`` is not None, in order, with
@@ -98,8 +100,8 @@ class ForwardDecoder:
 
         Raises :class:`StreamError` (``FrameTooLarge``, ``UndecodableStream``).
         """
-        if self._error is not None:
-            raise self._error
+        if self._error is not None:  # the same error again, with nothing decoded
+            raise type(self._error)(self._error.reason, self._error.tag)
         out: list[Decoded] = []
         if not data:
             return out
@@ -113,6 +115,7 @@ class ForwardDecoder:
             else:
                 self._feed_msgpack(data, out)
         except StreamError as exc:
+            exc.decoded = out
             self._error = exc
             raise
         return out
@@ -161,7 +164,8 @@ class ForwardDecoder:
 
     def _feed_json(self, data: bytes | bytearray | memoryview, out: list[Decoded]) -> None:
         assert self._json is not None
-        for frame in self._json.feed(data):
+        frames, error = self._json.feed(data)
+        for frame in frames:
             try:
                 obj = json.loads(frame.decode("utf-8", "surrogateescape"))
             except (ValueError, RecursionError) as exc:
@@ -174,3 +178,5 @@ class ForwardDecoder:
             item = interpret(obj, len(frame), self._limits)
             if item is not None:
                 out.append(item)
+        if error is not None:
+            raise error

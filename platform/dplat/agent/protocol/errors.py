@@ -6,7 +6,8 @@ connection does next:
 - the *byte stream* cannot be read any further (bytes that are not msgpack,
   one object larger than ``chunk_size_limit``): there is no way to find where
   the next object starts, so :meth:`ForwardDecoder.feed` **raises** and the
-  connection must be closed;
+  connection must be closed (after handling ``exc.decoded``, the items the
+  same call completed before the break);
 - one *object* was read completely but is unusable (not an array, a tag that
   is not a string, a corrupt gzip payload, a gzip bomb): the stream is still
   in step, so ``feed()`` **returns** the error in its list, in order with the
@@ -31,6 +32,8 @@ and the message is still acknowledged (Fluentd's ``skip_invalid_event``).
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ProtocolError(Exception):
     """Something the forward codec refuses; ``reason`` is a short sentence for
@@ -43,7 +46,16 @@ class ProtocolError(Exception):
 
 
 class StreamError(ProtocolError):
-    """The byte stream cannot be decoded any further: close the connection."""
+    """The byte stream cannot be decoded any further: close the connection.
+
+    ``decoded`` holds what the same ``feed()`` call completed *before* the
+    break (messages, rejections), in order: handle them, then close. Events
+    that arrived intact are not lost because later bytes were garbage.
+    """
+
+    def __init__(self, reason: str, tag: str | None = None) -> None:
+        super().__init__(reason, tag)
+        self.decoded: list[Any] = []
 
 
 class FrameTooLarge(StreamError):

@@ -48,14 +48,16 @@ class JsonFramer:
         """Bytes held for the value still arriving."""
         return len(self._buf)
 
-    def feed(self, data: bytes | bytearray | memoryview) -> list[bytearray]:
-        """The values completed by ``data``, as raw bytes, in order.
-
-        Raises :class:`FrameTooLarge` when one value exceeds the limit.
-        """
+    def feed(
+        self, data: bytes | bytearray | memoryview
+    ) -> tuple[list[bytearray], FrameTooLarge | None]:
+        """The values completed by ``data``, as raw bytes, in order, and the
+        error that stopped the scan if a value exceeds the limit (the values
+        before it are still returned; the framer is unusable afterwards)."""
         buf = self._buf
         buf += data
         frames: list[bytearray] = []
+        limit = self._limit
         pos, start, depth, in_string = self._pos, self._start, self._depth, self._in_string
         end = len(buf)
         while pos < end:
@@ -74,6 +76,8 @@ class JsonFramer:
                 in_string = False
                 pos = at + 1
                 if depth == 0:
+                    if pos - start > limit:
+                        return frames, self._too_large()
                     frames.append(buf[start:pos])
                     start = -1
             elif depth:
@@ -90,6 +94,8 @@ class JsonFramer:
                 else:
                     depth -= 1
                     if depth == 0:
+                        if pos - start > limit:
+                            return frames, self._too_large()
                         frames.append(buf[start:pos])
                         start = -1
             elif start >= 0:  # a top-level scalar: ends at a delimiter
@@ -98,6 +104,8 @@ class JsonFramer:
                     pos = end
                     break
                 pos = m.start()
+                if pos - start > limit:
+                    return frames, self._too_large()
                 frames.append(buf[start:pos])
                 start = -1
             else:  # between values
@@ -121,6 +129,9 @@ class JsonFramer:
         del buf[:keep]
         self._pos, self._depth, self._in_string = pos - keep, depth, in_string
         self._start = start - keep if start >= 0 else -1
-        if (start >= 0 and len(buf) > self._limit) or any(len(f) > self._limit for f in frames):
-            raise FrameTooLarge(f"a JSON value is larger than chunk_size_limit {self._limit}")
-        return frames
+        if start >= 0 and len(buf) > limit:
+            return frames, self._too_large()
+        return frames, None
+
+    def _too_large(self) -> FrameTooLarge:
+        return FrameTooLarge(f"a JSON value is larger than chunk_size_limit {self._limit}")

@@ -197,13 +197,18 @@ def _interpret_batch(
         except MessageRejected as exc:
             exc.tag = tag
             return exc
-    unpacker = new_unpacker(len(blob))
+    unpacker = new_unpacker(len(blob) + 1)
     unpacker.feed(blob)
     try:
         entries, skipped, reason = decode_entries(unpacker)
+        # Did the blob end between entries? The unpacker swallows a cut-short
+        # entry silently (and tell() moves into it), so probe with a nil: it
+        # comes back as None only at an entry boundary.
+        unpacker.feed(b"\xc0")
+        whole = next(unpacker, unpacker) is None
     except Exception as exc:  # any msgpack failure: FormatError, StackError, TypeError...
         return CorruptPayload(f"packed entries do not decode: {exc!r:.80}", tag)
-    if unpacker.tell() != len(blob):
+    if not whole:
         return CorruptPayload("packed entries end in the middle of an entry", tag)
     return Message(tag, entries, chunk, mode, size_hint, skipped, reason, nbytes)
 
