@@ -62,7 +62,9 @@ def test_python_logger_integer_time() -> None:
 
 
 def test_python_logger_nanosecond_precision() -> None:
-    frame = fluent_logger_python_frame("app", {"k": "v"}, T0, 123_456_789, nanosecond_precision=True)
+    frame = fluent_logger_python_frame(
+        "app", {"k": "v"}, T0, 123_456_789, nanosecond_precision=True
+    )
     msg = decode_one(frame)
     assert msg.entries == [(EventTime(T0, 123_456_789), {"k": "v"})]
     assert msg.nbytes == len(frame)
@@ -109,7 +111,7 @@ def test_golang_json_framed_stream_replies_in_json() -> None:
     chunk = golang_chunk_id(T0, 7)
     decoder = ForwardDecoder()
     stream = golang_json_message("go.json", {"a": [1, "]"]}, T0, chunk) + b"\n"
-    stream += golang_json_message("go.json", {"b": "{\"x"}, T0 + 1)
+    stream += golang_json_message("go.json", {"b": '{"x'}, T0 + 1)
     items = decoder.feed(stream)
     assert decoder.is_json
     assert [(m.tag, m.entries, m.chunk) for m in items] == [
