@@ -23,7 +23,9 @@ class BuildWithData(build_py):
         for name in DATA_DIRS:
             if (here / name).is_dir():
                 shutil.copytree(
-                    here / name, target / name, dirs_exist_ok=True,
+                    here / name,
+                    target / name,
+                    dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
                 )
 

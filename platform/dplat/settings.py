@@ -144,10 +144,14 @@ def _from_file(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path} is not valid TOML: {exc}", fix=f"Fix or delete {path}.") from exc
+        raise SettingsError(
+            f"{path} is not valid TOML: {exc}", fix=f"Fix or delete {path}."
+        ) from exc
 
 
-def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> Settings:
+def resolve(
+    flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
     """Resolve settings from flags, environment, config file and defaults."""
     flags = {k: v for k, v in (flags or {}).items() if v is not None}
     env = os.environ if env is None else env
@@ -162,6 +166,7 @@ def resolve(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | Non
     _layer(values, flags, "the command line")
     if values["images"] not in ("local", "upstream"):
         raise SettingsError(
-            f"unknown image set {values['images']!r}", fix="Use --images local or --images upstream."
+            f"unknown image set {values['images']!r}",
+            fix="Use --images local or --images upstream.",
         )
     return Settings(**values)

@@ -16,10 +16,10 @@ os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
 # testcontainers would otherwise talk to the bridge address (172.17.0.1).
 os.environ.setdefault("TC_HOST", "127.0.0.1")
 
-from testcontainers.core.container import DockerContainer  # noqa: E402
+from testcontainers.core.container import DockerContainer
 
-from dplat.stack.base import Service  # noqa: E402
-from dplat.stack.credentials import Credentials  # noqa: E402
+from dplat.stack.base import Service
+from dplat.stack.credentials import Credentials
 
 TEST_LABEL = {"dplat.test": "1"}
 
@@ -38,8 +38,12 @@ class RunningService:
         return (out + err).decode(errors="replace")
 
 
-def start(service_cls: type[Service], credentials: Credentials, timeout: float = 120,
-          volumes: dict[str, str] | None = None) -> RunningService:
+def start(
+    service_cls: type[Service],
+    credentials: Credentials,
+    timeout: float = 120,
+    volumes: dict[str, str] | None = None,
+) -> RunningService:
     """Run ``service_cls``'s local image, wait for its probe, return it."""
     container = DockerContainer(service_cls.image("local"))
     container.with_kwargs(labels=TEST_LABEL)

@@ -47,9 +47,7 @@ def test_rolled_back_transaction_leaves_no_rows(server: MySQL) -> None:
 def test_server_is_sized_for_a_laptop_and_in_utc(server: MySQL) -> None:
     conn = server.client()
     cur = conn.cursor()
-    cur.execute(
-        "SELECT @@performance_schema, @@innodb_buffer_pool_size, @@time_zone, VERSION()"
-    )
+    cur.execute("SELECT @@performance_schema, @@innodb_buffer_pool_size, @@time_zone, VERSION()")
     perf, pool, tz, version = cur.fetchone()
     assert perf == 0
     assert pool <= 128 * 1024 * 1024

@@ -53,8 +53,12 @@ def _ensure_debootstrap() -> str:
         return found
     if os.geteuid() == 0 and shutil.which("apt-get"):
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "install", "-y", "-q", "debootstrap"], env=env,
-                       check=False, capture_output=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "debootstrap"],
+            env=env,
+            check=False,
+            capture_output=True,
+        )
         found = shutil.which("debootstrap")
         if found:
             return found
@@ -69,29 +73,45 @@ def _debootstrap(debootstrap: str, suite: str) -> None:
     with tempfile.TemporaryDirectory(prefix=f"dplat-base-{suite}-") as root:
         result = subprocess.run(
             [debootstrap, "--variant=minbase", suite, root, MIRROR],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             raise BuildError(
                 f"debootstrap of Debian {suite} failed",
-                details="\n".join(result.stdout.splitlines()[-10:] + result.stderr.splitlines()[-10:]),
+                details="\n".join(
+                    result.stdout.splitlines()[-10:] + result.stderr.splitlines()[-10:]
+                ),
                 fix=f"Check that {MIRROR} is reachable, then rerun `dplat images build --bases`.",
             )
         # Keep the base small: package lists and caches are refetched by builds.
-        for junk in ("var/lib/apt/lists", "var/cache/apt/archives", "usr/share/doc", "usr/share/man"):
+        for junk in (
+            "var/lib/apt/lists",
+            "var/cache/apt/archives",
+            "usr/share/doc",
+            "usr/share/man",
+        ):
             shutil.rmtree(os.path.join(root, junk), ignore_errors=True)
         tar = subprocess.Popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE)
         imported = subprocess.run(
-            ["docker", "import", "-", base_tag(suite)], stdin=tar.stdout,
-            capture_output=True, text=True, check=False,
+            ["docker", "import", "-", base_tag(suite)],
+            stdin=tar.stdout,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         tar.wait()
         if imported.returncode != 0 or tar.returncode != 0:
             raise BuildError(f"importing the {suite} base failed: {imported.stderr.strip()}")
 
 
-def ensure(engine: docker.DockerClient, suites: Iterable[str] = SUITES, rebuild: bool = False,
-           report: Callable[[str], None] = print) -> None:
+def ensure(
+    engine: docker.DockerClient,
+    suites: Iterable[str] = SUITES,
+    rebuild: bool = False,
+    report: Callable[[str], None] = print,
+) -> None:
     """Make sure each base image exists, making the missing ones in parallel."""
     todo = [s for s in suites if rebuild or not exists(engine, base_tag(s))]
     todo = [s for s in todo if not _from_registry(engine, s)]

@@ -81,7 +81,9 @@ def plugin_versions() -> dict[str, str | None]:
 
 
 def _can_install() -> bool:
-    return os.geteuid() == 0 and Path("/etc/debian_version").exists() and bool(shutil.which("apt-get"))
+    return (
+        os.geteuid() == 0 and Path("/etc/debian_version").exists() and bool(shutil.which("apt-get"))
+    )
 
 
 def _apt(args: list[str]) -> None:
@@ -115,7 +117,10 @@ def start_daemon(wait: float = 60.0) -> None:
         raise EngineMissing("dockerd is not installed", fix=MANUAL_INSTALL)
     log = DAEMON_LOG.open("ab")
     subprocess.Popen(
-        [dockerd], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        [dockerd],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
     deadline = time.monotonic() + wait
@@ -125,7 +130,8 @@ def start_daemon(wait: float = 60.0) -> None:
         time.sleep(0.5)
     tail = DAEMON_LOG.read_text(errors="replace").splitlines()[-15:]
     raise EngineNotRunning(
-        f"dockerd did not answer within {wait:.0f} s", details="\n".join(tail),
+        f"dockerd did not answer within {wait:.0f} s",
+        details="\n".join(tail),
         fix=f"Read {DAEMON_LOG}; stop any other dockerd and rerun.",
     )
 

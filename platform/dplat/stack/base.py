@@ -38,7 +38,9 @@ class Service(ABC):
     endpoints: ClassVar[tuple[Endpoint, ...]]
     probe_interval: ClassVar[float] = 0.5
 
-    def __init__(self, credentials: Credentials, host_ports: dict[str, int], host: str = "127.0.0.1"):
+    def __init__(
+        self, credentials: Credentials, host_ports: dict[str, int], host: str = "127.0.0.1"
+    ):
         self.credentials = credentials
         self.host_ports = host_ports
         self.host = host

@@ -69,9 +69,6 @@ class Credentials:
 
 def load_or_create(path: Path) -> Credentials:
     """The stack's credentials, generating and saving them on first use."""
-    if path.exists():
-        creds = Credentials.read(path)
-    else:
-        creds = Credentials.generate()
+    creds = Credentials.read(path) if path.exists() else Credentials.generate()
     creds.write(path)
     return creds

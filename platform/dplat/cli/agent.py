@@ -1,0 +1,46 @@
+"""`dplat agent run|check|flush`: the log agent, on the host or in its container."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dplat.cli.common import resolve
+from dplat.console import success
+
+app = typer.Typer()
+
+ConfigOption = Annotated[
+    Path, typer.Option("-c", "--config", help="Agent config file (Fluentd syntax).")
+]
+
+
+@app.command()
+def run(config: ConfigOption) -> None:
+    """Run the agent in the foreground until SIGTERM (SIGUSR1 flushes, SIGUSR2 reloads)."""
+    from dplat.agent.server import run_forever
+
+    run_forever(config)
+
+
+@app.command()
+def check(config: ConfigOption) -> None:
+    """Validate a config without starting anything."""
+    from dplat.agent.server import check_config
+
+    summary = check_config(config)
+    success(f"{config} is valid: {summary}")
+
+
+@app.command()
+def flush(ctx: typer.Context) -> None:
+    """Flush every buffer of the running stack's agent now (like Fluentd's SIGUSR1)."""
+    from dplat.stack import catalogue
+    from dplat.stack.credentials import load_or_create
+
+    settings = resolve(ctx)
+    agent = catalogue.by_name(settings, load_or_create(settings.credentials_file), "agent")
+    agent.monitor("/api/flush", method="POST")  # type: ignore[attr-defined]
+    success("flushed the agent's buffers")

@@ -1,0 +1,80 @@
+"""`dplat images build|list|save|load`: the local image set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dplat.cli.common import resolve
+from dplat.console import console, success, table
+
+app = typer.Typer()
+
+
+@app.command()
+def build(
+    ctx: typer.Context,
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Images to build (all if omitted).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Rebuild even when nothing changed.")] = False,
+    bases: Annotated[
+        bool, typer.Option("--bases", help="Also remake the Debian base images.")
+    ] = False,
+) -> None:
+    """Build the images that are missing or whose folder changed."""
+    from dplat.engine import bases as bases_module
+    from dplat.engine import daemon, images
+
+    settings = resolve(ctx)
+    with console.status("checking the engine") as spinner:
+        engine = daemon.ensure(report=spinner.update)
+        if bases:
+            bases_module.ensure(engine, rebuild=True, report=spinner.update)
+        built = images.build(engine, settings, names, force=force, report=spinner.update)
+    success(f"built {', '.join(built)}" if built else "every image is up to date")
+
+
+@app.command("list")
+def list_(ctx: typer.Context) -> None:
+    """The images, whether they are built and current."""
+    from dplat.engine import daemon, images
+
+    rows = [
+        (
+            s.name,
+            s.tag,
+            "yes" if s.present else "no",
+            "yes" if s.current else "rebuild",
+            f"{s.size_mb:.0f} MB",
+        )
+        for s in images.states(daemon.client())
+    ]
+    table(None, ("image", "tag", "built", "current", "size"), rows)
+
+
+@app.command()
+def save(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Archive to write (.tar or .tar.gz).")],
+) -> None:
+    """Write the built images to one file, to carry to a machine with no registry."""
+    from dplat.engine import daemon, images
+
+    with console.status(f"saving to {file}"):
+        tags = images.save(daemon.client(), file)
+    success(f"saved {len(tags)} images to {file}")
+
+
+@app.command()
+def load(
+    ctx: typer.Context, file: Annotated[Path, typer.Argument(help="Archive made by `images save`.")]
+) -> None:
+    """Load images saved by `dplat images save` and check the set is complete."""
+    from dplat.engine import daemon, images
+
+    with console.status(f"loading {file}"):
+        tags = images.load(daemon.client(), file)
+    success(f"loaded {', '.join(tags)}")

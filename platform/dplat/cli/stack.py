@@ -1,0 +1,128 @@
+"""`dplat up`, `status`, `env`, `logs`, `down`: the stack's life."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shlex
+from typing import Annotated
+
+import typer
+
+from dplat.cli.common import Output, resolve
+from dplat.console import console, info, success, table, warn
+
+app = typer.Typer()
+PANEL = "Stack"
+
+
+def _print_status(statuses: list, output: Output) -> None:
+    from dplat.stack import lifecycle  # noqa: F401  (typing only)
+
+    if output is Output.json:
+        console.print_json(json.dumps([dataclasses.asdict(s) for s in statuses]))
+        return
+    rows = []
+    for s in statuses:
+        ready = "[green]ready[/]" if s.ready else f"[red]{s.state}[/]"
+        details = "  ".join(f"{k}={v}" for k, v in s.info.items() if k != "url")
+        rows.append((s.name, ready, s.info.get("url", ""), details))
+    table(None, ("service", "state", "url", "credentials and endpoints"), rows)
+
+
+@app.command(rich_help_panel=PANEL)
+def up(
+    ctx: typer.Context,
+    images: Annotated[
+        str | None, typer.Option(help="Image set: local (built here) or upstream.")
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="Seconds to wait for every service.")
+    ] = None,
+    port_offset: Annotated[int | None, typer.Option(help="Add N to every published port.")] = None,
+) -> None:
+    """Build what is missing, start the stack and wait until every service answers."""
+    from dplat.stack import lifecycle
+
+    settings = resolve(ctx, images=images, timeout=timeout, port_offset=port_offset)
+    with console.status("starting") as spinner:
+        statuses = lifecycle.up(settings, report=lambda m: spinner.update(m))
+    success("the stack is up")
+    _print_status(statuses, Output.table)
+    info(
+        "Next: `dplat env` for client variables, `dplat status`, `dplat logs agent`, `dplat down`."
+    )
+
+
+@app.command(rich_help_panel=PANEL)
+def status(
+    ctx: typer.Context,
+    output: Annotated[
+        Output, typer.Option("-o", "--output", help="table, json or env.")
+    ] = Output.table,
+) -> None:
+    """State and health of each service."""
+    from dplat.stack import lifecycle
+
+    settings = resolve(ctx)
+    if output is Output.env:
+        _print_exports(lifecycle.exports(settings))
+        return
+    _print_status(lifecycle.status(settings), output)
+
+
+def _print_exports(exports: dict[str, str]) -> None:
+    for key, value in exports.items():
+        typer.echo(f"export {key}={shlex.quote(value)}")
+
+
+@app.command(rich_help_panel=PANEL)
+def env(ctx: typer.Context) -> None:
+    """Shell exports that point the official clients at the stack: eval "$(dplat env)"."""
+    from dplat.stack import lifecycle
+
+    _print_exports(lifecycle.exports(resolve(ctx)))
+
+
+@app.command(rich_help_panel=PANEL)
+def logs(
+    ctx: typer.Context,
+    service: Annotated[
+        str | None, typer.Argument(help="mysql, s3, bigquery or agent; all if omitted.")
+    ] = None,
+    follow: Annotated[
+        bool, typer.Option("-f", "--follow", help="Keep printing new lines.")
+    ] = False,
+    tail: Annotated[int, typer.Option(help="Lines of history per service.")] = 200,
+) -> None:
+    """Show the services' logs."""
+    from dplat.engine import compose
+    from dplat.stack.credentials import load_or_create
+
+    settings = resolve(ctx)
+    args = (
+        ["logs", "--tail", str(tail)] + (["-f"] if follow else []) + ([service] if service else [])
+    )
+    compose.run(
+        settings, load_or_create(settings.credentials_file), args, capture=False, check=False
+    )
+
+
+@app.command(rich_help_panel=PANEL)
+def down(
+    ctx: typer.Context,
+    volumes: Annotated[
+        bool, typer.Option("-v", "--volumes", help="Also delete the stack's data.")
+    ] = False,
+) -> None:
+    """Stop this project's containers (only this project's)."""
+    from dplat.stack import lifecycle
+
+    removed = lifecycle.down(resolve(ctx), volumes=volumes)
+    if not removed.containers and not removed.volumes:
+        warn("nothing to stop: no container of this project was found")
+        return
+    what = f"{removed.containers} container(s), {removed.networks} network(s)"
+    if volumes:
+        what += f", {removed.volumes} volume(s) with their data"
+    success(f"removed {what}")

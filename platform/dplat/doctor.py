@@ -1,0 +1,123 @@
+"""`dplat doctor`: each thing the stack needs, checked, with the fix.
+
+Checks only look; none installs or starts anything (that is `up`'s job).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from dplat.settings import Settings
+
+MIN_FREE_DISK_GB = 5.0
+MIN_FREE_MEMORY_GB = 2.5  # the services' limits add up to about 2.3 GiB
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def _engine() -> list[Check]:
+    from dplat.engine import daemon
+
+    if not daemon.is_running():
+        return [
+            Check(
+                "engine",
+                False,
+                "no container engine answers",
+                "Run `dplat up` as root to install/start it, or start Docker yourself.",
+            )
+        ]
+    version = daemon.client().version()
+    checks = [Check("engine", True, f"Docker {version.get('Version')} ({version.get('Os')})")]
+    for plugin, found in daemon.plugin_versions().items():
+        checks.append(
+            Check(
+                plugin,
+                found is not None,
+                found or "missing",
+                "" if found else f"Install the docker {plugin} plugin (Debian: docker-{plugin}).",
+            )
+        )
+    return checks
+
+
+def _disk(settings: Settings) -> Check:
+    where = settings.home if settings.home.exists() else Path.home()
+    free = shutil.disk_usage(where).free / 1e9
+    return Check(
+        "disk",
+        free >= MIN_FREE_DISK_GB,
+        f"{free:.1f} GB free at {where}",
+        f"Free at least {MIN_FREE_DISK_GB:.0f} GB (images and data use about 2 GB).",
+    )
+
+
+def _memory() -> Check:
+    try:
+        meminfo = dict(
+            line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines()
+        )
+        available = int(meminfo["MemAvailable"].split()[0]) / 1024 / 1024
+    except (OSError, KeyError, ValueError):
+        return Check("memory", True, "unknown (no /proc/meminfo)")
+    return Check(
+        "memory",
+        available >= MIN_FREE_MEMORY_GB,
+        f"{available:.1f} GiB available",
+        "Close other programs or lower DPLAT_MEMORY_<SERVICE> limits.",
+    )
+
+
+def _ports(settings: Settings) -> list[Check]:
+    from dplat.engine import daemon
+    from dplat.stack import lifecycle, ports
+
+    ours: set[int] = set()
+    if daemon.is_running():
+        for container in lifecycle.containers(daemon.client(), settings.project).values():
+            ours |= lifecycle.published_ports(container)
+    checks = []
+    for name in settings.ports:
+        port = settings.port(name)
+        if port in ours:
+            checks.append(Check(f"port {name}", True, f"{port} published by dplat's stack"))
+            continue
+        free = ports.is_free(port)
+        who = "" if free else (ports.holder(port) or "in use")
+        checks.append(
+            Check(
+                f"port {name}",
+                free,
+                f"{port} free" if free else f"{port}: {who}",
+                "Stop what holds it, or use `dplat up --port-offset N`.",
+            )
+        )
+    return checks
+
+
+def _images() -> list[Check]:
+    from dplat.engine import daemon, images
+
+    if not daemon.is_running():
+        return []
+    return [
+        Check(
+            f"image {s.name}",
+            s.present and s.current,
+            "built and current" if s.current else ("out of date" if s.present else "not built"),
+            "Run `dplat images build` (or `dplat up`, which builds what is missing).",
+        )
+        for s in images.states(daemon.client())
+    ]
+
+
+def run(settings: Settings) -> list[Check]:
+    return [*_engine(), _disk(settings), _memory(), *_ports(settings), *_images()]

@@ -1,0 +1,200 @@
+"""Build the stack's images from images/<name>/ through BuildKit, with a cache.
+
+Each image is labelled with a hash of what it is built from (its folder, and
+for the agent also the dplat package it installs); a build is skipped when the
+image in the engine carries the same hash. Builds go through ``docker buildx
+build`` because the docker SDK cannot use BuildKit, and BuildKit is what lets
+pip reach PyPI through a TLS-inspecting proxy: the host's CA bundle is handed
+to the pip step as a *secret*, so it is never stored in a layer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+import docker.errors
+
+from dplat import resources
+from dplat.engine import bases
+from dplat.errors import BuildError, ImageSetIncomplete
+from dplat.settings import Settings
+
+HASH_LABEL = "dplat.source-hash"
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    name: str
+    base: str
+    includes_package: bool = False
+
+    @property
+    def tag(self) -> str:
+        return f"dplat/{self.name}:local"
+
+    @property
+    def folder(self) -> Path:
+        return resources.images_dir() / self.name
+
+
+IMAGES: tuple[ImageSpec, ...] = (
+    ImageSpec("mysql", "sid"),
+    ImageSpec("s3", "bookworm"),
+    ImageSpec("bigquery", "bookworm"),
+    ImageSpec("agent", "bookworm", includes_package=True),
+)
+
+
+def spec(name: str) -> ImageSpec:
+    for image in IMAGES:
+        if image.name == name:
+            return image
+    raise BuildError(
+        f"no image named {name!r}", fix=f"Use one of: {', '.join(i.name for i in IMAGES)}."
+    )
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    )
+
+
+def source_hash(image: ImageSpec) -> str:
+    digest = hashlib.sha256()
+    roots = [image.folder] + ([resources.PACKAGE_DIR] if image.includes_package else [])
+    for root in roots:
+        for path in _files(root):
+            if "_data" in path.relative_to(root).parts:
+                continue
+            digest.update(str(path.relative_to(root)).encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def built_hash(engine: docker.DockerClient, image: ImageSpec) -> str | None:
+    try:
+        return (engine.images.get(image.tag).labels or {}).get(HASH_LABEL)
+    except docker.errors.ImageNotFound:
+        return None
+
+
+def is_current(engine: docker.DockerClient, image: ImageSpec) -> bool:
+    return built_hash(engine, image) == source_hash(image)
+
+
+def build_command(image: ImageSpec, settings: Settings) -> list[str]:
+    argv = [
+        "docker",
+        "buildx",
+        "build",
+        "--progress=plain",
+        "--label",
+        f"{HASH_LABEL}={source_hash(image)}",
+        "-t",
+        image.tag,
+    ]
+    if settings.ca_bundle is not None:
+        argv += ["--secret", f"id=hostca,src={settings.ca_bundle}"]
+    if image.includes_package:
+        argv += ["--build-context", f"dplat-package={resources.PACKAGE_DIR}"]
+    return [*argv, str(image.folder)]
+
+
+def build_one(image: ImageSpec, settings: Settings) -> None:
+    result = subprocess.run(
+        build_command(image, settings), capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        lines = (result.stdout + result.stderr).splitlines()
+        raise BuildError(
+            f"building image {image.tag} failed",
+            details="\n".join(lines[-25 if not settings.debug else -400 :]),
+        )
+
+
+def build(
+    engine: docker.DockerClient,
+    settings: Settings,
+    names: Iterable[str] | None = None,
+    force: bool = False,
+    report: Callable[[str], None] = print,
+) -> list[str]:
+    """Build the images that are missing or out of date; return the names built."""
+    chosen = [spec(n) for n in names] if names else list(IMAGES)
+    stale = [image for image in chosen if force or not is_current(engine, image)]
+    if not stale:
+        return []
+    bases.ensure(engine, sorted({image.base for image in stale}), report=report)
+    for image in stale:
+        report(f"building {image.tag}")
+        build_one(image, settings)
+    return [image.name for image in stale]
+
+
+@dataclass(frozen=True)
+class ImageState:
+    name: str
+    tag: str
+    present: bool
+    current: bool
+    size_mb: float
+
+
+def states(engine: docker.DockerClient) -> list[ImageState]:
+    found = []
+    for image in IMAGES:
+        try:
+            got = engine.images.get(image.tag)
+        except docker.errors.ImageNotFound:
+            found.append(ImageState(image.name, image.tag, False, False, 0.0))
+            continue
+        current = (got.labels or {}).get(HASH_LABEL) == source_hash(image)
+        found.append(ImageState(image.name, image.tag, True, current, got.attrs["Size"] / 1e6))
+    return found
+
+
+def save(engine: docker.DockerClient, path: Path) -> list[str]:
+    """Write every local image into one archive (gzip when the name ends in .gz)."""
+    missing = [s.tag for s in states(engine) if not s.present]
+    if missing:
+        raise BuildError(
+            f"cannot save: {', '.join(missing)} not built", fix="Run `dplat images build` first."
+        )
+    tags = [image.tag for image in IMAGES]
+    argv = ["docker", "save", *tags]
+    with path.open("wb") as out:
+        if path.suffix == ".gz":
+            saver = subprocess.Popen(argv, stdout=subprocess.PIPE)
+            zipper = subprocess.run(["gzip", "-1"], stdin=saver.stdout, stdout=out, check=False)
+            saver.wait()
+            failed = saver.returncode or zipper.returncode
+        else:
+            failed = subprocess.run(argv, stdout=out, check=False).returncode
+    if failed:
+        raise BuildError(f"`docker save` failed writing {path}")
+    return tags
+
+
+def load(engine: docker.DockerClient, path: Path) -> list[str]:
+    """Load an archive made by :func:`save` and check the set is complete."""
+    if not path.is_file():
+        raise ImageSetIncomplete(
+            f"{path} does not exist", fix="Give the path of a file made by `dplat images save`."
+        )
+    result = subprocess.run(
+        ["docker", "load", "-i", str(path)], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise ImageSetIncomplete(f"`docker load` could not read {path}: {result.stderr.strip()}")
+    missing = [s.tag for s in states(engine) if not s.present]
+    if missing:
+        raise ImageSetIncomplete(f"{path} lacks {', '.join(missing)}")
+    return [image.tag for image in IMAGES]

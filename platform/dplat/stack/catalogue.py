@@ -1,0 +1,37 @@
+"""The services of the stack, in start order, and how to build them for a run."""
+
+from __future__ import annotations
+
+from dplat.settings import Settings
+from dplat.stack.base import Service
+from dplat.stack.credentials import Credentials
+
+
+def service_classes() -> list[type[Service]]:
+    # Imported here so that importing the catalogue does not pull every client.
+    from dplat.stack.bigquery import BigQuery
+    from dplat.stack.s3 import S3
+
+    from dplat.stack.agent import Agent
+    from dplat.stack.mysql import MySQL
+
+    return [MySQL, S3, BigQuery, Agent]
+
+
+def services(settings: Settings, credentials: Credentials) -> list[Service]:
+    """Each service pointed at its published ports on 127.0.0.1."""
+    found = []
+    for cls in service_classes():
+        ports = {e.name: settings.port(e.name) for e in cls.endpoints}
+        found.append(cls(credentials, ports))
+    return found
+
+
+def by_name(settings: Settings, credentials: Credentials, name: str) -> Service:
+    for service in services(settings, credentials):
+        if service.name == name:
+            return service
+    from dplat.errors import SettingsError
+
+    names = ", ".join(cls.name for cls in service_classes())
+    raise SettingsError(f"no service named {name!r}", fix=f"Use one of: {names}.")

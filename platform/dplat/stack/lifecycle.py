@@ -1,0 +1,174 @@
+"""The stack's life: up, status, down, logs.
+
+`up` is idempotent: on a running stack it only reports; on a half-started one
+`docker compose up` recreates what is missing. Readiness is each service's
+probe with its official client from the host, not a sleep. `down` finds the
+project's leftovers by label, even after a crash that lost dplat's state.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import docker
+
+from dplat import resources
+from dplat.engine import compose, daemon, images
+from dplat.errors import ServiceUnhealthy
+from dplat.settings import Settings
+from dplat.stack import catalogue, ports
+from dplat.stack.base import Service
+from dplat.stack.credentials import Credentials, load_or_create
+
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+
+Report = Callable[[str], None]
+
+
+@dataclass
+class ServiceStatus:
+    name: str
+    state: str  # running, exited, missing...
+    health: str  # healthy, unhealthy, starting, or "-" when the image has no check
+    ready: bool  # the host-side probe passed
+    info: dict[str, str] = field(default_factory=dict)
+
+
+def containers(
+    engine: docker.DockerClient, project: str
+) -> dict[str, docker.models.containers.Container]:
+    found = engine.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
+    return {c.labels.get(SERVICE_LABEL, c.name): c for c in found}
+
+
+def published_ports(container: docker.models.containers.Container) -> set[int]:
+    published = set()
+    for bindings in (container.attrs.get("HostConfig", {}).get("PortBindings") or {}).values():
+        for binding in bindings or []:
+            if binding.get("HostPort"):
+                published.add(int(binding["HostPort"]))
+    return published
+
+
+def _prepare_work_dir(settings: Settings) -> None:
+    """The agent's shared folder, with the default config on first use."""
+    agent_dir = settings.work_dir / "agent"
+    agent_dir.mkdir(parents=True, exist_ok=True)
+    config = agent_dir / "agent.conf"
+    if not config.exists():
+        shutil.copy(resources.images_dir() / "agent" / "agent.conf", config)
+
+
+def _last_logs(container: docker.models.containers.Container | None, lines: int = 20) -> str:
+    if container is None:
+        return "(no container)"
+    return container.logs(tail=lines).decode(errors="replace").rstrip()
+
+
+def _wait(
+    settings: Settings, engine: docker.DockerClient, service: Service, deadline: float
+) -> None:
+    def still_running() -> bool:
+        current = containers(engine, settings.project).get(service.name)
+        return current is not None and current.status in ("running", "created", "restarting")
+
+    try:
+        service.wait_ready(max(1.0, deadline - time.monotonic()), still_running)
+    except TimeoutError as exc:
+        container = containers(engine, settings.project).get(service.name)
+        state = container.status if container else "missing"
+        raise ServiceUnhealthy(
+            f"{service.name} is not ready ({state}): {exc.__cause__ or exc}",
+            details=f"last log lines of {service.name}:\n{_last_logs(container)}",
+            fix=f"Read `dplat logs {service.name}`; `dplat up --timeout 300` gives it longer.",
+        ) from exc
+
+
+def up(settings: Settings, report: Report = print) -> list[ServiceStatus]:
+    engine = daemon.ensure(report)
+    credentials = load_or_create(settings.credentials_file)
+    _prepare_work_dir(settings)
+    services = catalogue.services(settings, credentials)
+    ours = set().union(*(published_ports(c) for c in containers(engine, settings.project).values()))
+    ports.check({e.name: settings.port(e.name) for s in services for e in s.endpoints}, ours)
+    if settings.images == "local":
+        images.build(engine, settings, report=report)
+    report("starting the stack")
+    compose.run(settings, credentials, ["up", "-d", "--remove-orphans", "--quiet-pull"])
+    deadline = time.monotonic() + settings.timeout
+    for service in services:
+        report(f"waiting for {service.name}")
+        _wait(settings, engine, service, deadline)
+    for service in services:
+        prepare = getattr(service, "prepare", None)
+        if prepare is not None:
+            prepare()
+    return status(settings, engine, credentials)
+
+
+def status(
+    settings: Settings,
+    engine: docker.DockerClient | None = None,
+    credentials: Credentials | None = None,
+) -> list[ServiceStatus]:
+    engine = engine or daemon.client()
+    credentials = credentials or load_or_create(settings.credentials_file)
+    running = containers(engine, settings.project)
+    found = []
+    for service in catalogue.services(settings, credentials):
+        container = running.get(service.name)
+        state = container.status if container else "missing"
+        health = "-"
+        if container is not None:
+            health = (container.attrs.get("State", {}).get("Health") or {}).get("Status", "-")
+        ready = False
+        if state == "running":
+            try:
+                service.probe()
+                ready = True
+            except Exception:  # a failed probe is the answer, not an error
+                ready = False
+        found.append(ServiceStatus(service.name, state, health, ready, service.connection_info()))
+    return found
+
+
+def exports(settings: Settings) -> dict[str, str]:
+    credentials = load_or_create(settings.credentials_file)
+    merged: dict[str, str] = {}
+    for service in catalogue.services(settings, credentials):
+        merged.update(service.exports())
+    return merged
+
+
+@dataclass
+class DownSummary:
+    containers: int
+    networks: int
+    volumes: int
+
+
+def down(settings: Settings, volumes: bool = False) -> DownSummary:
+    """Stop and remove this project's containers (and with ``volumes`` its data)."""
+    engine = daemon.client()
+    label = {"label": f"{PROJECT_LABEL}={settings.project}"}
+    removed = DownSummary(
+        containers=len(engine.containers.list(all=True, filters=label)),
+        networks=len(engine.networks.list(filters=label)),
+        volumes=len(engine.volumes.list(filters=label)) if volumes else 0,
+    )
+    if settings.credentials_file.exists():
+        args = ["down", "--remove-orphans", "--timeout", "10"] + (["-v"] if volumes else [])
+        compose.run(settings, Credentials.read(settings.credentials_file), args, check=False)
+    # Whatever compose did not remove (state lost, files changed): by label.
+    for container in engine.containers.list(all=True, filters=label):
+        container.remove(force=True, v=True)
+    for network in engine.networks.list(filters=label):
+        network.remove()
+    if volumes:
+        for volume in engine.volumes.list(filters=label):
+            volume.remove(force=True)
+    return removed
