@@ -1,0 +1,338 @@
+"""The small bases every plugin stands on: Input, Filter, Output.
+
+Life of a plugin (the router drives it; outputs start first, inputs stop first):
+
+    cls()                 no I/O in __init__
+    configure(element)    typed attributes from the declarations (params.py)
+    await open()          -> start() hook: open sockets/files, spawn tasks
+    ... emit / filter / process / write ...
+    await close()         -> stop() hook: take no new work
+                          -> a buffered output drains its buffer here
+                          -> tasks spawned by the plugin are cancelled and awaited
+                          -> shutdown() hook: release resources
+
+Hooks a plugin must implement raise NotImplementedError saying so, as
+Fluentd's bases do ("BUG: output plugins MUST implement this method"), so a
+half-written plugin fails at its first event instead of doing nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from dplat.agent.config.element import Element
+from dplat.agent.config.errors import ConfigError
+from dplat.agent.event import EventStream, EventTime, Record
+from dplat.agent.params import Configurable, config_section, describe, located, masked
+from dplat.agent.plugins import registry
+from dplat.agent.plugins.log import LEVELS, PluginLog
+from dplat.agent.plugins.metrics import PluginMetrics
+from dplat.agent.plugins.tasks import TaskSet
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from dplat.agent.buffer.chunk import Chunk
+    from dplat.agent.buffer.controller import Buffering
+    from dplat.agent.buffer.placeholders import Placeholders
+
+
+class EventEmitter(Protocol):
+    """What plugins emit into: the router bound to their label (router.py)."""
+
+    async def emit_stream(self, tag: str, stream: EventStream) -> None: ...
+
+    async def emit(self, tag: str, time: EventTime, record: Record) -> None: ...
+
+    def emit_error_event(self, tag: str, time: EventTime, record: Record,
+                         error: BaseException) -> None: ...
+
+
+class Plugin(Configurable):
+    """What every plugin has: an id, a logger, counters, tasks and a router."""
+
+    plugin_category: ClassVar[str] = ""
+    type_name: ClassVar[str] = ""
+
+    def __init__(self) -> None:
+        self.plugin_id = f"object:{id(self):x}"
+        self.id_configured = False
+        self.label: str | None = None
+        self.metrics = PluginMetrics()
+        self.log = PluginLog(self.plugin_id)
+        self.tasks = TaskSet(self.plugin_id, self.log, on_crash=self._count_crash)
+        self._router: EventEmitter | None = None
+
+    # -- configuration -------------------------------------------------------
+    def configure(self, element: Element, **kwargs: Any) -> None:
+        plugin_id = element.get("@id") or element.get("id")
+        if plugin_id:
+            self.plugin_id = self.log.plugin_id = plugin_id
+            self.id_configured = True
+        self.label = element.get("@label")
+        level = element.get("@log_level") or element.get("log_level")
+        if level is not None:
+            if level not in LEVELS:
+                raise located(element.origin, f"{describe(element)}: unknown @log_level "
+                              f"'{level}'; one of {', '.join(LEVELS)}")
+            self.log.level = LEVELS[level]
+        super().configure(element, **kwargs)
+
+    @classmethod
+    def resolve_section(cls, element: Element) -> type[Configurable] | None:
+        """The class that declares a child section's keys (for masking)."""
+        return None
+
+    def masked_config(self) -> Element:
+        """This plugin's config element with secrets masked, for any dump."""
+        return masked(self.config_element, type(self), type(self).resolve_section)
+
+    # -- routing ---------------------------------------------------------------
+    @property
+    def router(self) -> EventEmitter:
+        if self._router is None:
+            raise RuntimeError(f"BUG: {self.plugin_id} emits before the router attached it")
+        return self._router
+
+    @router.setter
+    def router(self, router: EventEmitter) -> None:
+        self._router = router
+
+    @property
+    def has_router(self) -> bool:
+        return self._router is not None
+
+    # -- tasks -----------------------------------------------------------------
+    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
+        """Start a background task owned by this plugin (see tasks.py)."""
+        return self.tasks.spawn(coro, name=name)
+
+    def every(self, interval: float, tick: Callable[[], Awaitable[Any] | Any], *,
+              name: str) -> asyncio.Task[Any]:
+        """Call ``tick`` every ``interval`` seconds until the plugin closes."""
+        return self.tasks.every(interval, tick, name=name)
+
+    def _count_crash(self, exc: BaseException) -> None:
+        self.metrics.num_errors += 1
+
+    # -- life cycle --------------------------------------------------------------
+    async def start(self) -> None:
+        """Hook: open resources and spawn tasks."""
+
+    async def stop(self) -> None:
+        """Hook: stop taking new work (close listeners)."""
+
+    async def shutdown(self) -> None:
+        """Hook: release resources; tasks are already cancelled."""
+
+    async def open(self) -> None:
+        await self.start()
+
+    async def close(self) -> None:
+        try:
+            await self.stop()
+        finally:
+            await self.tasks.cancel_all()
+            await self.shutdown()
+
+    async def kill(self) -> None:
+        """Forced stop: cancel tasks without draining anything."""
+        await self.tasks.cancel_all()
+
+    def statistics(self) -> dict[str, Any]:
+        """What the monitor API shows for this plugin."""
+        return {
+            "plugin_id": self.plugin_id,
+            "plugin_category": self.plugin_category,
+            "type": self.type_name,
+            "output_plugin": self.plugin_category == "output",
+            "retry_count": None,
+            **{k: v for k, v in self.metrics.as_dict().items()
+               if k in ("emit_records", "emit_size", "emit_count", "num_errors")},
+        }
+
+
+class Input(Plugin):
+    """A source of events. Emit with ``await self.emit_stream(tag, stream)``:
+    it returns once every output accepted the events (buffered them) and
+    raises (BufferOverflowError or the output's error) when one refused, so a
+    network input acks only what is safe."""
+
+    plugin_category: ClassVar[str] = "input"
+
+    async def emit_stream(self, tag: str, stream: EventStream) -> None:
+        if not stream:
+            return
+        await self.router.emit_stream(tag, stream)
+        self.metrics.emit_count += 1
+        self.metrics.emit_records += len(stream)
+
+    async def emit(self, tag: str, time: EventTime, record: Record) -> None:
+        await self.emit_stream(tag, [(time, record)])
+
+
+class Filter(Plugin):
+    """Changes or drops events. Implement ``filter()`` (per record) or override
+    ``filter_stream()``. A record whose filter raises goes to the error route
+    (``@ERROR``) and is counted, never silently dropped."""
+
+    plugin_category: ClassVar[str] = "filter"
+
+    def filter(self, tag: str, time: EventTime, record: Record) -> Record | None:
+        """Return the new record, or None to drop it."""
+        raise NotImplementedError("BUG: filter plugins MUST implement filter() or filter_stream()")
+
+    def filter_stream(self, tag: str, stream: EventStream) -> EventStream:
+        result: EventStream = []
+        for time, record in stream:
+            try:
+                new = self.filter(tag, time, record)
+            except NotImplementedError:
+                raise
+            except Exception as exc:
+                self.metrics.num_errors += 1
+                self.router.emit_error_event(tag, time, record, exc)
+                continue
+            if new is not None:
+                result.append((time, new))
+        return result
+
+
+class Output(Plugin):
+    """A destination. Implement ``process()`` (non-buffered: called per event
+    stream from the emitting input's task) and/or ``write(chunk)`` (buffered:
+    called from flush tasks with retries, see buffer/controller.py).
+
+    When both exist, a ``<buffer>`` section chooses buffering; otherwise
+    ``buffered_by_default`` does (Fluentd's ``prefer_buffered_processing``).
+    ``buffer_defaults`` overrides ``<buffer>`` defaults (Fluentd's
+    ``config_set_default``), e.g. out_file's one-day time key.
+    """
+
+    plugin_category: ClassVar[str] = "output"
+    buffered_by_default: ClassVar[bool] = True
+    buffer_defaults: ClassVar[dict[str, Any]] = {}
+
+    buffer_config = config_section("buffer", desc="Chunking, flushing and retries.")
+    secondary_config = config_section("secondary", desc="Output used when retries run out.")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.buffering: Buffering | None = None
+        self.primary: Output | None = None
+        """Set when this output is another's ``<secondary>``."""
+
+    def configure(self, element: Element, **kwargs: Any) -> None:
+        super().configure(element, **kwargs)
+        can_write = self.implements("write")
+        can_process = self.implements("process")
+        if self.primary is not None:
+            if not can_write:
+                raise located(element.origin, f"{describe(element)}: '{self.type_name}' cannot "
+                              "be a <secondary>: it has no buffered write")
+            for name in ("buffer", "secondary"):
+                if element.sections(name):
+                    raise located(element.origin, f"<secondary> cannot have a <{name}> section")
+            return
+        wants_buffer = self.buffer_config is not None or self.buffered_by_default or not can_process
+        if can_write and wants_buffer:
+            from dplat.agent.buffer.controller import Buffering
+
+            self.buffering = Buffering(self, self.buffer_config or Element("buffer"),
+                                       self.secondary_config, dict(self.buffer_defaults))
+        elif not can_process:
+            raise TypeError(f"BUG: output {type(self).__name__} implements neither process "
+                            "nor write")
+        elif self.buffer_config is not None or self.secondary_config is not None:
+            raise located(element.origin, f"{describe(element)}: '{self.type_name}' is not a "
+                          "buffered output; <buffer> and <secondary> are not allowed")
+
+    def implements(self, hook: str) -> bool:
+        return getattr(type(self), hook) is not getattr(Output, hook)
+
+    @classmethod
+    def resolve_section(cls, element: Element) -> type[Configurable] | None:
+        if element.name in ("store", "secondary"):
+            type_name = element.get("@type") or element.get("type") or cls.type_name
+            try:
+                return registry.lookup("output", type_name)
+            except ConfigError:
+                return None
+        if element.name == "buffer":
+            from dplat.agent.buffer.config import BufferSection
+
+            return BufferSection
+        return None
+
+    @property
+    def placeholders(self) -> Placeholders:
+        """Expands ``${tag}``/``${key}``/strftime in a parameter for a chunk;
+        a ``<secondary>`` uses its primary's chunk keys."""
+        owner = self.primary or self
+        if owner.buffering is None:
+            raise RuntimeError(f"BUG: {self.plugin_id} is not buffered; no placeholders")
+        return owner.buffering.placeholders
+
+    # -- events ---------------------------------------------------------------
+    async def emit(self, tag: str, stream: EventStream) -> None:
+        """Called by the router; returns when the events are accepted."""
+        self.metrics.emit_count += 1
+        self.metrics.emit_records += len(stream)
+        if self.buffering is not None:
+            await self.buffering.emit(tag, stream)
+        else:
+            await self.process(tag, stream)
+
+    async def process(self, tag: str, stream: EventStream) -> None:
+        raise NotImplementedError("BUG: output plugins MUST implement process() or write()")
+
+    def format(self, tag: str, time: EventTime, record: Record) -> bytes:
+        """Optional: the bytes a chunk stores for one event. Without it chunks
+        hold msgpack ``[time, record]`` (``chunk.events()`` decodes them);
+        with it, ``chunk.read()`` is the formatted text (out_file, Fluentd's
+        way: formatting happens once, when the event is buffered)."""
+        raise NotImplementedError("BUG: format() is optional; Buffering checks before calling")
+
+    async def write(self, chunk: Chunk) -> None:
+        """Write one chunk; raise to have it retried (UnrecoverableError to skip
+        retries). Blocking I/O belongs in ``asyncio.to_thread``."""
+        raise NotImplementedError("BUG: output plugins MUST implement process() or write()")
+
+    # -- life cycle -----------------------------------------------------------
+    async def open(self) -> None:
+        await self.start()
+        if self.buffering is not None:
+            await self.buffering.start()
+
+    async def close(self) -> None:
+        try:
+            await self.stop()
+            if self.buffering is not None:
+                await self.buffering.shutdown()
+        finally:
+            await self.tasks.cancel_all()
+            await self.shutdown()
+
+    async def flush(self) -> None:
+        """Write everything buffered now (SIGUSR1, the monitor API)."""
+        if self.buffering is not None:
+            await self.buffering.flush_all()
+        for child in self.children():
+            await child.flush()
+
+    def children(self) -> list[Output]:
+        """Outputs this one owns (``<secondary>``; copy's ``<store>``s), which
+        the router attaches, lists for the monitor and kills with it."""
+        if self.buffering is not None and self.buffering.secondary is not None:
+            return [self.buffering.secondary]
+        return []
+
+    def statistics(self) -> dict[str, Any]:
+        stats = {**super().statistics(), **self.metrics.as_dict()}
+        if self.buffering is not None:
+            stats.update(self.buffering.statistics())
+        else:
+            stats["retry_count"] = None
+        return stats
+
