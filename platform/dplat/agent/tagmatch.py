@@ -29,7 +29,7 @@ import re
 
 from dplat.agent.config.element import Origin
 from dplat.agent.config.errors import ConfigError
-from dplat.agent.config.types import ruby_regex_to_python
+from dplat.agent.config.types import compile_ruby_regex, ruby_regex_to_python
 
 _PLAIN = re.compile(r"[A-Za-z0-9_]")
 
@@ -70,7 +70,7 @@ def _compile_one(pattern: str, origin: Origin | None) -> str:
             )
         fragment = ruby_regex_to_python(pattern[1:-1])
         try:
-            re.compile(fragment)
+            compile_ruby_regex(pattern[1:-1])
         except re.error as exc:
             raise ConfigError(
                 f"tag pattern {pattern!r} is not a valid regex: {exc}", origin, "Fix the regex."

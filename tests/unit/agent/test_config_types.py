@@ -212,7 +212,9 @@ def test_regexp_ruby_semantics(text: str, subject: str, matches: bool) -> None:
     assert (to_regexp(text).search(subject) is not None) is matches
 
 
-@pytest.mark.parametrize("text", ["/abc", "/", "/abc/q", r"/\p{Alpha}/", "/(unclosed/", "/a/ii x"])
+@pytest.mark.parametrize(
+    "text", ["/abc", "/", "/abc/q", r"/\p{Alpha}/", "/(unclosed/", "/a/ii x", "/[a-z&&[^x]]/"]
+)
 def test_regexp_rejects(text: str) -> None:
     with pytest.raises(ConfigValueError, match="invalid regexp"):
         to_regexp(text)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -157,10 +158,25 @@ def to_regexp(value: str, *, name: str = "", origin: Origin | None = None) -> re
             if letter in letters:
                 flags |= flag
     try:
-        return re.compile(ruby_regex_to_python(source), flags)
+        return compile_ruby_regex(source, flags)
     except re.error as exc:
         expected = f"Python's re cannot compile it: {exc}."
         raise _fail("regexp", value, expected, name, origin) from exc
+
+
+def compile_ruby_regex(source: str, flags: int = re.MULTILINE) -> re.Pattern[str]:
+    """Compile a Ruby regex with Python's ``re``; ``re.error`` if Python cannot.
+
+    Ruby reads ``[a[b]]`` as nested sets and ``[a-z&&[^x]]`` as an intersection;
+    Python reads them as literal characters and only warns. A pattern that means
+    something else here is refused, not silently changed.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        try:
+            return re.compile(ruby_regex_to_python(source), flags)
+        except FutureWarning as exc:
+            raise re.error(f"{exc} (Ruby's nested sets and && differ in Python)") from exc
 
 
 _INLINE_FLAGS = re.compile(r"\(\?([imx]*)(?:-([imx]*))?(?=[:)])")
