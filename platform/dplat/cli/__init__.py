@@ -24,13 +24,9 @@ class DplatGroup(TyperGroup):
     def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, SystemExit):
-            raise
+        except (typer.Exit, typer.Abort, typer.TyperException, SystemExit):
+            raise  # usage errors and exits: typer renders those itself
         except Exception as exc:  # the one place errors become messages
-            import click
-
-            if isinstance(exc, click.ClickException):
-                raise
             state = ctx.obj if isinstance(ctx.obj, State) else State()
             render_error(exc, debug=state.debug)
             raise typer.Exit(1) from exc

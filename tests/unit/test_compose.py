@@ -1,0 +1,67 @@
+"""The compose files render, with ports on loopback and secrets from the environment.
+
+`docker compose config` needs the compose plugin but no daemon.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from dplat.engine import compose
+from dplat.settings import resolve
+from dplat.stack.credentials import Credentials
+
+pytestmark = pytest.mark.skipif(shutil.which("docker") is None, reason="needs the docker CLI")
+
+
+def render(tmp_path: Path, images: str) -> dict:
+    settings = resolve({"home": str(tmp_path), "images": images, "port_offset": 100}, env={})
+    creds = Credentials.generate()
+    argv = compose.command(settings, "config", "--format", "json")
+    env = {**os.environ, **compose.variables(settings, creds)}
+    out = subprocess.run(argv, env=env, capture_output=True, text=True, check=True).stdout
+    return {"config": json.loads(out), "creds": creds}
+
+
+@pytest.mark.parametrize("images", ["local", "upstream"])
+def test_every_port_is_published_on_loopback_with_offset(tmp_path: Path, images: str) -> None:
+    config = render(tmp_path, images)["config"]
+    published = []
+    for service in config["services"].values():
+        for port in service.get("ports", []):
+            assert port["host_ip"] == "127.0.0.1"
+            published.append(int(port["published"]))
+    assert sorted(set(published)) == sorted({3406, 9100, 9150, 24324, 9980, 24320})
+
+
+def test_local_set_uses_our_images_and_limits(tmp_path: Path) -> None:
+    rendered = render(tmp_path, "local")
+    services = rendered["config"]["services"]
+    assert {s["image"] for s in services.values()} == {
+        "dplat/mysql:local", "dplat/s3:local", "dplat/bigquery:local", "dplat/agent:local"
+    }
+    assert services["mysql"]["mem_limit"] == str(512 * 1024 * 1024)
+    assert services["mysql"]["environment"]["MYSQL_PASSWORD"] == rendered["creds"].mysql_password
+    assert services["agent"]["volumes"][0]["source"] == str(tmp_path / "work")
+
+
+def test_upstream_set_swaps_images_but_keeps_our_agent_and_own_volumes(tmp_path: Path) -> None:
+    rendered = render(tmp_path, "upstream")
+    config = rendered["config"]
+    images = {name: s["image"] for name, s in config["services"].items()}
+    assert images == {
+        "mysql": "mysql:8.4",
+        "s3": "minio/minio",
+        "bigquery": "ghcr.io/goccy/bigquery-emulator:latest",
+        "agent": "dplat/agent:local",
+    }
+    assert config["services"]["s3"]["environment"]["MINIO_ROOT_USER"] == rendered["creds"].s3_access_key
+    assert {v["name"] for v in config["volumes"].values()} == {
+        "dplat_mysql-upstream", "dplat_s3-upstream", "dplat_bigquery-upstream"
+    }
