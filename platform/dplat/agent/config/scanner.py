@@ -103,7 +103,7 @@ class Scanner:
 
     def skip_blank(self) -> None:
         """Skip spaces and tabs, staying on the line."""
-        while self.peek() in (" ", "\t") and not self.eof():
+        while self.peek() in (" ", "\t"):
             self.pos += 1
 
     def skip_space_and_comments(self) -> None:
