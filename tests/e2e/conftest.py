@@ -1,0 +1,68 @@
+"""The whole stack, started through the CLI as a user starts it.
+
+The stack runs under its own project name, DPLAT_HOME and port offset, so the
+suite never touches a user's own `dplat` stack, and the fixture always takes
+it down with its volumes (and by label, if the CLI could not).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+import pytest
+from typer.testing import CliRunner
+
+from dplat.cli import app
+from dplat.settings import Settings, resolve
+from dplat.stack import catalogue
+from dplat.stack.credentials import load_or_create
+
+PROJECT = "dplat-e2e"
+PORT_OFFSET = 20000
+
+
+@dataclass
+class Stack:
+    home: Path
+    settings: Settings
+    runner: CliRunner
+
+    def cli(self, *args: str):
+        """Run a dplat command in-process with the suite's settings."""
+        return self.runner.invoke(app, ["--home", str(self.home), *args], env=self.env())
+
+    def env(self) -> dict[str, str]:
+        return {"DPLAT_PROJECT": PROJECT, "DPLAT_PORT_OFFSET": str(PORT_OFFSET)}
+
+    def service(self, name: str):
+        return catalogue.by_name(self.settings, load_or_create(self.settings.credentials_file), name)
+
+
+def sweep(project: str) -> None:
+    engine = docker.from_env()
+    label = {"label": f"com.docker.compose.project={project}"}
+    for container in engine.containers.list(all=True, filters=label):
+        container.remove(force=True, v=True)
+    for network in engine.networks.list(filters=label):
+        network.remove()
+    for volume in engine.volumes.list(filters=label):
+        volume.remove(force=True)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    home = tmp_path_factory.mktemp("dplat-home")
+    env = {"DPLAT_PROJECT": PROJECT, "DPLAT_PORT_OFFSET": str(PORT_OFFSET)}
+    settings = resolve({"home": str(home)}, env={**os.environ, **env})
+    running = Stack(home, settings, CliRunner())
+    result = running.cli("up", "--timeout", "180")
+    try:
+        assert result.exit_code == 0, result.output
+        yield running
+    finally:
+        running.cli("down", "-v")
+        sweep(PROJECT)
