@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from dplat.agent.config.errors import ConfigError
 from dplat.errors import DplatError
 
 OK = "bold green"
@@ -68,6 +69,9 @@ def render_error(exc: BaseException, debug: bool = False) -> None:
         err_console.print("".join(traceback.format_exception(exc)), markup=False)
     if isinstance(exc, DplatError):
         message, fix = exc.message, exc.fix
+    elif isinstance(exc, ConfigError):  # the agent's config layer has no CLI dependency
+        where = f"{exc.origin}: " if exc.origin is not None else ""
+        message, fix = where + exc.message, exc.fix or "Fix the config line named above."
     else:
         message = f"unexpected {type(exc).__name__}: {exc}"
         fix = "rerun with --debug for the traceback, and report it if it persists."

@@ -49,3 +49,13 @@ def test_unexpected_errors_are_wrapped_and_traceback_only_with_debug(monkeypatch
 def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.startswith("dplat ")
+
+
+def test_agent_config_errors_show_file_line_and_fix(tmp_path) -> None:
+    bad = tmp_path / "agent.conf"
+    bad.write_text("<source>\n  @type forward\n")  # never closed
+    result = runner.invoke(app, ["agent", "check", "-c", str(bad)])
+    assert result.exit_code == 1
+    assert f"error: {bad}:" in result.output
+    assert "fix:" in result.output
+    assert "Traceback" not in result.output
