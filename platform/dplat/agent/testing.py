@@ -62,11 +62,16 @@ class CollectingRouter:
         self.errors.append((tag, time, record, error))
 
 
+def parse(text: str, filename: str = "test.conf") -> Element:
+    """The ROOT element of a whole config text (no environment, no @include)."""
+    return parse_config(text, filename, env={}, allow_include=False)
+
+
 def element(conf: str | Element, name: str = "match", arg: str = "test") -> Element:
     """The plugin's element from directive-inner text (or as given)."""
     if isinstance(conf, Element):
         return conf
-    root = parse_config(conf, "<test>")
+    root = parse(conf, "<test>")
     return Element(name, arg, root.params, root.elements, root.origin)
 
 

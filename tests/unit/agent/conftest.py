@@ -1,17 +1,29 @@
-"""Helpers for the agent runtime tests: build config elements quickly.
+"""Helpers for the agent runtime tests.
 
-``conf("match", "app.**", {"@type": "stdout"}, [conf("buffer", "tag")])``
-builds an Element without the parser (lines count up from 1 in file "t");
-``parse(text)`` runs the real parser, which most tests use.
+* ``conf("match", "app.**", {"@type": "stdout"}, [conf("buffer", "tag")])``
+  builds an Element without the parser (lines count up from 1 in file "t");
+  tests get it as the ``conf`` fixture. Most tests parse real config text
+  with ``dplat.agent.testing.parse`` instead.
+* ``@type test_sink``: a buffered output that remembers what it wrote; tests
+  get the class with ``registry.lookup("output", "test_sink")`` (test modules
+  do not import this file: its module name depends on the tests' layout).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from dplat.agent.config import parse_config
+import pytest
+
+from dplat.agent.buffer.chunk import Chunk
+from dplat.agent.buffer.errors import UnrecoverableError
+from dplat.agent.buffer.metadata import Metadata
 from dplat.agent.config.element import Element, Origin, Param
+from dplat.agent.event import Record
+from dplat.agent.params import config_param
+from dplat.agent.plugins.base import Output
+from dplat.agent.plugins.registry import register
 
 _lines = itertools.count(1)
 
@@ -25,6 +37,31 @@ def conf(name: str, arg: str = "", params: dict[str, str] | None = None,
     return Element(name, arg, built, list(elements), origin)
 
 
-def parse(text: str, filename: str = "test.conf") -> Element:
-    """The ROOT element of a config text (no @include, no environment)."""
-    return parse_config(text, filename, env={}, allow_include=False)
+@pytest.fixture(name="conf")
+def conf_fixture() -> Callable[..., Element]:
+    return conf
+
+
+# -- a buffered output for buffer and retry tests -------------------------------------
+
+
+@register("test_sink")
+class Sink(Output):
+    """Buffered only; remembers written chunks. ``fail_times`` makes the first
+    N writes fail, ``unrecoverable`` makes every write fail for good."""
+
+    fail_times = config_param("integer", default=0)
+    unrecoverable = config_param("bool", default=False)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: list[tuple[Metadata, list[Record]]] = []
+        self.attempts = 0
+
+    async def write(self, chunk: Chunk) -> None:
+        self.attempts += 1
+        if self.unrecoverable:
+            raise UnrecoverableError("the destination rejects this for good")
+        if self.attempts <= self.fail_times:
+            raise RuntimeError(f"destination down (attempt {self.attempts})")
+        self.written.append((chunk.metadata, [record for _, record in chunk.events()]))

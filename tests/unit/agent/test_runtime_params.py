@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 
 import pytest
-from conftest import conf, parse
 
 from dplat.agent.config import ConfigError
+from dplat.agent.config.element import Element
 from dplat.agent.params import (
     MASK,
     Configurable,
@@ -21,7 +22,7 @@ from dplat.agent.params import (
 )
 from dplat.agent.plugins import registry
 from dplat.agent.plugins.base import Filter, Input, Output, Plugin
-from dplat.agent.testing import configured, run_filter
+from dplat.agent.testing import configured, parse, run_filter
 
 
 class Login(Configurable):
@@ -42,7 +43,7 @@ class Example(Configurable):
     servers = config_section("server", multi=True)
 
 
-def test_params_are_converted_to_their_types() -> None:
+def test_params_are_converted_to_their_types(conf: Callable[..., Element]) -> None:
     example = Example()
     example.configure(conf("source", "", {"port": "8080", "size": "8m", "wait": "5m",
                                           "mode": "slow", "hosts": "a,b", "name": "x"}))
@@ -51,7 +52,7 @@ def test_params_are_converted_to_their_types() -> None:
     assert example.login is False
 
 
-def test_defaults_before_and_after_configure_and_aliases() -> None:
+def test_defaults_before_and_after_configure_and_aliases(conf: Callable[..., Element]) -> None:
     example = Example()
     assert example.port == 24224  # reads as the default before configure
     with pytest.raises(AttributeError, match="required parameter 'name'"):
@@ -60,7 +61,7 @@ def test_defaults_before_and_after_configure_and_aliases() -> None:
     assert example.name == "via-alias" and example.hosts == []
 
 
-def test_default_mutables_are_not_shared() -> None:
+def test_default_mutables_are_not_shared(conf: Callable[..., Element]) -> None:
     first, second = Example(), Example()
     first.configure(conf("source", "", {"name": "a"}))
     second.configure(conf("source", "", {"name": "b"}))
@@ -76,7 +77,7 @@ def test_type_error_names_file_line_and_parameter() -> None:
                     str(info.value))
 
 
-def test_enum_error_lists_choices_and_required_param_is_named() -> None:
+def test_enum_error_lists_choices_and_required_param_is_named(conf: Callable[..., Element]) -> None:
     with pytest.raises(ConfigError, match="Valid options are fast, slow"):
         Example().configure(conf("source", "", {"name": "n", "mode": "medium"}))
     element = parse("<match a.**>\n</match>").elements[0]

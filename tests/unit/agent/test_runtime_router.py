@@ -7,7 +7,6 @@ import logging
 from typing import Any
 
 import pytest
-from conftest import parse
 
 from dplat.agent.buffer.errors import BufferOverflowError
 from dplat.agent.config import ConfigError
@@ -16,6 +15,7 @@ from dplat.agent.params import config_param
 from dplat.agent.plugins.base import Filter, Output, Plugin
 from dplat.agent.plugins.registry import register
 from dplat.agent.router import CACHE_SIZE, Router
+from dplat.agent.testing import parse
 
 T = EventTime(1704164645, 0)
 LIFECYCLE: list[str] = []

@@ -11,8 +11,9 @@ Its parts run as tasks of the output (``Output.spawn``):
   staged chunks that are due: older than ``flush_interval`` (interval mode),
   or whose timekey range ended ``timekey_wait`` ago (with the time key).
   Full chunks are queued at write time; immediate mode queues every write.
-* ``flush_thread_count`` flush workers - take the oldest queued chunk, write
-  it, purge it on success, put it back and plan a retry (retry.py) on failure.
+* ``flush_thread_count`` flush workers (flush.py) - take the oldest queued
+  chunk, write it, purge it on success, put it back and plan a retry
+  (retry.py) on failure.
 * ``flush_all()`` - queue everything and write it now (SIGUSR1, monitor API).
 * ``shutdown()`` - with ``flush_at_shutdown``, queue everything and drain,
   honouring retry waits, until done or the server's drain limit cancels it.
@@ -21,23 +22,14 @@ Its parts run as tasks of the output (``Output.spawn``):
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import time
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from dplat.agent.buffer.buffer import Buffer
-from dplat.agent.buffer.chunk import Chunk
 from dplat.agent.buffer.config import BufferSection
-from dplat.agent.buffer.errors import (
-    BufferChunkOverflowError,
-    BufferOverflowError,
-    UnrecoverableError,
-)
+from dplat.agent.buffer.errors import BufferChunkOverflowError, BufferOverflowError
+from dplat.agent.buffer.flush import Flusher, iso
 from dplat.agent.buffer.metadata import ChunkKeys, Metadata, TimeZone
 from dplat.agent.buffer.placeholders import Placeholders
-from dplat.agent.buffer.retry import RetryState
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
 from dplat.agent.event import Entry, EventStream
@@ -57,7 +49,6 @@ class Buffering:
                  defaults: dict[str, Any]) -> None:
         self.output = output
         self.log = output.log
-        self.clock: Callable[[], float] = time.time
         self.config = section = BufferSection()
         try:
             section.configure(element, defaults=defaults, warn_unknown=False)
@@ -79,13 +70,8 @@ class Buffering:
             self.log.warning("'flush_at_shutdown' is false, and buffer plugin '%s' is not "
                              "persistent: buffered data is lost at shutdown", section.buffer_type)
         self.secondary = self._build_secondary(secondary) if secondary is not None else None
-        self.retry: RetryState | None = None
         self._format = output.format if output.implements("format") else None
-        self._stopping = False
-        self._stopped = asyncio.Event()
-        self._queued = asyncio.Event()
-        self._space_freed = asyncio.Event()
-        self._progress = asyncio.Event()
+        self.flusher = Flusher(output, self.buffer, section, self.secondary)
         self._workers: list[asyncio.Task[Any]] = []
         self._enqueuer: asyncio.Task[Any] | None = None
 
@@ -147,7 +133,7 @@ class Buffering:
                 f"chunk limit size ({self.buffer.chunk_limit_size})"))
         self.output.metrics.emit_size += size
         if self.buffer.queue:
-            self._queued.set()
+            self.flusher.queued.set()
 
     async def _write(self, packed: dict[Metadata, list[bytes]]) -> list[tuple[Metadata, int]]:
         action = self.config.overflow_action
@@ -157,7 +143,7 @@ class Buffering:
             except BufferOverflowError:
                 self.log.warning("failed to write data into buffer by buffer overflow %s",
                                  kv(action=action))
-                if action == "throw_exception" or self._stopping:
+                if action == "throw_exception" or self.flusher.stopping:
                     raise
                 if action == "block":
                     await self._wait_for_space()
@@ -166,10 +152,10 @@ class Buffering:
 
     async def _wait_for_space(self) -> None:
         while not self.buffer.storable():
-            if self._stopping:
+            if self.flusher.stopping:
                 raise BufferOverflowError("buffer full and the output is stopping")
-            self._space_freed.clear()
-            await self._space_freed.wait()
+            self.flusher.space_freed.clear()
+            await self.flusher.space_freed.wait()
 
     def _drop_oldest_chunk(self) -> None:
         chunk = self.buffer.dequeue_chunk()
@@ -199,11 +185,12 @@ class Buffering:
                 self.secondary.router = self.output.router
             await self.secondary.open()
         for number in range(max(self.config.flush_thread_count, 1)):
-            self._workers.append(self.output.spawn(self._flush_worker(), name=f"flush-{number}"))
+            self._workers.append(self.output.spawn(self.flusher.run_worker(),
+                                                   name=f"flush-{number}"))
         if self.flush_mode == "interval" or self.keys.time:
             self._enqueuer = self.output.spawn(self._enqueue_loop(), name="enqueue")
         if self.buffer.queue:
-            self._queued.set()
+            self.flusher.queued.set()
 
     def enqueue_interval(self) -> float:
         """How often due chunks are looked for (Fluentd's enqueue thread rule)."""
@@ -217,9 +204,9 @@ class Buffering:
 
     async def _enqueue_loop(self) -> None:
         interval = self.enqueue_interval()
-        while not self._stopping:
+        while True:
             await asyncio.sleep(interval)
-            self.enqueue_due(self.clock())
+            self.enqueue_due(self.flusher.clock())
 
     def enqueue_due(self, now: float) -> int:
         """Queue the staged chunks whose time has come; returns how many."""
@@ -235,143 +222,18 @@ class Buffering:
                 lambda m, c: m.timekey is not None and m.timekey < current
                 and m.timekey + width + wait <= now)
         if count:
-            self._queued.set()
+            self.flusher.queued.set()
         return count
-
-    async def _flush_worker(self) -> None:
-        while not self._stopping:
-            retry = self.retry
-            if retry is not None and retry.next_time > self.clock():
-                await self._sleep(retry.next_time - self.clock())
-                continue
-            self._queued.clear()
-            chunk = self.buffer.dequeue_chunk()
-            if chunk is None:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._queued.wait(), self.config.flush_thread_interval)
-                continue
-            await self._try_flush(chunk)
-            if self.buffer.queue and self.retry is None:
-                await self._sleep(self.config.flush_thread_burst_interval)
-
-    async def _sleep(self, seconds: float) -> None:
-        """Sleep, but wake at once when shutting down."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopped.wait(), max(seconds, 0.0))
-
-    # -- writing chunks ---------------------------------------------------------
-    async def _try_flush(self, chunk: Chunk) -> bool:
-        """Write one in-flight chunk; True when it was written (or handed on)."""
-        use_secondary = self.secondary is not None and self.retry is not None \
-            and self.retry.secondary()
-        target = self.secondary if use_secondary and self.secondary else self.output
-        metrics = self.output.metrics
-        metrics.write_count += 1
-        metrics.write_secondary_count += int(use_secondary)
-        started = time.monotonic()
-        try:
-            await target.write(chunk)
-        except asyncio.CancelledError:
-            self.buffer.takeback_chunk(chunk.unique_id)
-            raise
-        except UnrecoverableError as exc:
-            return await self._unrecoverable(chunk, exc, use_secondary)
-        except Exception as exc:
-            if self.buffer.takeback_chunk(chunk.unique_id):
-                metrics.rollback_count += 1
-            self._failed(chunk, exc, use_secondary)
-            return False
-        finally:
-            self._account_time(chunk, started)
-        self._commit(chunk)
-        return True
-
-    def _account_time(self, chunk: Chunk, started: float) -> None:
-        elapsed = time.monotonic() - started
-        metrics = self.output.metrics
-        metrics.flush_time_count += int(elapsed * 1000)
-        threshold = getattr(self.output, "slow_flush_log_threshold", 20.0)
-        if elapsed > threshold:
-            metrics.slow_flush_count += 1
-            self.log.warning("buffer flush took longer time than slow_flush_log_threshold: %s",
-                             kv(elapsed_time=round(elapsed, 3),
-                                slow_flush_log_threshold=threshold, chunk_id=chunk.dump_id))
-        self._progress.set()
-
-    def _commit(self, chunk: Chunk) -> None:
-        self.buffer.purge_chunk(chunk.unique_id)
-        self._space_freed.set()
-        if self.retry is not None:
-            self.log.warning("retry succeeded. %s", kv(chunk_id=chunk.dump_id))
-            self.retry = None
-
-    async def _unrecoverable(self, chunk: Chunk, exc: BaseException, used_secondary: bool) -> bool:
-        secondary = self.secondary
-        other_type = secondary is not None and type(secondary) is not type(self.output)
-        if secondary is not None and other_type and not used_secondary:
-            self.log.warning("got unrecoverable error in primary. Skip retry and flush chunk to "
-                             "secondary %s", kv(error=exc))
-            try:
-                await secondary.write(chunk)
-            except Exception as second:
-                exc = second
-            else:
-                self.output.metrics.write_secondary_count += 1
-                self._commit(chunk)
-                return True
-        self.log.error("got unrecoverable error, discarding the chunk %s",
-                       kv(chunk_id=chunk.dump_id, records=chunk.size, error=exc))
-        self.output.metrics.num_errors += 1
-        self._commit(chunk)
-        return False
-
-    def _failed(self, chunk: Chunk, exc: BaseException, used_secondary: bool) -> None:
-        metrics = self.output.metrics
-        metrics.num_errors += 1
-        metrics.retry_count += 1
-        if self.retry is None:
-            self.retry = RetryState(self.config.retry_policy(secondary=self.secondary is not None),
-                                    clock=self.clock)
-        else:
-            self.retry.failed()
-        if self.retry.limit():
-            records = self.buffer.queued_records
-            self.log.error("failed to flush the buffer, and hit limit for retries. dropping all "
-                           "chunks in the buffer queue. %s",
-                           kv(retry_times=self.retry.steps, records=records, error=exc))
-            self.buffer.clear_queue()
-            self._space_freed.set()
-            self.retry = None
-            return
-        where = " with secondary output" if used_secondary else ""
-        self.log.warning("failed to flush the buffer%s. %s", where, kv(
-            retry_times=self.retry.steps, next_retry_time=_iso(self.retry.next_time),
-            chunk=chunk.dump_id, error=exc))
 
     # -- forced flush and shutdown ------------------------------------------------
     async def flush_all(self) -> None:
-        """Queue every staged chunk and write the queue now, in this task.
-        While a retry is pending the chunks only get queued (like Fluentd)."""
+        """Queue every staged chunk and write the queue now (see Flusher.flush_all)."""
         self.buffer.enqueue_all()
-        if self.retry is not None:
-            self.log.info("forced flush while retrying: chunks stay queued %s",
-                          kv(next_retry_time=_iso(self.retry.next_time)))
-            return
-        while self.retry is None:
-            chunk = self.buffer.dequeue_chunk()
-            if chunk is None:
-                break
-            await self._try_flush(chunk)
-        while self.buffer.dequeued and self.retry is None:
-            self._progress.clear()
-            await self._progress.wait()
+        await self.flusher.flush_all()
 
     async def shutdown(self) -> None:
         """Stop the workers, then drain if ``flush_at_shutdown``."""
-        self._stopping = True
-        self._stopped.set()
-        self._space_freed.set()
-        self._queued.set()
+        self.flusher.stop()
         if self._enqueuer is not None:
             self._enqueuer.cancel()
         # workers finish the write they are in, then see _stopping and end
@@ -379,22 +241,12 @@ class Buffering:
         try:
             if self.flush_at_shutdown:
                 self.buffer.enqueue_all()
-                await self._drain()
+                await self.flusher.drain()
         finally:
             self._report_left()
             self.buffer.close()
             if self.secondary is not None:
                 await self.secondary.close()
-
-    async def _drain(self) -> None:
-        while True:
-            retry = self.retry
-            if retry is not None and retry.next_time > self.clock():
-                await asyncio.sleep(retry.next_time - self.clock())
-            chunk = self.buffer.dequeue_chunk()
-            if chunk is None:
-                return
-            await self._try_flush(chunk)
 
     def _report_left(self) -> None:
         staged = sum(c.size for c in self.buffer.stage.values())
@@ -410,11 +262,9 @@ class Buffering:
     def statistics(self) -> dict[str, Any]:
         stats = self.buffer.statistics()
         stats["retry_count"] = self.output.metrics.retry_count
-        if self.retry is not None:
-            stats["retry"] = {"start": _iso(self.retry.start), "steps": self.retry.steps,
-                              "next_time": _iso(self.retry.next_time)}
+        retry = self.flusher.retry
+        if retry is not None:
+            stats["retry"] = {"start": iso(retry.start), "steps": retry.steps,
+                              "next_time": iso(retry.next_time)}
         return stats
 
-
-def _iso(unix: float) -> str:
-    return datetime.fromtimestamp(unix, UTC).isoformat(timespec="seconds")

@@ -24,7 +24,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
 from dplat.agent.event import EventStream, EventTime, Record
-from dplat.agent.params import Configurable, config_section, describe, located, masked
+from dplat.agent.params import (
+    Configurable,
+    config_param,
+    config_section,
+    describe,
+    located,
+    masked,
+)
 from dplat.agent.plugins import registry
 from dplat.agent.plugins.log import LEVELS, PluginLog
 from dplat.agent.plugins.metrics import PluginMetrics
@@ -214,6 +221,8 @@ class Output(Plugin):
     buffered_by_default: ClassVar[bool] = True
     buffer_defaults: ClassVar[dict[str, Any]] = {}
 
+    slow_flush_log_threshold = config_param("float", default=20.0,
+                                            desc="Warn when one write takes longer (seconds).")
     buffer_config = config_section("buffer", desc="Chunking, flushing and retries.")
     secondary_config = config_section("secondary", desc="Output used when retries run out.")
 
