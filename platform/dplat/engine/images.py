@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,9 +134,12 @@ def build(
     if not stale:
         return []
     bases.ensure(engine, sorted({image.base for image in stale}), report=report)
-    for image in stale:
-        report(f"building {image.tag}")
-        build_one(image, settings)
+    report(f"building {', '.join(image.tag for image in stale)} (a few minutes the first time)")
+    # Builds wait mostly on the Debian mirror and PyPI, so they run side by side.
+    with ThreadPoolExecutor(max_workers=len(stale)) as pool:
+        futures = [pool.submit(build_one, image, settings) for image in stale]
+        for future in futures:
+            future.result()
     return [image.name for image in stale]
 
 
