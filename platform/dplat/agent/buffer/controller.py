@@ -45,8 +45,7 @@ if TYPE_CHECKING:
 class Buffering:
     """The buffer, flush scheduling and retry state of one output."""
 
-    def __init__(self, output: Output, element: Element, secondary: Element | None,
-                 defaults: dict[str, Any]) -> None:
+    def __init__(self, output: Output, element: Element, defaults: dict[str, Any]) -> None:
         self.output = output
         self.log = output.log
         self.config = section = BufferSection()
@@ -69,9 +68,9 @@ class Buffering:
         elif not self.flush_at_shutdown and not self.buffer.persistent:
             self.log.warning("'flush_at_shutdown' is false, and buffer plugin '%s' is not "
                              "persistent: buffered data is lost at shutdown", section.buffer_type)
-        self.secondary = self._build_secondary(secondary) if secondary is not None else None
+        self.secondary: Output | None = None
         self._format = output.format if output.implements("format") else None
-        self.flusher = Flusher(output, self.buffer, section, self.secondary)
+        self.flusher = Flusher(output, self.buffer, section, None)
         self._workers: list[asyncio.Task[Any]] = []
         self._enqueuer: asyncio.Task[Any] | None = None
 
@@ -95,7 +94,12 @@ class Buffering:
                              "'interval': '%s'", mode)
         return mode
 
-    def _build_secondary(self, element: Element) -> Output:
+    def build_secondary(self, element: Element) -> None:
+        """Configure ``<secondary>``; called once the primary holds this
+        Buffering, because the secondary reads the primary's chunk keys."""
+        self.secondary = self.flusher.secondary = self._configured_secondary(element)
+
+    def _configured_secondary(self, element: Element) -> Output:
         type_name = element.get("@type") or element.get("type") or self.output.type_name
         try:
             cls = registry.lookup("output", type_name)

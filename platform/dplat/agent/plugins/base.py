@@ -249,7 +249,9 @@ class Output(Plugin):
             from dplat.agent.buffer.controller import Buffering
 
             self.buffering = Buffering(self, self.buffer_config or Element("buffer"),
-                                       self.secondary_config, dict(self.buffer_defaults))
+                                       dict(self.buffer_defaults))
+            if self.secondary_config is not None:
+                self.buffering.build_secondary(self.secondary_config)
         elif not can_process:
             raise TypeError(f"BUG: output {type(self).__name__} implements neither process "
                             "nor write")

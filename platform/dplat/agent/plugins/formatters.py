@@ -1,0 +1,223 @@
+"""``<format>`` plugins: how an output turns an event into text.
+
+    out_file      2024-01-02T03:04:05+00:00<TAB>app.web<TAB>{"k":"v"}   (out_file's default)
+    json          {"k":"v"}
+    ltsv          k:v<TAB>n:1
+    single_value  the value of message_key
+    stdout        2024-01-02 03:04:05.123456789 +0000 app.web: {"k":"v"}
+
+JSON is compact with UTF-8 kept as is, like Ruby's ``JSON.generate``. Times
+are rendered in UTC (DESIGN "Time"): where Fluentd uses the machine's local
+zone, we behave like Fluentd on a machine set to UTC (``+00:00``); ``utc
+true`` gives Ruby's UTC form (``Z``) and ``timezone`` picks another zone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any, ClassVar
+
+from dplat.agent.buffer.metadata import TimeZone
+from dplat.agent.config.element import Element
+from dplat.agent.config.errors import ConfigError
+from dplat.agent.event import EventTime, Record
+from dplat.agent.params import Configurable, config_param, warn_unused
+from dplat.agent.plugins import registry
+from dplat.agent.plugins.registry import register
+
+_SUBSEC = re.compile(r"%%|%(\d*)N|%L")
+NEWLINES = {"lf": "\n", "crlf": "\r\n"}
+
+
+def to_json(record: Record) -> str:
+    """Compact JSON; values JSON cannot hold (bytes, EventTime...) as text."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+class TimeFormatter:
+    """Event times as text: strftime plus ``%N``/``%3N``/``%L`` sub-seconds."""
+
+    def __init__(self, fmt: str | None, zone: TimeZone, *, utc_designator: bool = False) -> None:
+        self.fmt = fmt
+        self.zone = zone
+        self.utc_designator = utc_designator
+        self._cache: tuple[int, str] | None = None
+        self._has_subsec = fmt is not None and any(
+            m.group(0) != "%%" for m in _SUBSEC.finditer(fmt))
+
+    def format(self, time: EventTime) -> str:
+        if not self._has_subsec and self._cache is not None and self._cache[0] == time.sec:
+            return self._cache[1]
+        moment = datetime.fromtimestamp(time.sec, self.zone.tz)
+        if self.fmt is None:
+            text = moment.isoformat()
+            if self.utc_designator and text.endswith("+00:00"):
+                text = text[:-6] + "Z"
+        else:
+            fmt = _SUBSEC.sub(lambda m: _subsec(m, time.nsec), self.fmt) if self._has_subsec \
+                else self.fmt
+            text = moment.strftime(fmt)
+        if not self._has_subsec:
+            self._cache = (time.sec, text)
+        return text
+
+
+def _subsec(match: re.Match[str], nsec: int) -> str:
+    if match.group(0) == "%%":
+        return "%%"
+    if match.group(0) == "%L":
+        return f"{nsec:09d}"[:3]
+    digits = int(match.group(1) or 9)
+    return f"{nsec:09d}"[:digits].ljust(digits, "0")
+
+
+class Formatter(Configurable):
+    """Base of the formatter plugins (category ``formatter``)."""
+
+    plugin_category: ClassVar[str] = "formatter"
+    type_name: ClassVar[str] = ""
+
+    newline = config_param("enum", default="lf", choices=tuple(NEWLINES),
+                           desc="Line ending: lf or crlf.")
+
+    def format(self, tag: str, time: EventTime, record: Record) -> str:
+        raise NotImplementedError("BUG: formatter plugins MUST implement format()")
+
+    @property
+    def eol(self) -> str:
+        return NEWLINES[self.newline]
+
+
+class TimedFormatter(Formatter):
+    """A formatter that prints the event time (Fluentd's TimeMixin keys)."""
+
+    default_time_format: ClassVar[str | None] = None
+
+    time_type = config_param("enum", default="string", choices=("string", "unixtime", "float"),
+                             desc="string (time_format), unixtime or float seconds.")
+    time_format = config_param("string", default=None, desc="strftime, plus %N, %3N, %L.")
+    localtime = config_param("bool", default=True, desc="Local time (UTC in dplat).")
+    utc = config_param("bool", default=False, desc="Render in UTC with the Z designator.")
+    timezone = config_param("string", default=None, desc="Zone such as +0900 or Asia/Tokyo.")
+
+    def configure(self, element: Element, **kwargs: Any) -> None:
+        super().configure(element, **kwargs)
+        try:
+            zone = TimeZone(self.timezone)
+        except ConfigError as exc:
+            raise exc.with_origin(element.origin) from None
+        utc = (self.utc or not self.localtime) and self.timezone is None
+        self.time_formatter = TimeFormatter(self.time_format or self.default_time_format, zone,
+                                            utc_designator=utc)
+
+    def format_time(self, time: EventTime) -> str:
+        if self.time_type == "unixtime":
+            return str(time.sec)
+        if self.time_type == "float":
+            return f"{time.sec}.{time.nsec:09d}"
+        return self.time_formatter.format(time)
+
+
+@register("out_file")
+class OutFileFormatter(TimedFormatter):
+    output_tag = config_param("bool", default=True, desc="Print the tag column.")
+    output_time = config_param("bool", default=True, desc="Print the time column.")
+    delimiter = config_param("string", default="\t", desc="TAB (default), SPACE or COMMA.")
+
+    def configure(self, element: Element, **kwargs: Any) -> None:
+        super().configure(element, **kwargs)
+        self.separator = {"SPACE": " ", "COMMA": ","}.get(self.delimiter.upper(), "\t")
+
+    def format(self, tag: str, time: EventTime, record: Record) -> str:
+        parts = []
+        if self.output_time:
+            parts.append(self.format_time(time))
+        if self.output_tag:
+            parts.append(tag)
+        parts.append(to_json(record))
+        return self.separator.join(parts) + self.eol
+
+
+@register("json")
+class JsonFormatter(Formatter):
+    add_newline = config_param("bool", default=True, desc="End each record with a newline.")
+    json_parser = config_param("string", default="json", desc="Accepted for Fluentd configs.")
+
+    def format(self, tag: str, time: EventTime, record: Record) -> str:
+        return to_json(record) + (self.eol if self.add_newline else "")
+
+
+@register("ltsv")
+class LtsvFormatter(Formatter):
+    delimiter = config_param("string", default="\t", desc="Between fields.")
+    label_delimiter = config_param("string", default=":", desc="Between label and value.")
+    replacement = config_param("string", default=" ", desc="Replaces delimiters in values.")
+    add_newline = config_param("bool", default=True, desc="End each record with a newline.")
+
+    def format(self, tag: str, time: EventTime, record: Record) -> str:
+        fields = (f"{label}{self.label_delimiter}"
+                  f"{_text(value).replace(self.delimiter, self.replacement)}"
+                  for label, value in record.items())
+        return self.delimiter.join(fields) + (self.eol if self.add_newline else "")
+
+
+@register("single_value")
+class SingleValueFormatter(Formatter):
+    message_key = config_param("string", default="message", desc="The field printed.")
+    add_newline = config_param("bool", default=True, desc="End each record with a newline.")
+
+    def format(self, tag: str, time: EventTime, record: Record) -> str:
+        return _text(record.get(self.message_key)) + (self.eol if self.add_newline else "")
+
+
+@register("stdout")
+class StdoutFormatter(TimedFormatter):
+    default_time_format = "%Y-%m-%d %H:%M:%S.%N %z"
+
+    output_type = config_param("string", default="json", desc="Formatter of the record part.")
+
+    def configure(self, element: Element, **kwargs: Any) -> None:
+        warn = kwargs.pop("warn_unknown", True)
+        super().configure(element, warn_unknown=False, **kwargs)
+        params = {k: v for k, v in element.params.items() if k not in ("@type", "type")}
+        inner = Element("format", "", params, [], element.origin)
+        self.inner = new_formatter(inner, self.output_type, warn_unknown=False)
+        if warn:
+            warn_unused(element, self.known_keys() | self.inner.known_keys(), set())
+
+    def format(self, tag: str, time: EventTime, record: Record) -> str:
+        body = self.inner.format(tag, time, record).rstrip("\r\n")
+        return f"{self.format_time(time)} {tag}: {body}{self.eol}"
+
+
+def _text(value: Any) -> str:
+    """Ruby's ``to_s`` for the common cases: nil is empty, hashes are JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return to_json(value)  # type: ignore[arg-type]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def new_formatter(element: Element | None, default_type: str, *,
+                  warn_unknown: bool = True) -> Formatter:
+    """Build the formatter of a ``<format>`` section (or the default type)."""
+    element = element or Element("format")
+    type_name = element.get("@type") or element.get("type") or default_type
+    try:
+        cls = registry.lookup("formatter", type_name)
+    except ConfigError as exc:
+        raise exc.with_origin(element.origin) from None
+    formatter: Formatter = cls()
+    formatter.configure(element, warn_unknown=warn_unknown)
+    return formatter
