@@ -1,0 +1,69 @@
+"""What a scenario declares: its identity, its services, ordered steps and a reset."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dplat.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from dplat.scenario.context import Context
+
+StepFunction = Callable[["Context"], None]
+
+
+@dataclass
+class Step:
+    """One thing a data engineer does (ingest, stage, load, transform, query)."""
+
+    name: str
+    summary: str
+    run: StepFunction
+
+
+@dataclass
+class Scenario:
+    name: str
+    title: str
+    teaches: str
+    services: tuple[str, ...] = ()
+    order: int = 100
+    """Position in the suggested curriculum (`dplat scenario list` sorts by it)."""
+    folder: Path = field(default_factory=Path)
+    steps: list[Step] = field(default_factory=list)
+    reset_function: StepFunction | None = None
+    options: dict[str, int] = field(default_factory=dict)
+    """Tunable sizes with defaults, e.g. {"events": 10000}; `--events N` sets one."""
+
+    def step(self, name: str, summary: str) -> Callable[[StepFunction], StepFunction]:
+        """Declare the next step, in order."""
+
+        def register(function: StepFunction) -> StepFunction:
+            if any(s.name == name for s in self.steps):
+                raise ScenarioError(f"scenario {self.name} declares step {name!r} twice")
+            self.steps.append(Step(name, summary, function))
+            return function
+
+        return register
+
+    def reset(self, function: StepFunction) -> StepFunction:
+        """Declare how to return the scenario's own data to its starting state."""
+        self.reset_function = function
+        return function
+
+    def select(self, up_to: str | None = None, only: str | None = None) -> list[Step]:
+        """The steps to run for `--step S` (up to and including S) or `--only S`."""
+        wanted = only or up_to
+        if wanted is None:
+            return list(self.steps)
+        names = [s.name for s in self.steps]
+        if wanted not in names:
+            raise ScenarioError(
+                f"scenario {self.name} has no step {wanted!r}",
+                fix=f"Use one of: {', '.join(names)}.",
+            )
+        index = names.index(wanted)
+        return [self.steps[index]] if only else self.steps[: index + 1]

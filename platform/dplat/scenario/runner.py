@@ -1,0 +1,162 @@
+"""Run a scenario's steps in order, with progress, checks and a report.
+
+A step passes when it raises nothing and all of its checks pass. The first
+step that does not pass stops the run (later steps would only fail for the
+same reason); they are reported as skipped. A full run resets the scenario's
+own data first, so a rerun gives the same result.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from dplat.errors import DplatError
+from dplat.scenario.context import CheckResult, Context, Explanation, load_state, save_state
+from dplat.scenario.model import Scenario, Step
+from dplat.settings import Settings
+from dplat.stack.credentials import load_or_create
+
+
+@dataclass
+class StepResult:
+    name: str
+    summary: str
+    status: str  # passed, failed (a check), error (an exception), skipped
+    seconds: float = 0.0
+    checks: list[CheckResult] = field(default_factory=list)
+    error: str | None = None
+    fix: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+@dataclass
+class RunReport:
+    scenario: str
+    run_id: str
+    started: str
+    seconds: float
+    steps: list[StepResult]
+    figures: dict[str, float]
+    lineage: dict[str, list[str]]
+    explanations: list[Explanation]
+
+    @property
+    def passed(self) -> bool:
+        return all(s.status in ("passed", "skipped") for s in self.steps) and any(
+            s.passed for s in self.steps
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for step, result in zip(data["steps"], self.steps, strict=True):
+            step["checks"] = [{**asdict(c), "message": c.message} for c in result.checks]
+        data["passed"] = self.passed
+        return data
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=2, default=str) + "\n")
+
+
+class Reporter(Protocol):
+    """How the runner shows its progress (the CLI prints; tests record)."""
+
+    def step_started(self, step: Step, index: int, total: int) -> None: ...
+
+    def step_progress(self, message: str) -> None: ...
+
+    def step_finished(self, result: StepResult) -> None: ...
+
+    def explain(self, item: Explanation) -> None: ...
+
+
+def _run_step(step: Step, ctx: Context) -> StepResult:
+    first_check = len(ctx.checks)
+    result = StepResult(step.name, step.summary, "passed")
+    start = time.perf_counter()
+    try:
+        step.run(ctx)
+    except DplatError as exc:
+        result.status, result.error, result.fix = "error", exc.message, exc.fix
+    except Exception as exc:  # a lesson's bug or a client error: report, don't crash
+        result.status, result.error = "error", f"{type(exc).__name__}: {exc}"
+    result.seconds = time.perf_counter() - start
+    result.checks = ctx.checks[first_check:]
+    if result.status == "passed" and not all(c.passed for c in result.checks):
+        result.status = "failed"
+    return result
+
+
+def run(
+    scenario: Scenario,
+    settings: Settings,
+    reporter: Reporter,
+    *,
+    up_to: str | None = None,
+    only: str | None = None,
+    explain: bool = False,
+    options: dict[str, int] | None = None,
+) -> RunReport:
+    steps = scenario.select(up_to=up_to, only=only)
+    started = datetime.now(UTC)
+    ctx = Context(
+        settings=settings,
+        credentials=load_or_create(settings.credentials_file),
+        folder=scenario.folder,
+        run_id=started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
+        options={**scenario.options, **(options or {})},
+        explaining=explain,
+        on_progress=reporter.step_progress,
+        on_explain=reporter.explain,
+    )
+    # `--only S` continues an earlier run: keep its state. Anything that starts
+    # at the first step starts from clean data.
+    if only and only != scenario.steps[0].name:
+        ctx.state = load_state(settings, scenario.name)
+    else:
+        ctx.state = {"options": ctx.options}
+        if scenario.reset_function is not None:
+            scenario.reset_function(ctx)
+    results: list[StepResult] = []
+    clock = time.perf_counter()
+    for index, step in enumerate(steps):
+        if results and not results[-1].passed:
+            results.append(StepResult(step.name, step.summary, "skipped"))
+            continue
+        reporter.step_started(step, index, len(steps))
+        result = _run_step(step, ctx)
+        results.append(result)
+        reporter.step_finished(result)
+        save_state(settings, scenario.name, ctx.state)
+    return RunReport(
+        scenario=scenario.name,
+        run_id=ctx.run_id,
+        started=started.isoformat(),
+        seconds=time.perf_counter() - clock,
+        steps=results,
+        figures=ctx.figures,
+        lineage=ctx.lineage,
+        explanations=ctx.explanations,
+    )
+
+
+def reset(scenario: Scenario, settings: Settings) -> None:
+    """`dplat reset NAME`: run the scenario's reset and forget its state."""
+    ctx = Context(
+        settings=settings,
+        credentials=load_or_create(settings.credentials_file),
+        folder=scenario.folder,
+        run_id="reset",
+        options=dict(scenario.options),
+    )
+    if scenario.reset_function is not None:
+        scenario.reset_function(ctx)
+    save_state(settings, scenario.name, {})
