@@ -30,7 +30,7 @@ class EventTime(NamedTuple):
     @classmethod
     def from_float(cls, value: float) -> EventTime:
         sec = int(value)
-        return cls(sec, int(round((value - sec) * 1_000_000_000)) % 1_000_000_000)
+        return cls(sec, round((value - sec) * 1_000_000_000) % 1_000_000_000)
 
     def to_float(self) -> float:
         return self.sec + self.nsec / 1_000_000_000
