@@ -24,9 +24,7 @@ T0 = 1_700_000_000
 
 
 def test_ext_bytes_are_fluentds_fixext8() -> None:
-    assert msgpack.packb(to_ext(EventTime(T0, 7))) == (
-        b"\xd7\x00" + struct.pack(">II", T0, 7)
-    )
+    assert msgpack.packb(to_ext(EventTime(T0, 7))) == (b"\xd7\x00" + struct.pack(">II", T0, 7))
 
 
 def test_ext_hook_decodes_type_0_and_leaves_others() -> None:
@@ -39,9 +37,7 @@ def test_pack_entry_is_what_a_peer_would_write() -> None:
     record = {"msg": "hi", "n": [1, 2]}
     expected = msgpack.packb([msgpack.ExtType(0, struct.pack(">II", T0, 5)), record])
     assert pack_entry(EventTime(T0, 5), record) == expected
-    assert pack_entry(EventTime(T0, 5), record, time_as_integer=True) == msgpack.packb(
-        [T0, record]
-    )
+    assert pack_entry(EventTime(T0, 5), record, time_as_integer=True) == msgpack.packb([T0, record])
 
 
 def test_namedtuple_trap_is_avoided() -> None:

@@ -138,17 +138,18 @@ class ForwardDecoder:
             self._fed += len(piece)
             offset += len(piece)
             start = self._frame_start
+            append = out.append
             try:
                 for obj in unpacker:
                     end = tell()
                     if self._expect_ping:
                         self._expect_ping = False
-                        item: Decoded | None = Ping(obj, end - start)
+                        append(Ping(obj, end - start))
                     else:
                         item = interpret(obj, end - start, limits)
+                        if item is not None:
+                            append(item)
                     start = end
-                    if item is not None:
-                        out.append(item)
             except ValueError as exc:
                 # FormatError and StackError are ValueErrors too; "exceeds
                 # max_str_len" etc. come from a header announcing a huge object.
