@@ -150,6 +150,8 @@ class Router:
         self._errors: list[tuple[str, EventTime, Record, BaseException]] = []
         self._emitting = 0
         self._drainer: asyncio.Task[None] | None = None
+        self._closed: set[int] = set()
+        """ids of plugins already closed, so a stop cut short can be resumed."""
 
     @property
     def root(self) -> Label:
@@ -323,10 +325,19 @@ class Router:
         """Close inputs first, then filters, then outputs (which drain)."""
         for group in (self.inputs, self.filters):
             for plugin in group:
-                await _close_quietly(plugin)
+                await self._close(plugin)
         if self._drainer is not None:
             await asyncio.gather(self._drainer, return_exceptions=True)
-        await asyncio.gather(*(_close_quietly(output) for output in self.outputs))
+        await asyncio.gather(*(self._close(output) for output in self.outputs))
+
+    async def _close(self, plugin: Plugin) -> None:
+        if id(plugin) in self._closed:
+            return
+        try:
+            await plugin.close()
+        except Exception as exc:
+            log.error("error while closing plugin %s", kv(plugin_id=plugin.plugin_id, error=exc))
+        self._closed.add(id(plugin))
 
     async def kill(self) -> None:
         """Forced stop: cancel every plugin's tasks, drain nothing."""
@@ -347,9 +358,3 @@ def _with_children(output: Output) -> Iterator[Plugin]:
     for child in output.children():
         yield from _with_children(child)
 
-
-async def _close_quietly(plugin: Plugin) -> None:
-    try:
-        await plugin.close()
-    except Exception as exc:
-        log.error("error while closing plugin %s", kv(plugin_id=plugin.plugin_id, error=exc))
