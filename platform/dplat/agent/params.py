@@ -306,20 +306,22 @@ def masked(element: Element, cls: type[Configurable] | None,
 
     ``cls`` gives the declarations of this level; child sections use their
     declared ``config_class``, else ``resolve(child)`` (the bases resolve
-    ``<store>``, ``<secondary>`` and ``<format>`` by ``@type``). Keys of a
-    section whose class is unknown are masked when they look secret, because
+    ``<store>``, ``<secondary>`` and ``<buffer>``). Keys nobody declared are
+    masked when they look secret (``password``, ``shared_key``...), because
     leaking a password is worse than hiding a harmless value.
     """
     secret_keys: set[str] = set()
+    declared: set[str] = set()
     section_classes: dict[str, type[Configurable] | None] = {}
     if cls is not None:
+        declared = cls.known_keys()
         for spec in cls.param_specs():
             if spec.secret:
                 secret_keys.update({spec.name, spec.alias} - {None})  # type: ignore[arg-type]
         section_classes = {s.section: s.config_class for s in cls.section_specs()}
     params = {}
     for key, param in element.params.items():
-        hide = key in secret_keys if cls is not None else _looks_secret(key)
+        hide = key in secret_keys or (key not in declared and _looks_secret(key))
         params[key] = Param(key, MASK, param.origin) if hide else param
     children = []
     for child in element.elements:

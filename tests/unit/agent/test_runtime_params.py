@@ -123,6 +123,15 @@ def test_secrets_are_masked_in_every_dump() -> None:
     assert "password xxxxxx" in declared  # the unknown <server> section: masked by its key
 
 
+def test_plugin_config_dumps_mask_secrets_of_nested_outputs() -> None:
+    from dplat.agent.plugins.out_copy import CopyOutput
+
+    copy = configured(CopyOutput, "<store>\n @type null\n password p1\n</store>\n"
+                      "<store>\n @type stdout\n api_token t2\n</store>\n")
+    text = render(copy.masked_config())
+    assert "p1" not in text and "t2" not in text and "@type stdout" in text
+
+
 def test_document_lists_declarations() -> None:
     rows = {row.name: row for row in document(Login)}
     assert rows["password"].secret and rows["user"].desc == "Who."
