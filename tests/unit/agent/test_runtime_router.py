@@ -297,6 +297,7 @@ def test_no_match_warnings_are_log_scaled(caplog: pytest.LogCaptureFixture) -> N
      r"test\.conf:5: duplicated plugin id 'x'"),
     ("<match a>\n @id x\n</match>", r"test\.conf:1: <match a>: missing '@type'"),
     ("<match a>\n @type nope\n</match>", r"test\.conf:1: unknown output plugin type 'nope'"),
+    ("<match a>\n type legacy\n</match>", r"unknown output plugin type 'legacy'"),
     ("<label ERROR>\n</label>", r"a label name is one word starting with @"),
     ("<label @X>\n <source>\n </source>\n</label>", r"test\.conf:2: <source> is not allowed"),
     ("<match a>\n @type relabel\n</match>", r"relabel needs '@label @NAME'"),

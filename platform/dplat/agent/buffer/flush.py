@@ -63,21 +63,33 @@ class Flusher:
         self.space_freed.set()
 
     async def run_worker(self) -> None:
-        """One flush worker (``flush_thread_count`` of them run)."""
+        """One flush worker (``flush_thread_count`` of them run). A bug in one
+        round is logged and the worker goes on: a dead worker would silently
+        stop every flush of the output."""
         while not self.stopping:
-            retry = self.retry
-            if retry is not None and retry.next_time > self.clock():
-                await self._sleep(retry.next_time - self.clock())
-                continue
-            self.queued.clear()
-            chunk = self.buffer.dequeue_chunk()
-            if chunk is None:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.queued.wait(), self.config.flush_thread_interval)
-                continue
-            await self.try_flush(chunk)
-            if self.buffer.queue and self.retry is None:
-                await self._sleep(self.config.flush_thread_burst_interval)
+            try:
+                await self._work_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.output.metrics.num_errors += 1
+                self.log.exception("flush worker failed; going on")
+                await self._sleep(self.config.flush_thread_interval)
+
+    async def _work_once(self) -> None:
+        retry = self.retry
+        if retry is not None and retry.next_time > self.clock():
+            await self._sleep(retry.next_time - self.clock())
+            return
+        self.queued.clear()
+        chunk = self.buffer.dequeue_chunk()
+        if chunk is None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.queued.wait(), self.config.flush_thread_interval)
+            return
+        await self.try_flush(chunk)
+        if self.buffer.queue and self.retry is None:
+            await self._sleep(self.config.flush_thread_burst_interval)
 
     async def _sleep(self, seconds: float) -> None:
         """Sleep, but wake at once when stopping."""
@@ -146,7 +158,8 @@ class Flusher:
         self.log.error("got unrecoverable error, discarding the chunk %s",
                        kv(chunk_id=chunk.dump_id, records=chunk.size, error=exc))
         self.output.metrics.num_errors += 1
-        self._commit(chunk)
+        self.buffer.purge_chunk(chunk.unique_id)
+        self.space_freed.set()
         return False
 
     def _failed(self, chunk: Chunk, exc: BaseException, used_secondary: bool) -> None:
