@@ -284,6 +284,8 @@ def test_invalid_entries_are_counted_and_the_rest_kept() -> None:
         [T0 + 0.25, {"float": True}],
         [msgpack.Timestamp(T0, 10), {"ts": True}],
         [T0, {"extra": "element"}, "ignored like Fluentd"],
+        [[[T0, {}], {}], {"bad": "time nested twice"}],
+        [[T0, {"meta": 1}], {"v2": "metadata"}],
     ]
     msg = decode_one(msgpack.packb(["mixed", entries, {"chunk": "k"}], datetime=False))
     assert msg.entries == [
@@ -291,8 +293,9 @@ def test_invalid_entries_are_counted_and_the_rest_kept() -> None:
         (EventTime(T0, 250_000_000), {"float": True}),
         (EventTime(T0, 10), {"ts": True}),
         (EventTime(T0), {"extra": "element"}),
+        (EventTime(T0), {"v2": "metadata"}),
     ]
-    assert msg.skipped == 5
+    assert msg.skipped == 6
     assert msg.skip_reason == "record is str, not a map"
     assert msg.chunk == "k"
 

@@ -111,6 +111,10 @@ def decode_entries(items: Iterable[Any]) -> tuple[EventStream, int, str | None]:
             reason = reason or f"record is {type(record).__name__}, not a map"
             continue
         kind = type(t)
+        if kind is list and t:  # Fluent Bit v2 default: [[time, metadata], record]
+            inner = type(t[0])
+            if inner is EventTime or inner is int:  # the rest: coerce_time below
+                t, kind = t[0], inner
         if kind is EventTime and t.sec:
             append((t, record))
         elif kind is int and 0 < t < MAX_SECONDS:
