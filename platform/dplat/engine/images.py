@@ -11,7 +11,9 @@ to the pip step as a *secret*, so it is never stored in a layer.
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
+import tarfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -187,18 +189,33 @@ def save(engine: docker.DockerClient, path: Path) -> list[str]:
     return tags
 
 
+def archive_tags(path: Path) -> set[str]:
+    """The image tags an archive made by `docker save` holds (its manifest.json)."""
+    try:
+        with tarfile.open(path, "r:*") as archive:
+            member = archive.extractfile("manifest.json")
+            manifest = json.load(member) if member else []
+    except (tarfile.TarError, KeyError, json.JSONDecodeError, OSError) as exc:
+        raise ImageSetIncomplete(
+            f"{path} is not an image archive ({exc})",
+            fix="Give the path of a file made by `dplat images save`.",
+        ) from exc
+    return {tag for entry in manifest for tag in entry.get("RepoTags") or []}
+
+
 def load(engine: docker.DockerClient, path: Path) -> list[str]:
-    """Load an archive made by :func:`save` and check the set is complete."""
+    """Load an archive made by :func:`save`, refusing one that lacks an image."""
     if not path.is_file():
         raise ImageSetIncomplete(
             f"{path} does not exist", fix="Give the path of a file made by `dplat images save`."
         )
+    wanted = [image.tag for image in IMAGES]
+    missing = sorted(set(wanted) - archive_tags(path))
+    if missing:
+        raise ImageSetIncomplete(f"{path} lacks {', '.join(missing)}; nothing was loaded")
     result = subprocess.run(
         ["docker", "load", "-i", str(path)], capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
         raise ImageSetIncomplete(f"`docker load` could not read {path}: {result.stderr.strip()}")
-    missing = [s.tag for s in states(engine) if not s.present]
-    if missing:
-        raise ImageSetIncomplete(f"{path} lacks {', '.join(missing)}")
-    return [image.tag for image in IMAGES]
+    return wanted
