@@ -70,6 +70,15 @@ def test_requests_signed_with_a_wrong_secret_are_refused(server: S3) -> None:
     assert error_code(caught.value)[1] == 403
 
 
+def test_the_images_healthcheck_is_a_signed_request(running: Any) -> None:
+    """Run the HEALTHCHECK the image declares: it passes, and fails on wrong keys."""
+    wrapped = running.container.get_wrapped_container()
+    test = wrapped.attrs["Config"]["Healthcheck"]["Test"]
+    assert test[0] == "CMD"
+    assert wrapped.exec_run(test[1:]).exit_code == 0
+    assert wrapped.exec_run(test[1:], environment={"S3_SECRET_KEY": "wrong"}).exit_code != 0
+
+
 def test_put_get_head_delete_and_the_object_is_a_plain_file(s3: Any, running: Any, prefix: str) -> None:
     key = f"{prefix}/hello.txt"
     body = "héllo, staging\n".encode()

@@ -1,0 +1,62 @@
+"""BigQuery: the warehouse, an emulator of its REST API.
+
+Locally it is bqemulator (DuckDB underneath, data on a volume); upstream it is
+goccy's bigquery-emulator. The official client reaches either through
+``client_options={"api_endpoint": url}`` with anonymous credentials: an
+emulator checks no token, and the client must not look for Google ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dplat.stack.base import Endpoint, Service
+from dplat.stack.credentials import Credentials
+
+
+class BigQuery(Service):
+    name = "bigquery"
+    endpoints = (Endpoint("bigquery", 9050, "http", "BigQuery REST API"),)
+
+    @classmethod
+    def environment(cls, credentials: Credentials) -> dict[str, str]:
+        return {"BIGQUERY_PROJECT": credentials.bigquery_project}
+
+    @property
+    def project(self) -> str:
+        return self.credentials.bigquery_project
+
+    def client(self, **kwargs: Any) -> Any:
+        """A google-cloud-bigquery Client on this endpoint, in the stack's project.
+
+        Imported here: the library is slow to import and most commands do not
+        need it.
+        """
+        from google.api_core.client_options import ClientOptions
+        from google.auth.credentials import AnonymousCredentials
+        from google.cloud import bigquery
+
+        return bigquery.Client(
+            project=self.project,
+            credentials=AnonymousCredentials(),
+            client_options=ClientOptions(api_endpoint=self.url()),
+            **kwargs,
+        )
+
+    def probe(self) -> None:
+        rows = list(self.client().query("SELECT 1 AS one").result(timeout=10))
+        if [tuple(row.values()) for row in rows] != [(1,)]:
+            raise RuntimeError(f"SELECT 1 returned {rows!r}")
+
+    def connection_info(self) -> dict[str, str]:
+        return {"url": self.url(), "project": self.project}
+
+    def exports(self) -> dict[str, str]:
+        # google-cloud-bigquery takes BIGQUERY_EMULATOR_HOST (a URL) as its
+        # default endpoint, and so does our agent; code must still pass
+        # AnonymousCredentials, or the client looks for Google credentials.
+        return {
+            "BIGQUERY_EMULATOR_HOST": self.url(),
+            "BIGQUERY_PROJECT": self.project,
+            "GOOGLE_CLOUD_PROJECT": self.project,
+        }
