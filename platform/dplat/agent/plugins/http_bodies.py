@@ -1,0 +1,204 @@
+"""What an in_http request carries: parameters, records and their times.
+
+Fluentd's in_http turns every request into *parameters* first: the query
+string, then the body by its Content-Type (a form's fields, or the whole
+body as ``json``, ``msgpack`` or ``ndjson``), and reads the records from the
+first of ``msgpack``, ``json`` and ``ndjson`` that is present. So
+``curl -d 'json={"a":1}' host:9880/app.log`` (a form, curl's default) and
+``curl -H 'Content-Type: application/json' -d '{"a":1}'`` both work, and so
+does ``?json=...`` in the URL. Parameter values are kept as bytes because a
+``msgpack`` value is binary.
+
+A body either parses completely or the request is refused with 400 and a
+reason; nothing of it is emitted then, so a client can fix and resend the
+whole request. (Fluentd answers 200 for invalid JSON and drops it, and
+skips array elements that are not objects; both lose data silently.)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import zlib
+from email import policy
+from email.parser import BytesParser
+from typing import Any
+from urllib.parse import parse_qsl
+
+import msgpack
+
+from dplat.agent.event import EventTime, Record
+from dplat.agent.protocol.compression import gunzip
+from dplat.agent.protocol.errors import MessageRejected
+from dplat.agent.protocol.eventtime import MAX_SECONDS, ext_hook
+
+TIME_KEY = "time"
+"""The record field read as the event time (Fluentd's in_http ``time_key``)."""
+
+Params = dict[str, bytes]
+
+_NDJSON_LINES = re.compile(rb"\r?\n")
+
+
+class BadRequest(Exception):
+    """The request cannot be turned into events; the text is the 400 reason."""
+
+
+# -- parameters ----------------------------------------------------------------------
+
+
+def parse_query(text: str | bytes) -> Params:
+    """``a=1&b=2`` (a query string or a urlencoded body) with byte values."""
+    if isinstance(text, bytes):
+        text = text.decode("latin-1")
+    return {key: value.encode("latin-1")
+            for key, value in parse_qsl(text, keep_blank_values=True, encoding="latin-1")}
+
+
+def parse_multipart(body: bytes, content_type: str) -> Params:
+    """The fields of a ``multipart/form-data`` body."""
+    head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1", "replace")
+    message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
+    if not message.is_multipart():
+        raise BadRequest("multipart body without parts")
+    fields: Params = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if isinstance(name, str):
+            payload = part.get_payload(decode=True)
+            fields[name] = payload if isinstance(payload, bytes) else b""
+    return fields
+
+
+def body_params(body: bytes, content_type: str) -> Params:
+    """The parameters a body contributes, by its Content-Type (Fluentd's rules)."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if kind == "application/x-www-form-urlencoded":
+        return parse_query(body)
+    if kind == "multipart/form-data":
+        return parse_multipart(body, content_type)
+    if kind in ("application/json", "application/csp-report"):
+        return {"json": body}
+    if kind == "application/msgpack":
+        return {"msgpack": body}
+    if kind == "application/x-ndjson":
+        return {"ndjson": body}
+    return {}
+
+
+def inflate(body: bytes, encoding: str, limit: int) -> bytes:
+    """The body without its Content-Encoding (gzip, deflate), at most ``limit`` bytes."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding in ("gzip", "x-gzip"):
+        try:
+            return gunzip(body, limit)
+        except MessageRejected as exc:
+            raise BadRequest(f"gzip body: {exc.reason}") from exc
+    if encoding == "deflate":
+        inflater = zlib.decompressobj()
+        try:
+            data = inflater.decompress(body, limit + 1)
+        except zlib.error as exc:
+            raise BadRequest(f"deflate body does not decode: {exc}") from exc
+        if len(data) > limit:
+            raise BadRequest(f"deflate body inflates past {limit} bytes")
+        return data
+    raise BadRequest(f"Content-Encoding '{encoding}' is not supported (gzip, deflate)")
+
+
+# -- records -------------------------------------------------------------------------
+
+
+def records_of(params: Params) -> list[Record]:
+    """The records of the first of ``msgpack``, ``json``, ``ndjson``."""
+    if "msgpack" in params:
+        return _from_msgpack(params["msgpack"])
+    if "json" in params:
+        return _objects(_json(params["json"], "json"), "json")
+    if "ndjson" in params:
+        records: list[Record] = []
+        for number, line in enumerate(_NDJSON_LINES.split(params["ndjson"]), 1):
+            if line.strip():
+                value = _json(line, f"ndjson line {number}")
+                if not isinstance(value, dict):
+                    raise BadRequest(f"ndjson line {number} is not a JSON object")
+                records.append(value)
+        return records
+    raise BadRequest("'json', 'ndjson' or 'msgpack' parameter is required")
+
+
+def _json(data: bytes, what: str) -> Any:
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise BadRequest(f"{what} is not valid JSON: {exc}") from exc
+
+
+def _from_msgpack(data: bytes) -> list[Record]:
+    unpacker = msgpack.Unpacker(raw=False, strict_map_key=False, ext_hook=ext_hook,
+                                max_buffer_size=max(len(data), 1))
+    unpacker.feed(data)
+    records: list[Record] = []
+    try:
+        for obj in unpacker:
+            records.extend(_objects(obj, "msgpack"))
+        unpacker.feed(b"\xc0")  # a nil after the last object: found only at a boundary
+        whole = next(unpacker, unpacker) is None
+    except BadRequest:
+        raise
+    except Exception as exc:  # FormatError, StackError, UnicodeDecodeError...
+        raise BadRequest(f"msgpack does not decode: {exc}") from exc
+    if not whole:
+        raise BadRequest("msgpack ends in the middle of an object")
+    return records
+
+
+def _objects(value: Any, what: str) -> list[Record]:
+    """An object, or an array of objects (a batch)."""
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise BadRequest(f"{what} array element {index} is not an object")
+        return value
+    raise BadRequest(f"{what} is not an object or an array of objects")
+
+
+# -- times ---------------------------------------------------------------------------
+
+
+def query_time(value: bytes | None) -> EventTime | None:
+    """The ``time`` parameter: float seconds; 0 means now; None when absent."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError as exc:
+        raise BadRequest(f"time parameter '{value.decode('latin-1')}' is not a number") from exc
+    return _from_seconds(seconds, "time parameter")
+
+
+def record_time(record: Record) -> EventTime:
+    """The record's ``time`` field (removed from it), else now."""
+    value = record.pop(TIME_KEY, None)
+    if value is None or value is False:
+        return EventTime.now()
+    if isinstance(value, EventTime):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadRequest(f"record field '{TIME_KEY}' is not a number: {value!r:.40}")
+    return _from_seconds(value, f"record field '{TIME_KEY}'")
+
+
+def _from_seconds(seconds: float, what: str) -> EventTime:
+    if not math.isfinite(seconds) or not 0 <= seconds < MAX_SECONDS:
+        raise BadRequest(f"{what} {seconds!r} is out of range")
+    if seconds == 0:
+        return EventTime.now()
+    if isinstance(seconds, int):
+        return EventTime(seconds)
+    return EventTime.from_float(seconds)
