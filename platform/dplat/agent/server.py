@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 from dplat.agent.config import ConfigError, load_config
 from dplat.agent.config.element import Element
 from dplat.agent.params import Configurable, config_param, render
+from dplat.agent.plugins.in_monitor_agent import attach as attach_monitors
 from dplat.agent.plugins.log import AGENT_LOGGER, LEVELS, kv
 from dplat.agent.router import Router
 
@@ -77,7 +78,9 @@ class AgentServer:
     def load(self) -> tuple[Element, Router, SystemConfig]:
         """Parse the config and configure every plugin; nothing starts yet."""
         root = load_config(self.config_path, self.env)
-        return (root, *build(root))
+        router, system = build(root)
+        attach_monitors(router, self)
+        return root, router, system
 
     # -- serving --------------------------------------------------------------
     async def serve(self) -> None:
@@ -115,6 +118,11 @@ class AgentServer:
                 log.info("flushing all buffers")
                 await self.router.flush_all()
 
+    def request_reload(self) -> None:
+        """Reload in the background: the monitor API answers first, since the
+        reload replaces the monitor itself."""
+        self._in_background(self.reload(), "reload")
+
     async def reload(self) -> bool:
         """Switch to the config file's current content; False (and the old
         pipeline keeps running) when it does not load."""
@@ -142,6 +150,7 @@ class AgentServer:
     async def _restart_previous(self) -> None:
         assert self._root is not None
         router, _ = build(self._root)
+        attach_monitors(router, self)
         await router.start()
         self.router = router
 
