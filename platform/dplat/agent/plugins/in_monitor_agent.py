@@ -112,7 +112,7 @@ class MonitorAgentInput(Input):
             await self._listener.stop()
 
     # -- the data -----------------------------------------------------------------------
-    def _router(self) -> Router:
+    def _running(self) -> Router:
         if self.pipeline is None:
             raise web.HTTPServiceUnavailable(
                 text=to_json({"message": "the monitor is not attached to a running pipeline "
@@ -123,7 +123,7 @@ class MonitorAgentInput(Input):
     def _rows(self, request: web.Request) -> list[dict[str, Any]]:
         return [plugin_row(plugin, with_config=self.include_config,
                            with_retry=self.include_retry)
-                for plugin in select(self._router(), request.query)]
+                for plugin in select(self._running(), request.query)]
 
     async def _emit_rows(self) -> None:
         if self.pipeline is None or self.tag is None:
@@ -145,15 +145,15 @@ class MonitorAgentInput(Input):
         return text(200, to_ltsv(self._rows(request)))
 
     async def _config_json(self, request: web.Request) -> web.Response:
-        about = {**self._about(), "config": config_text(self._router())}
+        about = {**self._about(), "config": config_text(self._running())}
         return _json(about, pretty="pretty_json" in request.query)
 
     async def _config_ltsv(self, request: web.Request) -> web.Response:
-        self._router()
+        self._running()
         return text(200, to_ltsv([self._about()]))
 
     async def _metrics(self, request: web.Request) -> web.Response:
-        body = exposition(self._router())
+        body = exposition(self._running())
         return web.Response(body=body.encode(), headers={"Content-Type": CONTENT_TYPE})
 
     async def _flush(self, request: web.Request) -> web.Response:
@@ -173,7 +173,7 @@ class MonitorAgentInput(Input):
         return _json({"message": "Not found"}, status=404)
 
     def _agent(self) -> AgentHandle:
-        self._router()
+        self._running()
         if self.agent is None:
             raise web.HTTPNotImplemented(
                 text=to_json({"ok": False, "message": "no agent server runs this pipeline; "
