@@ -9,12 +9,14 @@ computed in an earlier run.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from dplat.errors import ScenarioError
 from dplat.settings import Settings
 from dplat.stack import catalogue
 from dplat.stack.credentials import Credentials
@@ -88,6 +90,16 @@ class Context:
         if self.explaining:
             self.on_explain(item)
 
+    def show(self, title: str, text: str) -> None:
+        """Always print a step's answer (e.g. a query result as a table).
+
+        Unlike ``explain`` it does not wait for `--explain`: the answer is
+        what the step is for. It goes into the report with the explanations.
+        """
+        item = Explanation("result", title, text)
+        self.explanations.append(item)
+        self.on_explain(item)
+
     def wrote(self, target: str, sources: list[str]) -> None:
         """Record lineage: ``target`` (a table or prefix) was made from ``sources``."""
         self.lineage.setdefault(target, [])
@@ -116,6 +128,54 @@ class Context:
     @cached_property
     def agent(self) -> Any:
         return self._service("agent")
+
+    # -- the agent's config -------------------------------------------------------------
+    def use_agent_config(self, text: str, expect: tuple[str, ...] = (),
+                         timeout: float = 60.0) -> None:
+        """Make the stack's agent run a lesson's config.
+
+        Writes ``text`` where the agent reads its config
+        (DPLAT_HOME/work/agent/agent.conf, /dplat/work/agent/agent.conf inside
+        its container) and asks for a graceful reload (``POST /api/reload``:
+        the old pipeline flushes its buffers, then the new one starts).
+        Returns once the new pipeline answers with the plugin ids ``expect``.
+
+        The reload answers before it is done, so "done" is read from the
+        plugin list: a plugin without ``@id`` is listed as ``object:<address>``,
+        new in every pipeline, so the list changes with each reload (a lesson's
+        config keeps at least one such plugin, e.g. its ``copy``). When the file
+        already holds ``text`` and the agent runs it, nothing is reloaded.
+        """
+        from dplat.agent.config import parse_config
+
+        path = self.settings.work_dir / "agent" / "agent.conf"
+        parse_config(text, str(path), env={})  # a syntax error fails here, with its line
+        before = _plugin_ids(self.agent)
+        running = before is not None and set(expect) <= before
+        if running and path.is_file() and path.read_text() == text:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        self.agent.monitor("/api/reload", "POST")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            now = _plugin_ids(self.agent)
+            if now is not None and now != before and set(expect) <= now:
+                return
+            time.sleep(0.1)
+        raise ScenarioError(
+            f"the agent did not start the lesson's config ({path}) within {timeout:.0f} s",
+            fix=f"Read `dplat logs agent` (a config error names its line there); "
+                f"`dplat agent check -c {path}` validates the file.",
+        )
+
+
+def _plugin_ids(agent: Any) -> set[str] | None:
+    """The running pipeline's plugin ids, or None while the monitor does not answer."""
+    try:
+        return {p["plugin_id"] for p in agent.monitor()["plugins"]}
+    except (OSError, ValueError, KeyError):  # reloading, or not up yet
+        return None
 
 
 def state_file(settings: Settings, scenario: str) -> Path:

@@ -1,0 +1,161 @@
+"""The lesson's plumbing: what its steps need around the official clients.
+
+Waiting on the agent's monitor API, reading the staged objects back from S3,
+turning BigQuery rows into plain values, printing a result as a text table,
+and saying in words why a service does not answer. None of it is the lesson;
+scenario.py reads better without it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+PlainRow = dict[str, Any]
+
+
+# -- the agent ------------------------------------------------------------------------
+def monitor(agent: Any, path: str = "/api/plugins.json", method: str = "GET",
+            timeout: float = 5.0) -> Any:
+    """Call the agent's monitor API (with a timeout of our choosing: a flush
+    answers only when every buffer is written)."""
+    request = urllib.request.Request(agent.url("agent_monitor") + path, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:  # the monitor explains its 4xx/5xx in JSON
+        body = exc.read().decode(errors="replace")
+        raise RuntimeError(f"{method} {path} answered {exc.code}: {body}") from exc
+
+
+def plugins(agent: Any) -> dict[str, dict[str, Any]]:
+    """The running plugins by id ({} while the monitor does not answer)."""
+    try:
+        return {p["plugin_id"]: p for p in monitor(agent)["plugins"]}
+    except (OSError, RuntimeError, ValueError, KeyError):
+        return {}
+
+
+def buffered(row: dict[str, Any]) -> int:
+    """Chunks an output still holds (staged or queued)."""
+    return int(row.get("buffer_stage_length") or 0) + int(row.get("buffer_queue_length") or 0)
+
+
+def output_health(agent: Any, plugin_id: str) -> str:
+    """One line about an output, for a failed check's "look at" hint."""
+    row = plugins(agent).get(plugin_id)
+    if row is None:
+        return f"the agent does not run an output {plugin_id} (is the lesson's config loaded?)"
+    retries, errors = row.get("retry_count") or 0, row.get("num_errors") or 0
+    health = (f"output {plugin_id}: {row.get('emit_records', 0)} records in, "
+              f"{buffered(row)} chunks still buffered, {retries} retries, {errors} errors")
+    if retries or errors:
+        health += " - it cannot write to its destination"
+    return health
+
+
+def wait_until(condition: Callable[[], T | None], timeout: float, interval: float = 0.25) -> T | None:
+    """Poll ``condition`` until it returns something truthy, or time runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)
+
+
+# -- S3 -----------------------------------------------------------------------------
+DT = re.compile(r"/dt=(\d{8})/")
+
+
+def list_keys(s3: Any, bucket: str, prefix: str) -> list[str]:
+    keys: list[str] = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        keys += [item["Key"] for item in page.get("Contents", [])]
+    return keys
+
+
+def read_lines(s3: Any, bucket: str, keys: Iterable[str]) -> dict[str, list[bytes]]:
+    """Each object's JSON lines, gunzipped (objects are fetched in parallel)."""
+    keys = list(keys)
+
+    def fetch(key: str) -> list[bytes]:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        data = gzip.decompress(body) if key.endswith(".gz") else body
+        return [line for line in data.splitlines() if line.strip()]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return dict(zip(keys, pool.map(fetch, keys), strict=True))
+
+
+def partition_of(key: str) -> str | None:
+    """The ``dt=YYYYMMDD`` of an object key, or None."""
+    found = DT.search(key)
+    return found.group(1) if found else None
+
+
+def delete_keys(s3: Any, bucket: str, keys: Sequence[str]) -> None:
+    # One DeleteObject per key: the only delete both stores do the same way.
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda key: s3.delete_object(Bucket=bucket, Key=key), keys))
+
+
+# -- BigQuery -----------------------------------------------------------------------
+def plain(value: Any) -> Any:
+    """A BigQuery value as the ground truth writes it (hours as ISO text)."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def rows(client: Any, sql: str) -> list[PlainRow]:
+    return [{k: plain(v) for k, v in row.items()} for row in client.query(sql).result()]
+
+
+def scalar(client: Any, sql: str) -> Any:
+    found = rows(client, sql)
+    return next(iter(found[0].values())) if found else None
+
+
+def schema_from_config(agent_conf: str) -> list[dict[str, str]]:
+    """The ``schema [...]`` JSON of the agent's bigquery output: the batch load
+    uses the same columns as the streaming inserts, written down once."""
+    found = re.search(r"^\s*schema\s+(\[.*?\])\s*$", agent_conf, re.S | re.M)
+    if found is None:
+        raise ValueError("agent.conf has no `schema [...]` for its bigquery output")
+    return json.loads(found.group(1))
+
+
+# -- printing -------------------------------------------------------------------------
+def text_table(found: Sequence[PlainRow]) -> str:
+    """Rows as an aligned text table, the way a SQL console prints them."""
+    if not found:
+        return "(no rows)"
+    columns = list(found[0])
+    cells = [[_cell(row[c]) for c in columns] for row in found]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(v.rjust(w) if _numeric(v) else v.ljust(w)
+                        for v, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _cell(value: Any) -> str:
+    return "NULL" if value is None else str(value)
+
+
+def _numeric(text: str) -> bool:
+    return bool(re.fullmatch(r"-?\d+(\.\d+)?", text))
