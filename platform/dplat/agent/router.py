@@ -143,6 +143,7 @@ class Router:
 
     def __init__(self) -> None:
         self.labels: dict[str, Label] = {ROOT_LABEL: Label(ROOT_LABEL)}
+        self.root_dir: str | None = None
         self.inputs: list[Input] = []
         self.filters: list[Filter] = []
         self.outputs: list[Output] = []
@@ -167,9 +168,11 @@ class Router:
 
     # -- building ---------------------------------------------------------------
     @classmethod
-    def build(cls, root: Element) -> Router:
-        """Configure every plugin of a parsed config; ConfigError naming the line."""
+    def build(cls, root: Element, *, root_dir: str | None = None) -> Router:
+        """Configure every plugin of a parsed config; ConfigError naming the line.
+        ``root_dir`` is ``<system> root_dir``, handed to every plugin."""
         router = cls()
+        router.root_dir = root_dir
         for element in root.sections("label"):
             name = element.arg.strip()
             if not name.startswith("@") or " " in name:
@@ -197,6 +200,7 @@ class Router:
                 log.warning("%s: unknown directive %s is ignored", element.origin,
                             describe(element))
         router._check_ids()
+        router._check_buffer_paths()
         return router
 
     def _add_rule(self, label: Label, element: Element) -> None:
@@ -214,6 +218,7 @@ class Router:
         except ConfigError as exc:
             raise exc.with_origin(element.origin) from None
         plugin: Plugin = cls()
+        plugin.root_dir = self.root_dir
         plugin.configure(element)
         self._attach(plugin, label)
         if isinstance(plugin, Filter):
@@ -246,6 +251,22 @@ class Router:
                 raise located(plugin.config_element.origin,
                               f"duplicated plugin id '{plugin.plugin_id}'; @id must be unique")
             seen[plugin.plugin_id] = plugin
+
+    def _check_buffer_paths(self) -> None:
+        """Two outputs sharing a file buffer would resume each other's chunks."""
+        owners: dict[str, Plugin] = {}
+        for plugin in self.plugins():
+            if not isinstance(plugin, Output) or plugin.buffering is None:
+                continue
+            path = plugin.buffering.buffer.storage_path()
+            if path is None:
+                continue
+            if path in owners:
+                raise located(plugin.config_element.origin,
+                              f"{describe(plugin.config_element)}: buffer path '{path}' is "
+                              f"already used by {describe(owners[path].config_element)}",
+                              "Give each output its own buffer path (or @id with root_dir).")
+            owners[path] = plugin
 
     def plugins(self) -> Iterator[Plugin]:
         """Every plugin, child outputs (``<store>``, ``<secondary>``) included."""

@@ -230,7 +230,7 @@ def build(root: Element) -> tuple[Router, SystemConfig]:
         if system.workers != 1:
             raise ConfigError("workers other than 1 are not supported",
                               sections[0].params["workers"].origin)
-    return Router.build(root), system
+    return Router.build(root, root_dir=system.root_dir), system
 
 
 def summary(router: Router) -> dict[str, Any]:

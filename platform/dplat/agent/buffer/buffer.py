@@ -18,6 +18,7 @@ until they are purged, and a write is refused (BufferOverflowError) when
 
 from __future__ import annotations
 
+import logging
 from abc import abstractmethod
 from collections import deque
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from dplat.agent.buffer.metadata import Metadata
 from dplat.agent.params import Configurable, config_param
 
 MiB = 1024 * 1024
+log = logging.getLogger("dplat.agent.buffer")
 
 
 class Buffer(Configurable):
@@ -51,6 +53,12 @@ class Buffer(Configurable):
     def __init__(self) -> None:
         self.owner_id = ""
         """The owning output's plugin id (a file buffer's default directory)."""
+        self.root_dir: str | None = None
+        """``<system> root_dir`` (file buffers back broken chunks up under it)."""
+        self.owner_root_dir: str | None = None
+        """The owner's ``${root_dir}/worker0/${@id}``, or None without both."""
+        self.log: logging.Logger | logging.LoggerAdapter[logging.Logger] = log
+        """The owning output's log once it sets it (Buffering does, before configure)."""
         self.stage: dict[Metadata, Chunk] = {}
         self.queue: deque[Chunk] = deque()
         self.dequeued: dict[bytes, Chunk] = {}
@@ -65,6 +73,10 @@ class Buffer(Configurable):
     def resume(self) -> tuple[dict[Metadata, Chunk], list[Chunk]]:
         """Chunks left by a previous run: (stage, queue in flush order)."""
         return {}, []
+
+    def storage_path(self) -> str | None:
+        """Where chunks are kept, if anywhere; two outputs must not share it."""
+        return None
 
     def start(self) -> None:
         self.stage, queued = self.resume()
@@ -122,8 +134,14 @@ class Buffer(Configurable):
             for chunk, _ in touched:
                 chunk.commit()
         except BaseException:
-            for chunk, _ in touched:
+            for chunk, before in touched:
                 chunk.rollback()
+                if self.stage.get(chunk.metadata) is chunk:
+                    # committed before a later chunk failed: its data stays (unacked,
+                    # so resent: a duplicate, never a loss)
+                    self.stage_size += chunk.bytesize - before
+                else:
+                    chunk.purge()  # new in this write: nothing in it was acked
             raise
         for chunk, before in touched:
             self.stage_size += chunk.bytesize - before

@@ -22,6 +22,7 @@ Its parts run as tasks of the output (``Output.spawn``):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from dplat.agent.buffer.buffer import Buffer
@@ -41,6 +42,9 @@ from dplat.agent.protocol.eventtime import pack_entry
 if TYPE_CHECKING:
     from dplat.agent.plugins.base import Output
 
+SPACE_POLL_INTERVAL = 1.0
+"""overflow_action block: how often a blocked write checks the buffer again."""
+
 
 class Buffering:
     """The buffer, flush scheduling and retry state of one output."""
@@ -53,13 +57,16 @@ class Buffering:
             section.configure(element, defaults=defaults, warn_unknown=False)
             buffer_cls: type[Buffer] = registry.lookup("buffer", section.buffer_type)
             self.buffer: Buffer = buffer_cls()
+            self.buffer.owner_id = output.plugin_id
+            self.buffer.root_dir = output.root_dir
+            self.buffer.owner_root_dir = output.plugin_root_dir
+            self.buffer.log = output.log
             self.buffer.configure(element, defaults=defaults, warn_unknown=False)
             warn_unused(element, section.known_keys() | buffer_cls.known_keys(), set())
             self.keys = ChunkKeys.parse(element.arg or str(defaults.get("chunk_keys", "")),
                                         timekey=section.timekey, zone=self._zone(section))
         except ConfigError as exc:
             raise exc.with_origin(element.origin) from None
-        self.buffer.owner_id = output.plugin_id
         self.placeholders = Placeholders(self.keys)
         self.flush_mode = self._flush_mode(element, section)
         self.flush_at_shutdown = section.flush_at_shutdown
@@ -107,6 +114,7 @@ class Buffering:
             raise exc.with_origin(element.origin) from None
         secondary: Output = cls()
         secondary.primary = self.output
+        secondary.root_dir = self.output.root_dir
         secondary.configure(element)
         if self.config.retry_forever:
             self.log.warning("<secondary> with 'retry_forever': only unrecoverable errors "
@@ -155,11 +163,14 @@ class Buffering:
                     self._drop_oldest_chunk()
 
     async def _wait_for_space(self) -> None:
+        """Until a purge frees space, or a second passed (a file buffer whose
+        disk was full becomes storable again by itself)."""
         while not self.buffer.storable():
             if self.flusher.stopping:
                 raise BufferOverflowError("buffer full and the output is stopping")
             self.flusher.space_freed.clear()
-            await self.flusher.space_freed.wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.flusher.space_freed.wait(), SPACE_POLL_INTERVAL)
 
     def _drop_oldest_chunk(self) -> None:
         chunk = self.buffer.dequeue_chunk()

@@ -133,7 +133,7 @@ class ChunkKeys:
         return Metadata(
             self.timekey_of(time.sec) if self.time else None,
             tag if self.tag else None,
-            tuple((name, _hashable(_field(record, name))) for name in self.fields),
+            tuple((name, hashable(_field(record, name))) for name in self.fields),
         )
 
     def split(self, tag: str, stream: EventStream) -> dict[Metadata, EventStream]:
@@ -157,7 +157,8 @@ def _field(record: Record, name: str) -> Any:
     return value
 
 
-def _hashable(value: Any) -> Hashable:
+def hashable(value: Any) -> Hashable:
+    """A chunk key value usable in Metadata: maps and lists as canonical JSON."""
     if isinstance(value, dict | list):
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
     return value  # type: ignore[no-any-return]

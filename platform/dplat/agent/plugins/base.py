@@ -18,6 +18,7 @@ half-written plugin fails at its first event instead of doing nothing.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -66,6 +67,8 @@ class Plugin(Configurable):
         self.plugin_id = f"object:{id(self):x}"
         self.id_configured = False
         self.label: str | None = None
+        self.root_dir: str | None = None
+        """``<system> root_dir``; the router sets it before ``configure()``."""
         self.metrics = PluginMetrics()
         self.log = PluginLog(self.plugin_id)
         self.tasks = TaskSet(self.plugin_id, self.log, on_crash=self._count_crash)
@@ -90,6 +93,16 @@ class Plugin(Configurable):
     def resolve_section(cls, element: Element) -> type[Configurable] | None:
         """The class that declares a child section's keys (for masking)."""
         return None
+
+    @property
+    def plugin_root_dir(self) -> str | None:
+        """``${root_dir}/worker0/${@id}``: where this plugin keeps state across
+        restarts (a file buffer's default path), as in Fluentd; None without
+        ``<system> root_dir`` or without an ``@id`` (an id that changes every
+        run would strand the state). Nothing is created here."""
+        if self.root_dir is None or not self.id_configured:
+            return None
+        return os.path.join(self.root_dir, "worker0", self.plugin_id)
 
     def masked_config(self) -> Element:
         """This plugin's config element with secrets masked, for any dump."""

@@ -61,8 +61,7 @@ class CopyOutput(Output):
             self.ignore_if_prev_success.append("ignore_if_prev_success" in flags)
             self.stores.append(self._build_store(store))
 
-    @staticmethod
-    def _build_store(element: Element) -> Output:
+    def _build_store(self, element: Element) -> Output:
         type_name = element.get("@type") or element.get("type")
         if not type_name:
             raise located(element.origin, f"{describe(element)}: missing '@type' parameter")
@@ -71,6 +70,7 @@ class CopyOutput(Output):
         except ConfigError as exc:
             raise exc.with_origin(element.origin) from None
         store: Output = cls()
+        store.root_dir = self.root_dir
         store.configure(element)
         return store
 
