@@ -192,11 +192,12 @@ class ForwardConnection(asyncio.Protocol):
         assert plugin.security is not None and self.transport is not None
         result, shared_key = plugin.check_ping(ping.payload, self.address, self._nonce,
                                                self._auth_salt)
+        if not result.ok:  # counted before the PONG goes out: the peer may look at once
+            plugin.count("handshake_failures")
         self.transport.write(make_pong(result.ok, result.reason, plugin.security.self_hostname,
                                        result.shared_key_salt, self._nonce, shared_key,
                                        json_mode=self._decoder.is_json))
         if not result.ok:
-            plugin.count("handshake_failures")
             plugin.quiet.warning(f"handshake {self.address}", "handshake failed, connection "
                                  "closed %s", kv(peer=self.peer, hostname=result.client_hostname,
                                                  reason=result.reason))
@@ -273,8 +274,8 @@ class ForwardConnection(asyncio.Protocol):
         json_mode = self._decoder.is_json
         acks = [encode_ack(m.chunk, json_mode) for m in group if m.chunk is not None]
         if acks:
-            transport.write(b"".join(acks))
             self.plugin.count("acks", len(acks))
+            transport.write(b"".join(acks))
 
     def _rejected(self, error: MessageRejected) -> None:
         name = _counter_of(error)
