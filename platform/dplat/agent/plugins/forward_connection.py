@@ -210,9 +210,8 @@ class ForwardConnection(asyncio.Protocol):
         tag = plugin.rewrite_tag(first.tag)
         group = [first]
         if not plugin.deny_keepalive:
-            pending = self._pending
-            while pending and type(pending[0]) is Message and plugin.rewrite_tag(
-                    pending[0].tag) == tag:  # type: ignore[union-attr]
+            pending, raw_tag = self._pending, first.tag
+            while pending and type(pending[0]) is Message and pending[0].tag == raw_tag:  # type: ignore[union-attr]
                 group.append(pending.popleft())  # type: ignore[arg-type]
         plugin.count("messages", len(group))
         stream = self._events_of(tag, group)
