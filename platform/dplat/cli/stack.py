@@ -17,17 +17,18 @@ PANEL = "Stack"
 
 
 def _print_status(statuses: list, output: Output) -> None:
-    from dplat.stack import lifecycle  # noqa: F401  (typing only)
-
     if output is Output.json:
         console.print_json(json.dumps([dataclasses.asdict(s) for s in statuses]))
         return
     rows = []
     for s in statuses:
-        ready = "[green]ready[/]" if s.ready else f"[red]{s.state}[/]"
+        state = "[green]ready[/]" if s.ready else f"[red]{s.state}, not answering[/]"
+        rows.append((s.name, state, s.info.get("url", "")))
+    table(None, ("service", "state", "url"), rows)
+    for s in statuses:
         details = "  ".join(f"{k}={v}" for k, v in s.info.items() if k != "url")
-        rows.append((s.name, ready, s.info.get("url", ""), details))
-    table(None, ("service", "state", "url", "credentials and endpoints"), rows)
+        console.print(f"  [bold]{s.name}[/]  ", end="")
+        console.print(details, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command(rich_help_panel=PANEL)

@@ -93,7 +93,12 @@ def up(settings: Settings, report: Report = print) -> list[ServiceStatus]:
     credentials = load_or_create(settings.credentials_file)
     _prepare_work_dir(settings)
     services = catalogue.services(settings, credentials)
-    ours = set().union(*(published_ports(c) for c in containers(engine, settings.project).values()))
+    running = containers(engine, settings.project)
+    if len(running) == len(services) and all(c.status == "running" for c in running.values()):
+        current = status(settings, engine, credentials)
+        if all(s.ready for s in current):
+            return current  # already up: `up` only reports
+    ours = set().union(*(published_ports(c) for c in running.values()))
     ports.check({e.name: settings.port(e.name) for s in services for e in s.endpoints}, ours)
     if settings.images == "local":
         images.build(engine, settings, report=report)

@@ -50,7 +50,7 @@ class MySQL(Service):
     def connection_info(self) -> dict[str, str]:
         c = self.credentials
         return {
-            "url": f"mysql://{c.mysql_user}:{c.mysql_password}@{self.host}:{self.port()}/{c.mysql_database}",
+            "url": f"mysql://{c.mysql_user}@{self.host}:{self.port()}/{c.mysql_database}",
             "user": c.mysql_user,
             "password": c.mysql_password,
             "database": c.mysql_database,
