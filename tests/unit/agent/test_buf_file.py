@@ -369,8 +369,12 @@ def test_chunks_created_but_never_committed_are_removed(tmp_path: Path) -> None:
     chunk = FileChunk.create(str(tmp_path / "buffer.*.log"), APP)
     chunk._close_files()  # as a kill would leave it: both files, empty body
     assert len(names(tmp_path)) == 2
+    killed_at_create = FileChunk.create(str(tmp_path / "buffer.*.log"), WEB)
+    killed_at_create._close_files()
+    Path(killed_at_create.meta_path).write_bytes(b"")  # killed before the meta was written
     buffer = file_buffer(tmp_path)
     assert not buffer.stage and not buffer.queue and names(tmp_path) == []
+    assert not (tmp_path / "backup").exists()
 
 
 # -- rollback and failed writes -------------------------------------------------------

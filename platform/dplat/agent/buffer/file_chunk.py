@@ -113,7 +113,8 @@ class FileChunk(Chunk):
              sync: bool = False) -> FileChunk:
         """A chunk a previous run left; ChunkFileError if it cannot be trusted.
 
-        A body without a meta is Fluentd's rule for v0.12 chunks: queued,
+        An empty body is returned as an empty chunk (the buffer deletes it)
+        even if its meta was never written. A body without a meta is Fluentd's rule for v0.12 chunks: queued,
         with empty metadata, times from the file. A queued body whose meta
         is still under its staged name (a crash between the two renames)
         gets that meta back. A body longer than committed is cut back."""
@@ -122,6 +123,10 @@ class FileChunk(Chunk):
             raise ValueError(f"BUG: {path} is not a chunk file name")
         path_id = id_from_path(path)
         size = os.path.getsize(path)
+        if size == 0:  # killed before the first commit: whatever the meta says, nothing to keep
+            chunk = cls(Metadata(), path, path_id or generate_unique_id())
+            chunk.state = ChunkState.QUEUED
+            return chunk
         if state is ChunkState.QUEUED:
             _rescue_staged_meta(path, path_id)
         meta = read_meta(path + META_SUFFIX)
