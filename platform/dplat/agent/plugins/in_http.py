@@ -12,8 +12,8 @@ Answers, as Fluentd's: 200 with an empty ``text/plain`` body (204 with
 events are in the buffer; ``400 Bad Request`` with the reason when the
 request cannot be read; ``413`` past ``body_size_limit``; ``500`` when the
 emit fails (the buffer is full), so the client retries; ``403`` for an
-origin that ``cors_allow_origins`` does not list. ``GET`` answers 200 (health
-checks), ``OPTIONS`` is the CORS preflight.
+origin that ``cors_allow_origins`` does not list. ``GET`` and ``HEAD`` answer
+200 (health checks), ``OPTIONS`` is the CORS preflight.
 
 Differences from Fluentd: invalid JSON and non-object array elements get a
 400 instead of a silent 200, an unparsable ``time`` gets a 400 instead of
@@ -108,7 +108,7 @@ class HttpInput(Input):
 
     # -- requests ----------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             return text(200)
         if request.method == "OPTIONS":
             return self._preflight(request)
