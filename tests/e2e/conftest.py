@@ -22,7 +22,21 @@ from dplat.stack import catalogue
 from dplat.stack.credentials import load_or_create
 
 PROJECT = "dplat-e2e"
-PORT_OFFSET = 20000
+
+
+def free_offset(start: int) -> int:
+    """The first offset from ``start`` (in steps of 100) at which every port is free,
+    so the suite runs beside a user's stack, or another suite's."""
+    from dplat.settings import DEFAULT_PORTS
+    from dplat.stack.ports import is_free
+
+    for offset in range(start, start + 10_000, 100):
+        if all(is_free(port + offset) for port in DEFAULT_PORTS.values()):
+            return offset
+    raise RuntimeError(f"no free port offset between {start} and {start + 10_000}")
+
+
+PORT_OFFSET = free_offset(20000)
 
 
 @dataclass

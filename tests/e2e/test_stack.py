@@ -94,10 +94,10 @@ def test_down_v_leaves_nothing_with_the_project_label(tmp_path) -> None:
     from typer.testing import CliRunner
 
     from dplat.cli import app
-    from tests.e2e.conftest import sweep
+    from tests.e2e.conftest import free_offset, sweep
 
     project = "dplat-e2e-down"
-    env = {"DPLAT_PROJECT": project, "DPLAT_PORT_OFFSET": str(PORT_OFFSET + 1000)}
+    env = {"DPLAT_PROJECT": project, "DPLAT_PORT_OFFSET": str(free_offset(PORT_OFFSET + 1000))}
     runner = CliRunner()
     try:
         up = runner.invoke(app, ["--home", str(tmp_path), "up", "--timeout", "180"], env=env)
