@@ -23,6 +23,9 @@ rm -f /tmp/rclone/s3.sock
 
 # The key pair goes through rclone's environment (a CSV field, quotes doubled),
 # not its command line, so that `ps` and `docker top` do not show the secret.
+# Multipart parts that arrive out of order wait in memory: rclone allows 256Mi
+# per upload and 1Gi in all by default, more than the stack's 256 MiB limit for
+# this container, so cap them (a client over the cap is slowed, not failed).
 quote() { local value=${1//\"/\"\"}; printf '"%s"' "$value"; }
 RCLONE_AUTH_KEY=$(quote "$S3_ACCESS_KEY,$S3_SECRET_KEY") \
     rclone serve s3 /data \
