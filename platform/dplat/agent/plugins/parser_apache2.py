@@ -56,17 +56,25 @@ class Apache2Parser(Parser):
         if found is None:
             return None
         host, user, time_text, method, path, code, size, referer, agent = found.groups()
-        number = ruby_to_i(code)
+        try:  # Ruby's to_i; int() agrees on the digits logs hold, and is fast
+            number = int(code)
+        except ValueError:
+            number = ruby_to_i(code)
+        try:
+            bytes_sent = None if size == "-" else int(size)
+        except ValueError:
+            bytes_sent = ruby_to_i(size)
         record = {
             "host": None if host == "-" else host,
             "user": None if user == "-" else user,
             "method": method,
             "path": path,
             "code": number or None,
-            "size": None if size == "-" else ruby_to_i(size),
+            "size": bytes_sent,
             "referer": None if referer == "-" else referer,
             "agent": None if agent == "-" else agent,
         }
         if self.keep_time_key:
             record["time"] = time_text
         return self._times.parse(time_text), record
+
