@@ -283,10 +283,14 @@ def _raise_refusal(exc: OSError, doing: str) -> None:
 
 
 def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
-    view = memoryview(data)
-    while view:
+    written = os.pwrite(fd, data, offset)
+    if written == len(data):
+        return
+    view = memoryview(data)  # a short write (a signal, a nearly full disk): go on
+    while written < len(view):
+        offset += written
+        view = view[written:]
         written = os.pwrite(fd, view, offset)
-        view, offset = view[written:], offset + written
 
 
 def _pread_exact(fd: int, length: int, path: str) -> bytes:
