@@ -106,3 +106,18 @@ def test_a_slow_emit_paces_reading(tmp_path: Path) -> None:
             assert messages(router) == [f"n{n}" for n in range(300)]
 
     run(scenario)
+
+
+def test_read_bytes_limit_per_second_spreads_reading(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    line = "z" * 99
+    append(log, *([line] * 1500))  # 150 kB at 64 KiB/s: about three seconds' budgets
+
+    async def scenario() -> None:
+        conf = tail_conf(log, read_from_head=True, read_bytes_limit_per_second="64k")
+        async with tailing(conf) as (_, router):
+            await asyncio.sleep(0.5)
+            assert 0 < len(router.events) < 1500
+            await eventually(lambda: len(router.events) == 1500, timeout=6)
+
+    run(scenario)

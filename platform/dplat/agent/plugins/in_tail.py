@@ -57,7 +57,7 @@ from dplat.agent.plugins.registry import register
 from dplat.agent.plugins.tail_events import LineConverter
 from dplat.agent.plugins.tail_paths import PathExpander
 from dplat.agent.plugins.tail_position import MemoryEntry, PositionFile
-from dplat.agent.plugins.tail_watcher import Change, Pending, TailWatcher
+from dplat.agent.plugins.tail_watcher import BLOCK_SIZE, Change, Pending, TailWatcher
 
 BATCHES_PER_TURN = 16
 """Batches read from one file before the others get their turn."""
@@ -156,11 +156,11 @@ class TailInput(Input):
     # -- life cycle -------------------------------------------------------------------
     async def start(self) -> None:
         if self.pos_file:
-            self._claimed[os.path.abspath(self.pos_file)] = self.plugin_id
             found = self.expander.expand()
             existing = {s.st_ino for s in found.values()} if self.follow_inodes else set(found)
             self._positions = PositionFile.load(self.pos_file, self.follow_inodes, existing,
                                                 log=self.log)
+            self._claimed[os.path.abspath(self.pos_file)] = self.plugin_id
         now = time.monotonic()
         if not self.skip_refresh_on_startup:
             self._refresh(now)
@@ -251,8 +251,7 @@ class TailInput(Input):
             return watcher
         self.log.info("detected rotation of %s; waiting %s seconds", watcher.path,
                       self.rotate_wait)
-        successor = TailWatcher(watcher.path, watcher.entry, watcher.tag, self.max_line_size,
-                                self.codec)
+        successor = self._watcher(watcher.path, watcher.entry, watcher.tag)
         watcher.entry = watcher.entry.detached()
         self._retire(watcher, now, unwatch=None)
         self._tails[key] = successor
@@ -275,12 +274,16 @@ class TailInput(Input):
                 continue
             entry = self._positions.entry(path, found[path].st_ino) if self._positions \
                 else MemoryEntry()
-            watcher = TailWatcher(path, entry, self._tag_for(path), self.max_line_size,
-                                  self.codec)
+            watcher = self._watcher(path, entry, self._tag_for(path))
             if watcher.open(not self._startup or self.read_from_head):
                 self.counts["opened"] += 1
             self._tails[key] = watcher
         self._startup = False
+
+    def _watcher(self, path: str, entry: MemoryEntry, tag: str) -> TailWatcher:
+        limit = self.read_bytes_limit_per_second
+        block = min(BLOCK_SIZE, max(limit, 8192)) if limit > 0 else BLOCK_SIZE
+        return TailWatcher(path, entry, tag, self.max_line_size, self.codec, block)
 
     def _retire(self, watcher: TailWatcher, now: float, unwatch: str | int | None) -> None:
         watcher.detach_at = now + self.rotate_wait if watcher.fd is not None else now
