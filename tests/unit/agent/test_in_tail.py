@@ -290,3 +290,61 @@ def test_two_sources_cannot_share_a_pos_file(tmp_path: Path) -> None:
         configured(TailInput, conf, name="source")  # free again once the first stopped
 
     run(scenario)
+
+
+def test_whole_pipeline_tail_grep_record_transformer(tmp_path: Path) -> None:
+    """Through the real router: tail -> grep -> record_transformer -> a
+    buffered output (conftest's test_sink)."""
+    from dplat.agent.plugins import registry
+    from dplat.agent.router import Router
+    from dplat.agent.testing import parse
+
+    log = tmp_path / "www" / "access.log"
+    log.parent.mkdir()
+    append(log, *(APACHE.format(n=n) for n in range(6)))
+    router = Router.build(parse(f"""
+      <source>
+        @type tail
+        path {log}
+        pos_file {tmp_path}/access.pos
+        read_from_head true
+        poll_interval 0.02
+        tag web.*
+        <parse>
+          @type apache2
+        </parse>
+      </source>
+      <filter web.**>
+        @type grep
+        <regexp>
+          key path
+          pattern /^\\/p[024]$/
+        </regexp>
+      </filter>
+      <filter web.**>
+        @type record_transformer
+        remove_keys referer,agent
+        <record>
+          file ${{tag_parts[-1]}}
+        </record>
+      </filter>
+      <match web.**>
+        @type test_sink
+        @id sink
+      </match>
+    """))
+    sink = next(o for o in router.outputs if o.plugin_id == "sink")
+    assert isinstance(sink, registry.lookup("output", "test_sink"))
+
+    async def scenario() -> None:
+        await router.start()
+        try:
+            await eventually(lambda: router.inputs[0].metrics.emit_records == 6)
+        finally:
+            await router.stop()
+        records = [record for _, batch in sink.written for record in batch]  # type: ignore[attr-defined]
+        assert [r["path"] for r in records] == ["/p0", "/p2", "/p4"]
+        assert records[0] == {"host": "192.168.0.0", "user": None, "method": "GET",
+                              "path": "/p0", "code": 200, "size": 777, "file": "log"}
+
+    run(scenario)
