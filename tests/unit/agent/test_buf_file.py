@@ -30,7 +30,7 @@ from dplat.agent.plugins import registry
 from dplat.agent.plugins.buf_file import FileBuffer, path_pattern
 from dplat.agent.protocol.eventtime import packer
 from dplat.agent.router import Router
-from dplat.agent.server import build
+from dplat.agent.server import AgentServer, build
 from dplat.agent.testing import configured, element, parse
 
 Sink = registry.lookup("output", "test_sink")  # registered by conftest.py
@@ -337,3 +337,24 @@ def test_chunks_created_but_never_committed_are_removed(tmp_path: Path) -> None:
     buffer = file_buffer(tmp_path)
     assert not buffer.stage and not buffer.queue and names(tmp_path) == []
     assert not (tmp_path / "backup").exists()
+
+
+def test_a_reload_hands_the_chunks_to_the_new_pipeline(tmp_path: Path) -> None:
+    config = tmp_path / "agent.conf"
+    config.write_text(ROOTED.format(root=tmp_path))
+    server = AgentServer(config)
+
+    async def scenario() -> tuple[bool, list[int]]:
+        serving = asyncio.create_task(server.serve())
+        await server.started.wait()
+        first = server.router
+        assert first is not None
+        await first.emitter().emit_stream("app.x", [(T, {"n": 1}), (T, {"n": 2})])
+        reloaded = await server.reload()
+        assert server.router is not None and server.router is not first
+        (chunk,) = server.router.outputs[0].buffering.buffer.stage.values()
+        server.stop()
+        await asyncio.wait_for(serving, 5)
+        return reloaded, numbers(chunk)
+
+    assert asyncio.run(scenario()) == (True, [1, 2])
