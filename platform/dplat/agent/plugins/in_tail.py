@@ -42,7 +42,6 @@ from __future__ import annotations
 import asyncio
 import codecs
 import os
-import re
 import time
 from typing import Any, ClassVar
 
@@ -55,7 +54,7 @@ from dplat.agent.plugins.log import kv
 from dplat.agent.plugins.parser_base import ParsedLines, new_parser, resolve_zone
 from dplat.agent.plugins.registry import register
 from dplat.agent.plugins.tail_events import LineConverter
-from dplat.agent.plugins.tail_paths import PathExpander
+from dplat.agent.plugins.tail_paths import PathExpander, tag_of_path
 from dplat.agent.plugins.tail_position import MemoryEntry, PositionFile
 from dplat.agent.plugins.tail_watcher import BLOCK_SIZE, Change, Pending, TailWatcher
 
@@ -202,27 +201,27 @@ class TailInput(Input):
     # -- the loop ---------------------------------------------------------------------
     async def _run(self) -> None:
         while True:
-            busy = await self._poll()
+            try:
+                busy = await self._poll()
+            except Exception as exc:  # a bug must not end tailing for good: log, go on
+                self.metrics.num_errors += 1
+                self.log.exception("watching files failed %s", kv(error=exc))
+                busy = False
             await asyncio.sleep(0 if busy else self.poll_interval)
 
     async def _poll(self) -> bool:
         """One look at every file; True when some file has more to read now."""
         now = time.monotonic()
         if now >= self._next_refresh:
-            self._refresh(now)
             self._next_refresh = now + self.refresh_interval
+            self._refresh(now)
         busy = False
         for key in list(self._tails):
-            watcher = self._tails.get(key)
-            if watcher is None:
-                continue
-            if watcher.fd is None:
-                if not watcher.open(True):
-                    continue
-                self.counts["opened"] += 1
-            else:
-                watcher = self._check(key, watcher, now)
-            busy |= await self._pump(watcher, now)
+            try:
+                busy |= await self._visit(key, now)
+            except OSError as exc:  # EIO, a vanished directory...: this file waits
+                self.metrics.num_errors += 1
+                self.log.error("reading failed, will retry %s", kv(key=str(key), error=exc))
         for watcher in list(self._draining):
             busy |= await self._pump(watcher, now)
             if watcher.detach_at is not None and now >= watcher.detach_at:
@@ -234,6 +233,19 @@ class TailInput(Input):
                         and self._flush_lines(watcher):
                     await self._deliver(watcher)
         return busy
+
+    async def _visit(self, key: str | int, now: float) -> bool:
+        """Look at one followed path: open it, or act on rotation; then read."""
+        watcher = self._tails.get(key)
+        if watcher is None:
+            return False
+        if watcher.fd is None:
+            if not watcher.open(True):
+                return False
+            self.counts["opened"] += 1
+        else:
+            watcher = self._check(key, watcher, now)
+        return await self._pump(watcher, now)
 
     def _check(self, key: str | int, watcher: TailWatcher, now: float) -> TailWatcher:
         """Act on what happened to the path; the watcher to read from now."""
@@ -321,7 +333,7 @@ class TailInput(Input):
                                             or not await self._deliver(watcher)):
             return False
         for _ in range(BATCHES_PER_TURN):
-            if self._throttled(watcher, now):
+            if watcher.throttled(self.read_bytes_limit_per_second, now):
                 return False
             before = watcher.skipped_lines
             batch = watcher.read_lines(self.read_lines_limit)
@@ -374,16 +386,6 @@ class TailInput(Input):
         watcher.commit(pending.end, pending.generation)
         return True
 
-    def _throttled(self, watcher: TailWatcher, now: float) -> bool:
-        limit = self.read_bytes_limit_per_second
-        if limit <= 0:
-            return False
-        start, counted = watcher.window
-        if now - start >= 1.0:
-            watcher.window = [now, float(watcher.bytes_read)]
-            return False
-        return watcher.bytes_read - counted >= limit
-
     def _note_skipped(self, watcher: TailWatcher, count: int) -> None:
         if count:
             self.counts["skipped"] += count
@@ -391,9 +393,4 @@ class TailInput(Input):
                              kv(path=watcher.path, skipped=count))
 
     def _tag_for(self, path: str) -> str:
-        if self._tag_parts is None:
-            return self.tag
-        prefix, suffix = self._tag_parts
-        return prefix + re.sub(r"\.+", ".", path.replace("/", ".")).lstrip(".") + suffix
-
-
+        return self.tag if self._tag_parts is None else tag_of_path(*self._tag_parts, path)

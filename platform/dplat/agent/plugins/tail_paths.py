@@ -23,6 +23,12 @@ from datetime import datetime, tzinfo
 _BRACES = re.compile(r"\{([^{}]*,[^{}]*)\}")
 
 
+def tag_of_path(prefix: str, suffix: str, path: str) -> str:
+    """``tag app.*`` for ``/var/log/web.log``: ``app.var.log.web.log`` (the
+    path with / as ., runs of dots squeezed, no leading dot), as Fluentd."""
+    return prefix + re.sub(r"\.+", ".", path.replace("/", ".")).lstrip(".") + suffix
+
+
 def use_glob(path: str, policy: str) -> bool:
     extended = "*" in path or "?" in path or re.search(r"\[.*\]", path) is not None
     if policy == "always":

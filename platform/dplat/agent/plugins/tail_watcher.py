@@ -161,6 +161,17 @@ class TailWatcher:
             lines = [line[:-1] if line.endswith("\r") else line for line in lines]
         return lines
 
+    def throttled(self, limit: int, now: float) -> bool:
+        """``read_bytes_limit_per_second``: True while this second's budget
+        of ``limit`` bytes is spent (a limit of 0 or less means none)."""
+        if limit <= 0:
+            return False
+        start, counted = self.window
+        if now - start >= 1.0:
+            self.window = [now, float(self.bytes_read)]
+            return False
+        return self.bytes_read - counted >= limit
+
     def commit(self, end: int, generation: int) -> None:
         """The lines up to ``end`` were emitted: remember it (pos_file)."""
         if generation == self.generation:
