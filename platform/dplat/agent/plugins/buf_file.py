@@ -98,6 +98,8 @@ def octal(value: str | None, default: int, key: str, element: Element) -> int:
 
 @register("file")
 class FileBuffer(Buffer):
+    """Chunks as file pairs under one directory; see the module docstring."""
+
     persistent = True
 
     path = config_param("string", default=None,
@@ -194,7 +196,7 @@ class FileBuffer(Buffer):
             self.log.info("a broken chunk was found, so others may be damaged too; resumed: %s",
                           ", ".join(f"{os.path.basename(c.path)} (modified {int(c.modified_at)})"
                                     for c in [*stage.values(), *queue]))
-        return dict[Metadata, Chunk](stage), list[Chunk](queue)
+        return dict(stage), list(queue)
 
     def _restage(self, chunk: FileChunk, stage: dict[Metadata, FileChunk],
                  queue: list[FileChunk]) -> None:
