@@ -54,7 +54,7 @@ def test_rename_and_create_while_writing_delivers_every_line_once(tmp_path: Path
     log, pos = tmp_path / "app.log", tmp_path / "app.pos"
     log.touch()
     total = 4000
-    conf = tail_conf(log, pos_file=pos, read_from_head=True, rotate_wait=1)
+    conf = tail_conf(log, pos_file=pos, read_from_head=True, rotate_wait=2)
 
     async def scenario() -> None:
         async with tailing(conf) as (plugin, router):
@@ -67,7 +67,7 @@ def test_rename_and_create_while_writing_delivers_every_line_once(tmp_path: Path
             assert set(seen) == set(range(total))
             assert max(seen.values()) == 1, "a line arrived twice"
             assert writer.rotations == 4 and plugin.counts["rotated"] >= 4
-            await eventually(lambda: plugin.counts["closed"] >= 4, timeout=3,
+            await eventually(lambda: plugin.counts["closed"] >= 4, timeout=6,
                              what="rotated files closed after rotate_wait")
         assert pos_entries(pos) == [(str(log), log.stat().st_size, log.stat().st_ino)]
 
