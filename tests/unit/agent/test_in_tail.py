@@ -222,6 +222,19 @@ def test_max_line_size_skips_long_lines(tmp_path: Path) -> None:
     run(scenario)
 
 
+def test_lines_longer_than_a_read_block(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    huge = "h" * (600 * 1024)
+    append(log, "small", huge, "after")
+
+    async def scenario() -> None:
+        async with tailing(tail_conf(log, read_from_head=True)) as (_, router):
+            await eventually(lambda: len(router.events) == 3)
+            assert messages(router) == ["small", huge, "after"]
+
+    run(scenario)
+
+
 JAVA = r"""@type multiline
 format_firstline /\d{4}-\d{1,2}-\d{1,2}/
 format1 /^(?<time>\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{1,2}:\d{1,2}) \[(?<thread>.*)\] (?<level>[^\s]+)(?<message>.*)/"""

@@ -125,7 +125,7 @@ class TailWatcher:
         if self.fd is None:
             return None
         buffer = self.buffer
-        if len(buffer) < self.block_size:
+        if len(buffer) < self.block_size or b"\n" not in buffer:  # a line may be longer
             data = os.read(self.fd, self.block_size)
             if data:
                 self.bytes_read += len(data)
