@@ -238,6 +238,8 @@ _FIELDS = {
 }
 
 Compiled = Callable[[str, tzinfo], EventTime]
+_FIXED_ZONES: dict[str, int] = {}
+"""Offsets of zone texts seen in times (+0900, JST...), read once."""
 
 
 def compile_strptime(fmt: str) -> Compiled | None:
@@ -327,7 +329,12 @@ def _offset(parts: dict[str, str | None], zone: tzinfo, local: int) -> int:
     """Seconds east of UTC of the text's own zone, else of ``zone``."""
     text = parts.get("offset") or parts.get("zone")
     if text:
-        return zone_offset(text)
+        seconds = _FIXED_ZONES.get(text)
+        if seconds is None:
+            seconds = zone_offset(text)
+            if "/" not in text and len(_FIXED_ZONES) < 1024:  # names move with DST
+                _FIXED_ZONES[text] = seconds
+        return seconds
     if zone is UTC:
         return 0
     naive = datetime(1970, 1, 1) + timedelta(seconds=local)
