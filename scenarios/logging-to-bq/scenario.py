@@ -12,6 +12,7 @@ import importlib.util
 import io
 import pprint
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -151,14 +152,20 @@ def stage(ctx: Any) -> None:
                 ctx.file("agent.conf").read_text())
     ctx.explain("command", "force a flush instead of waiting for timekeys and intervals",
                 "POST /api/flush on the monitor port (like Fluentd's SIGUSR1; `dplat agent flush`)")
+    # One deadline for all the waiting below: a broken output costs it once.
+    deadline = time.monotonic() + _wait_seconds(ctx)
+
+    def left() -> float:
+        return max(0.0, deadline - time.monotonic())
+
     ctx.progress("flushing the agent's buffers")
     try:
-        plumbing.monitor(agent, "/api/flush", "POST", timeout=_wait_seconds(ctx))
+        plumbing.monitor(agent, "/api/flush", "POST", timeout=max(left(), 1.0))
     except Exception as exc:  # the checks below say what did not arrive, and why
         ctx.progress(f"flush: {exc}")
     plumbing.wait_until(lambda: all(
         plumbing.buffered(plumbing.plugins(agent).get(i, {"buffer_queue_length": 1})) == 0
-        for i in AGENT_IDS[1:]), timeout=_wait_seconds(ctx))
+        for i in AGENT_IDS[1:]), timeout=left())
 
     keys = plumbing.list_keys(ctx.s3, BUCKET, PREFIX)
     ctx.explain("s3 keys", f"s3://{BUCKET}/{PREFIX} ({len(keys)} objects)", "\n".join(keys[:12])
@@ -181,8 +188,7 @@ def stage(ctx: Any) -> None:
         count = _count_if_exists(ctx, count_sql)
         return count if count >= events else None
 
-    streamed = plumbing.wait_until(all_streamed, _wait_seconds(ctx)) or _count_if_exists(
-        ctx, count_sql)
+    streamed = plumbing.wait_until(all_streamed, left()) or _count_if_exists(ctx, count_sql)
     ctx.check_that(f"rows streamed into {STREAMED}", streamed >= events, actual=streamed,
                    expected=f"at least {events} (at-least-once delivery)",
                    where=f"`dplat sql bigquery '{count_sql}'`; "
