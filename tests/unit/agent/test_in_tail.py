@@ -222,6 +222,19 @@ def test_max_line_size_skips_long_lines(tmp_path: Path) -> None:
     run(scenario)
 
 
+def test_max_line_size_with_small_batches_keeps_the_lines_after_a_batch(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    append(log, *(f"line {n:02d} " + "." * 12 for n in range(10)))
+    conf = tail_conf(log, read_from_head=True, max_line_size=50, read_lines_limit=2)
+
+    async def scenario() -> None:
+        async with tailing(conf) as (plugin, router):
+            await eventually(lambda: len(router.events) == 10)
+            assert plugin.counts["skipped"] == 0
+
+    run(scenario)
+
+
 def test_lines_longer_than_a_read_block(tmp_path: Path) -> None:
     log = tmp_path / "app.log"
     huge = "h" * (600 * 1024)

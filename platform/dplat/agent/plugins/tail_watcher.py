@@ -140,7 +140,8 @@ class TailWatcher:
         complete = len(buffer) - len(rest)
         advanced += complete
         crlf = buffer.find(b"\r\n", 0, complete) >= 0
-        if self.max_line_size is not None and len(rest) > self.max_line_size:
+        if self.max_line_size is not None and len(rest) > self.max_line_size \
+                and b"\n" not in rest:  # an unfinished line already too long
             self.skipped_lines += 1
             advanced, rest, self.skipping = advanced + len(rest), b"", True
         self.buffer = rest
