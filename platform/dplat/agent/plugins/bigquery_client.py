@@ -30,12 +30,13 @@ in Fluentd; ``private_key`` (.p12 files) has no Python support.
 
 from __future__ import annotations
 
-import io
 import json
 import threading
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from dplat.agent.buffer.errors import UnrecoverableError
 from dplat.agent.plugins.bigquery_schema import TableSchema
@@ -44,6 +45,7 @@ SCOPE = "https://www.googleapis.com/auth/bigquery"
 RETRYABLE_REASONS = frozenset({"backendError", "internalError", "rateLimitExceeded",
                                "tableUnavailable", "quotaExceeded", "timeout"})
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+R = TypeVar("R")
 CREATE_VISIBLE_TRIES = 5
 """Inserts retried right after auto-creating a table: BigQuery's streaming
 API may not see a new table for a while (Fluentd waits up to 5 minutes)."""
@@ -92,6 +94,19 @@ class ClientSettings:
     time_partitioning_field: str | None = None
     time_partitioning_expiration: float | None = None
     clustering_fields: tuple[str, ...] = ()
+
+
+def once_more_if_dropped(call: Callable[[], R]) -> R:
+    """Run ``call``; if the connection dropped before any answer, run it once
+    more at once. A pooled keep-alive connection the server has closed fails
+    that way (dplat's emulator closes its connection after each HTTP 500), and
+    the HTTP library does not resend a POST by itself."""
+    from requests import exceptions as http
+
+    try:
+        return call()
+    except http.ConnectionError:
+        return call()
 
 
 def reason_of(exc: Exception) -> str:
@@ -167,9 +182,9 @@ class BigQueryClient:
     # -- tables -------------------------------------------------------------------
     def fetch_schema(self, ref: TableRef) -> TableSchema:
         try:
-            table = self.client(ref.project).get_table(
+            table = once_more_if_dropped(lambda: self.client(ref.project).get_table(
                 f"{ref.project}.{ref.dataset}.{ref.table_id}", retry=None,
-                timeout=self.settings.timeout)
+                timeout=self.settings.timeout))
         except Exception as exc:
             raise mapped(exc, f"tables.get {ref}") from exc
         return TableSchema.parse([field.to_api_repr() for field in table.schema], str(ref))
@@ -189,8 +204,8 @@ class BigQueryClient:
         if self.settings.clustering_fields:
             table.clustering_fields = list(self.settings.clustering_fields)
         try:
-            self.client(ref.project).create_table(table, exists_ok=True, retry=None,
-                                                  timeout=self.settings.timeout)
+            once_more_if_dropped(lambda: self.client(ref.project).create_table(
+                table, exists_ok=True, retry=None, timeout=self.settings.timeout))
         except Exception as exc:
             raise mapped(exc, f"tables.insert {ref}") from exc
 
@@ -216,12 +231,12 @@ class BigQueryClient:
         client = self.client(ref.project)
         for attempt in range(CREATE_VISIBLE_TRIES + 1):
             try:
-                errors = client.insert_rows_json(
+                errors = once_more_if_dropped(lambda: client.insert_rows_json(
                     f"{ref.project}.{ref.dataset}.{ref.table}", rows,
                     row_ids=insert_ids if insert_ids is not None else AutoRowIDs.DISABLED,
                     skip_invalid_rows=skip_invalid_rows,
                     ignore_unknown_values=ignore_unknown_values, retry=None,
-                    timeout=self.settings.timeout)
+                    timeout=self.settings.timeout))
             except Exception as exc:
                 error = mapped(exc, f"tabledata.insertAll {ref}", rows_may_be_bad=True)
                 if create_with is None or not _table_missing(exc):
@@ -259,14 +274,50 @@ class BigQueryClient:
                 config.clustering_fields = list(self.settings.clustering_fields)
         client = self.client(ref.project)
         try:
-            job = client.load_table_from_file(
-                io.BytesIO(ndjson), f"{ref.project}.{ref.dataset}.{ref.table}",
-                size=len(ndjson), num_retries=0, project=ref.project, job_config=config,
-                timeout=self.settings.timeout)
+            job = self._submit_load(client, ref, config, ndjson)
             job.result(timeout=job_timeout, retry=None)
         except Exception as exc:
             raise _load_error(exc, ref) from exc
         return job
+
+    def _submit_load(self, client: Any, ref: TableRef, config: Any, data: bytes) -> Any:
+        """Create the load job with its data in one multipart upload.
+
+        Not ``Client.load_table_from_file``: it labels the data ``*/*``, which
+        dplat's emulator refuses; this sends ``application/octet-stream`` as
+        fluent-plugin-bigquery does. It uses the client's authorized HTTP
+        session and base URL, as the library's own upload code does.
+        """
+        from google.cloud import bigquery
+        from google.resumable_media import InvalidResponse
+        from google.resumable_media.requests import MultipartUpload
+
+        job = bigquery.LoadJob(f"dplat_load_{uuid.uuid4().hex}", None,
+                               bigquery.TableReference.from_string(str(ref)), client,
+                               job_config=config)
+        url = (f"{client._connection.API_BASE_URL}/upload/bigquery/v2/projects/{ref.project}"
+               "/jobs?uploadType=multipart")
+        try:
+            response = MultipartUpload(url).transmit(
+                client._http, data, job.to_api_repr(), "application/octet-stream",
+                timeout=self.settings.timeout)
+        except InvalidResponse as exc:
+            raise _upload_error(exc, ref) from exc
+        return client.job_from_resource(response.json())
+
+
+def _upload_error(exc: Exception, ref: TableRef) -> Exception:
+    from google.api_core import exceptions as api
+
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", 0) or 0
+    text = getattr(response, "text", "") or str(exc)
+    try:
+        errors = response.json().get("error", {}).get("errors", []) if response else []
+    except ValueError:
+        errors = []
+    return api.from_http_status(status, f"upload of the load job into {ref}: {text[:300]}",
+                                errors=errors)
 
 
 def _table_missing(exc: Exception) -> bool:

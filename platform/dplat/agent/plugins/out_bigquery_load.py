@@ -4,8 +4,10 @@
 The chunk's rows, shaped by the schema, are uploaded as newline-delimited JSON
 (``source_format json``, the one format here: dplat's emulator cannot load
 Parquet, and CSV/Avro would need formatters we do not have) and the job is
-awaited. ``table`` may end with a partition decorator, ``events$%Y%m%d``.
-A missing table is created by the job itself when ``auto_create_table`` is
+awaited. ``table`` may end with a partition decorator, ``events$%Y%m%d``,
+which real BigQuery takes but dplat's emulator refuses ("Invalid table id"):
+there, load into a table per day (``events_%Y%m%d``) or into a table
+partitioned by a column (``time_partitioning_field``). A missing table is created by the job itself when ``auto_create_table`` is
 set (from the schema, with ``time_partitioning_*`` and ``clustering_fields``).
 
 A job BigQuery fails for its data (reason ``invalid``: more bad rows than
