@@ -1,4 +1,4 @@
-"""`dplat agent run|check|flush`: the log agent, on the host or in its container."""
+"""`dplat agent run|check|flush|plugins`: the log agent, on the host or in its container."""
 
 from __future__ import annotations
 
@@ -44,3 +44,15 @@ def flush(ctx: typer.Context) -> None:
     agent = catalogue.by_name(settings, load_or_create(settings.credentials_file), "agent")
     agent.monitor("/api/flush", method="POST")  # type: ignore[attr-defined]
     success("flushed the agent's buffers")
+
+
+@app.command()
+def plugins(
+    name: Annotated[
+        str | None, typer.Argument(help="A plugin's @type, e.g. tail; all plugins without it.")
+    ] = None,
+) -> None:
+    """Print the plugin reference (parameters, defaults, sections) as Markdown."""
+    from dplat.agent.reference import plugin_reference
+
+    typer.echo(plugin_reference(name), nl=False)

@@ -45,8 +45,10 @@ class Rule(Configurable):
 class Group(Configurable):
     """An ``<and>`` or ``<or>``: either <regexp>s or <exclude>s."""
 
-    regexps = config_section("regexp", multi=True, config_class=Rule)
-    excludes = config_section("exclude", multi=True, config_class=Rule)
+    regexps = config_section("regexp", multi=True, config_class=Rule,
+                             desc="Keep events whose field matches, combined by the group.")
+    excludes = config_section("exclude", multi=True, config_class=Rule,
+                              desc="Drop events whose field matches, combined by the group.")
 
 
 @register("grep")

@@ -128,6 +128,8 @@ class TimedFormatter(Formatter):
 
 @register("out_file")
 class OutFileFormatter(TimedFormatter):
+    """Time, tag and the record as JSON, separated by tabs (out_file's lines)."""
+
     output_tag = config_param("bool", default=True, desc="Print the tag column.")
     output_time = config_param("bool", default=True, desc="Print the time column.")
     delimiter = config_param("string", default="\t", desc="TAB (default), SPACE or COMMA.")
@@ -148,6 +150,8 @@ class OutFileFormatter(TimedFormatter):
 
 @register("json")
 class JsonFormatter(Formatter):
+    """The record as one JSON object per line."""
+
     add_newline = config_param("bool", default=True, desc="End each record with a newline.")
     json_parser = config_param("string", default="json", desc="Accepted for Fluentd configs.")
 
@@ -157,6 +161,8 @@ class JsonFormatter(Formatter):
 
 @register("ltsv")
 class LtsvFormatter(Formatter):
+    """The record as Labeled Tab-Separated Values, ``label:value`` pairs."""
+
     delimiter = config_param("string", default="\t", desc="Between fields.")
     label_delimiter = config_param("string", default=":", desc="Between label and value.")
     replacement = config_param("string", default=" ", desc="Replaces delimiters in values.")
@@ -171,6 +177,8 @@ class LtsvFormatter(Formatter):
 
 @register("single_value")
 class SingleValueFormatter(Formatter):
+    """One field's value alone, e.g. the original log line in ``message``."""
+
     message_key = config_param("string", default="message", desc="The field printed.")
     add_newline = config_param("bool", default=True, desc="End each record with a newline.")
 
@@ -180,6 +188,8 @@ class SingleValueFormatter(Formatter):
 
 @register("stdout")
 class StdoutFormatter(TimedFormatter):
+    """Time, tag and the record, as out_stdout prints them."""
+
     default_time_format = "%Y-%m-%d %H:%M:%S.%N %z"
 
     output_type = config_param("string", default="json", desc="Formatter of the record part.")
