@@ -373,3 +373,37 @@ def test_load_sends_ndjson_shaped_by_the_schema() -> None:
     assert [json.loads(line) for line in body.decode().splitlines()] == [
         {"n": 1, "j": {"a": 1}}, {"n": 2}]
     assert options["schema"] is plugin.table_schema and options["max_bad_records"] == 0
+
+
+def test_fetch_schema_asks_the_table_once_per_cache_period() -> None:
+    plugin, fake = insert_plugin("fetch_schema true\nschema_cache_expire 600")
+    asked: list[TableRef] = []
+
+    def fetch_schema(ref: TableRef) -> TableSchema:
+        asked.append(ref)
+        return TableSchema.parse([{"name": "n", "type": "FLOAT"}])
+
+    fake.fetch_schema = fetch_schema  # type: ignore[attr-defined]
+
+    async def two_flushes() -> None:
+        await plugin.open()
+        try:
+            for n in ("1", "2.5"):
+                await plugin.emit("t", [(T, {"n": n})])
+                await plugin.flush()
+        finally:
+            await plugin.close()
+
+    asyncio.run(two_flushes())
+    assert [row for _, row, _ in fake.inserted] == [{"n": 1.0}, {"n": 2.5}]
+    assert asked == [TableRef("p", "d", "t")]
+
+
+def test_schema_path_is_read_at_configure(tmp_path: Any) -> None:
+    path = tmp_path / "schema.json"
+    path.write_text('{"fields": [{"name": "n", "type": "INTEGER"}]}')  # `bq show --schema` form
+    plugin, _ = insert_plugin(f"schema_path {path}")
+    assert plugin.table_schema.api_repr() == [{"name": "n", "type": "INTEGER",
+                                                "mode": "NULLABLE"}]
+    with pytest.raises(ConfigError, match="cannot read schema_path"):
+        insert_plugin(f"schema_path {tmp_path}/missing.json")

@@ -243,10 +243,12 @@ def test_bad_credentials_stop_the_start_but_an_unreachable_store_does_not() -> N
     fake.fail_list = client_error("InvalidAccessKeyId", 403)
     with pytest.raises(S3SetupError, match="check your credentials"):
         asyncio.run(s3_output("", fake).open())
-    fake = FakeS3(buckets=())
-    fake.fail_list = EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
-    run(s3_output("", fake), [{"k": 1}])  # start only warns; the upload creates the bucket
-    assert list(fake.buckets["logs"]) == ["20240102_0.gz"]
+    for not_answering in (EndpointConnectionError(endpoint_url="http://127.0.0.1:1"),
+                          client_error("BadGateway", 502)):  # e.g. a proxy before its backend
+        fake = FakeS3(buckets=())
+        fake.fail_list = not_answering
+        run(s3_output("", fake), [{"k": 1}])  # start only warns; the upload creates the bucket
+        assert list(fake.buckets["logs"]) == ["20240102_0.gz"]
 
 
 @pytest.mark.parametrize(("error", "kind"), [

@@ -64,9 +64,6 @@ STORE_AS = {
 """store_as -> (file extension, content type). ``json`` only names the object:
 its content is whatever ``<format>`` writes, as in out_s3."""
 UNIQUE_TOKENS = ("${chunk_id}", "%{uuid_flush}", "%{hex_random}")
-UNREACHABLE = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError",
-               "ConnectionClosedError")
-"""botocore errors that mean that S3 does not answer (rather than saying no)."""
 
 
 @register("s3")
@@ -182,7 +179,7 @@ class S3Output(Output):
             await asyncio.to_thread(self._check_on_start)
         except S3SetupError:
             raise
-        except S3Error as exc:  # unreachable now; the first upload checks again
+        except S3Error as exc:  # not answering (yet): the first upload checks again
             self.log.warning("cannot reach S3 at start; checking the bucket at the first "
                              "upload %s", kv(bucket=self.s3_bucket, error=exc))
 
@@ -213,7 +210,7 @@ class S3Output(Output):
             try:
                 self.bucket.check_access(self.path)
             except S3Error as exc:
-                if exc.code in UNREACHABLE:
+                if not exc.refused:  # no answer, or a 5xx: S3 is starting or struggling
                     raise
                 raise S3SetupError(f"can't call S3 API. Please check your credentials or "
                                    f"s3_region configuration. error = {exc}", exc.code) from exc

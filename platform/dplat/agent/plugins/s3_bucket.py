@@ -40,11 +40,19 @@ MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound", "NoSuchBucket"})
 
 
 class S3Error(Exception):
-    """An S3 call failed in a way a later retry may fix."""
+    """An S3 call failed in a way a later retry may fix. ``code`` is S3's
+    error code (or botocore's exception name), ``status`` the HTTP status
+    (0 when no answer came)."""
 
-    def __init__(self, message: str, code: str = "") -> None:
+    def __init__(self, message: str, code: str = "", status: int = 0) -> None:
         super().__init__(message)
         self.code = code
+        self.status = status
+
+    @property
+    def refused(self) -> bool:
+        """S3 answered and said no (4xx), rather than not answering or failing."""
+        return 400 <= self.status < 500
 
 
 class S3SetupError(S3Error):
@@ -63,7 +71,8 @@ def mapped(exc: Exception, action: str) -> Exception:
         text = f"S3 {action} failed: {code}: {message}"
         if code in PERMANENT_CODES:
             return UnrecoverableError(text)
-        return S3Error(text, code)
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return S3Error(text, code, int(status or 0))
     if isinstance(exc, BotoCoreError):
         return S3Error(f"S3 {action} failed: {exc}", type(exc).__name__)
     return exc
