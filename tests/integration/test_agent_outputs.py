@@ -189,13 +189,15 @@ def rows_of(bigquery: BigQuery, dataset: str, table: str) -> list[tuple[Any, ...
     return [tuple(row.values()) for row in bigquery.client().query(query).result(timeout=30)]
 
 
+@pytest.mark.parametrize("skip_invalid_rows", [False, True],
+                         ids=["refused-request-bisected", "per-row-errors"])
 def test_bigquery_insert_routes_a_bad_row_to_error_and_delivers_the_rest(
-        bigquery: BigQuery, dataset: str, tmp_path: Path) -> None:
+        bigquery: BigQuery, dataset: str, tmp_path: Path, skip_invalid_rows: bool) -> None:
     records: list[Record] = [{"user": "ada", "n": 1}, {"user": "bo", "n": "2"},
                              {"user": "cy", "n": "not a number"}, {"user": "di", "n": 4},
                              {"user": "ed", "n": 5}]
-    conf = bigquery_conf(bigquery, "bigquery_insert", dataset, "events",
-                         "insert_id_field user", tmp_path)
+    extra = f"insert_id_field user\nskip_invalid_rows {str(skip_invalid_rows).lower()}"
+    conf = bigquery_conf(bigquery, "bigquery_insert", dataset, "events", extra, tmp_path)
 
     async def scenario() -> dict[str, Any]:
         async with agent(conf) as router:
