@@ -271,6 +271,7 @@ class Shipped:
     lost: int = 0
     """Records fluent-logger could not send (it drops them, it does not raise)."""
     errors: list[str] = field(default_factory=list)
+    """The distinct send errors, in the order they first happened."""
     seconds: float = 0.0
 
 
@@ -306,8 +307,10 @@ def serve(requests: list[Request], host: str, port: int, console: TextIO = sys.s
             })
             shipped.logged += 1
             error = fluent.sender.last_error
-            if error is not None:
-                shipped.errors.append(f"{type(error).__name__}: {error}")
+            if error is not None:  # fluent-logger keeps the last error instead of raising
+                text = f"{type(error).__name__}: {error}"
+                if text not in shipped.errors:
+                    shipped.errors.append(text)
                 fluent.sender.clear_last_error()
     finally:
         # close() sends what the sender still holds, or hands it to the loss counter.
