@@ -140,10 +140,32 @@ class ChunkKeys:
         """Group a stream by metadata, keeping event order inside each group."""
         if self.simple:
             return {Metadata(None, tag if self.tag else None, ()): stream}
+        if not self.fields:
+            return self._split_by_time(tag, stream)
         groups: dict[Metadata, EventStream] = {}
         for entry in stream:
             groups.setdefault(self.metadata(tag, entry[0], entry[1]), []).append(entry)
         return groups
+
+    def _split_by_time(self, tag: str, stream: EventStream) -> dict[Metadata, EventStream]:
+        """``split`` when time is the only per-event key (out_file's and
+        out_s3's default). The hot path of every such output: the events of a
+        stream mostly share their second, so the timekey is computed once per
+        run of equal seconds (a zone lookup costs more than the rest of the
+        loop), and a Metadata is built per group, not per event."""
+        timekey_of = self.timekey_of
+        by_key: dict[int, EventStream] = {}
+        last_sec = -1
+        group: EventStream = []
+        for entry in stream:
+            sec = entry[0][0]
+            if sec != last_sec:
+                last_sec = sec
+                key = timekey_of(sec)
+                group = by_key.get(key) or by_key.setdefault(key, [])
+            group.append(entry)
+        shown_tag = tag if self.tag else None
+        return {Metadata(key, shown_tag, ()): events for key, events in by_key.items()}
 
 
 def _field(record: Record, name: str) -> Any:
