@@ -73,6 +73,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env = {"DPLAT_PROJECT": PROJECT, "DPLAT_PORT_OFFSET": str(PORT_OFFSET)}
     settings = resolve({"home": str(home)}, env={**os.environ, **env})
     running = Stack(home, settings, CliRunner())
+    sweep(PROJECT)  # what a killed earlier run may have left
     result = running.cli("up", "--timeout", "180")
     try:
         assert result.exit_code == 0, result.output

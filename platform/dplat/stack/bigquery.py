@@ -44,7 +44,11 @@ class BigQuery(Service):
         )
 
     def probe(self) -> None:
-        rows = list(self.client().query("SELECT 1 AS one").result(timeout=10))
+        # No retries: a probe answers "not yet" quickly and its caller polls.
+        # (The client's default retry would wait up to ten minutes.)
+        client = self.client()
+        job = client.query("SELECT 1 AS one", retry=None, job_retry=None, timeout=5)
+        rows = list(job.result(timeout=10, retry=None))
         if [tuple(row.values()) for row in rows] != [(1,)]:
             raise RuntimeError(f"SELECT 1 returned {rows!r}")
 
