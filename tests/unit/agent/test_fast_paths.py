@@ -6,10 +6,17 @@ against the general code it bypasses, on inputs chosen to hit its edges.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 
 from dplat.agent.buffer.metadata import ChunkKeys, Metadata, TimeZone
-from dplat.agent.event import EventStream, EventTime
+from dplat.agent.event import EventStream, EventTime, Record
+from dplat.agent.plugins.formatters import new_formatter, to_json
+from dplat.agent.plugins.out_file import FileOutput
+from dplat.agent.testing import element, run_output
 
 # 2024-03-31 01:00 UTC: Europe/Berlin jumps from +01:00 to +02:00.
 DST = int(datetime(2024, 3, 31, 1, 0, tzinfo=UTC).timestamp())
@@ -42,3 +49,52 @@ def test_time_only_split_keeps_one_group_per_timekey() -> None:
     groups = keys.split("x", stream)
     assert groups == {Metadata(day, None, ()): [stream[0], stream[2]],
                       Metadata(day - 86400, None, ()): [stream[1]]}
+
+
+# -- JSON and out_file's format ------------------------------------------------------------------
+
+RECORDS: list[Record] = [
+    {"host": "192.168.0.1", "status": 200, "ok": True, "none": None, "ratio": 0.25},
+    {"unicode": "héllo ✓ 日本", "quote": 'say "hi"\n\ttab', "nested": {"a": [1, 2.5, {"b": None}]}},
+    {"bytes": b"\xff\xferaw", "time": EventTime(1, 2), "nan": float("nan"), "big": 10**30},
+    {"invalid utf-8": b"\xc3(".decode("utf-8", "surrogateescape"), 7: "int key"},
+    {},
+]
+
+
+def test_to_json_writes_what_json_dumps_writes() -> None:
+    for record in RECORDS:
+        expected = json.dumps(record, ensure_ascii=False, separators=(",", ":"),
+                              default=lambda v: v.decode("utf-8", "replace")
+                              if isinstance(v, bytes) else str(v))
+        assert to_json(record) == expected
+
+
+FORMATS = [
+    "",
+    "output_tag false",
+    "output_time false",
+    "output_time false\noutput_tag false",
+    "delimiter COMMA\nnewline crlf",
+    "time_format %Y-%m-%d %H:%M:%S.%N\nutc true",
+    "time_type float",
+    "time_type unixtime",
+    "timezone Asia/Tokyo",
+]
+
+
+@pytest.mark.parametrize("params", FORMATS)
+def test_out_file_format_stream_is_format_per_event(params: str) -> None:
+    formatter = new_formatter(element(f"@type out_file\n{params}", "format"), "out_file")
+    times = [EventTime(1_704_164_645, 0), EventTime(1_704_164_645, 5), EventTime(1_704_164_646, 0),
+             EventTime(1_704_164_645, 0)]
+    stream = [(time, RECORDS[n % len(RECORDS)]) for n, time in enumerate(times * 2)]
+    assert formatter.format_stream("app.web", stream) == [
+        formatter.format("app.web", time, record) for time, record in stream]
+
+
+def test_out_file_isolates_an_event_it_cannot_format(tmp_path: Path) -> None:
+    records: list[Record] = [{"n": 1}, {b"bytes key": 2}, {"n": 3}]
+    run = run_output(FileOutput, f"path {tmp_path}/out\n<format>\n@type json\n</format>", records)
+    assert [body for _, body in run.chunks] == [b'{"n":1}\n{"n":3}\n']
+    assert [type(error).__name__ for *_, error in run.errors] == ["TypeError"]

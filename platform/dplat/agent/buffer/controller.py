@@ -37,7 +37,7 @@ from dplat.agent.event import Entry, EventStream
 from dplat.agent.params import located, warn_unused
 from dplat.agent.plugins import registry
 from dplat.agent.plugins.log import kv
-from dplat.agent.protocol.eventtime import pack_entry
+from dplat.agent.protocol.eventtime import pack_entry, pack_entry_list
 
 if TYPE_CHECKING:
     from dplat.agent.plugins.base import Output
@@ -77,6 +77,9 @@ class Buffering:
                              "persistent: buffered data is lost at shutdown", section.buffer_type)
         self.secondary: Output | None = None
         self._format = output.format if output.implements("format") else None
+        self._format_stream = getattr(output, "format_stream", None) if self._format else None
+        """Optional ``format_stream(tag, stream) -> list[bytes]`` of an output
+        with ``format``: the same bytes for a whole stream in one call."""
         self.flusher = Flusher(output, self.buffer, section, None)
         self._workers: list[asyncio.Task[Any]] = []
         self._enqueuer: asyncio.Task[Any] | None = None
@@ -128,16 +131,12 @@ class Buffering:
         kept: dict[Metadata, list[Entry]] = {}
         size = 0
         for metadata, entries in self.keys.split(tag, stream).items():
-            blobs, ok = packed.setdefault(metadata, []), kept.setdefault(metadata, [])
-            for entry in entries:
-                try:
-                    blob = self._format(tag, *entry) if self._format else pack_entry(*entry)
-                except Exception as exc:
-                    self._error_event(tag, entry, exc)
-                    continue
-                blobs.append(blob)
-                ok.append(entry)
-                size += len(blob)
+            try:
+                blobs, ok = self._pack(tag, entries), entries
+            except Exception:  # one bad event: find it (and any other) one by one
+                blobs, ok = self._pack_one_by_one(tag, entries)
+            packed[metadata], kept[metadata] = blobs, ok
+            size += sum(map(len, blobs))
         rejected = await self._write(packed)
         for metadata, index in rejected:
             self._error_event(tag, kept[metadata][index], BufferChunkOverflowError(
@@ -146,6 +145,31 @@ class Buffering:
         self.output.metrics.emit_size += size
         if self.buffer.queue:
             self.flusher.queued.set()
+
+    def _pack(self, tag: str, entries: EventStream) -> list[bytes]:
+        """What the chunk stores per event: the output's ``format`` (a whole
+        stream at once through its optional ``format_stream``), else msgpack
+        ``[time, record]``. Raises if any event cannot be packed."""
+        if self._format_stream is not None:
+            return self._format_stream(tag, entries)
+        if self._format is not None:
+            format_ = self._format
+            return [format_(tag, time, record) for time, record in entries]
+        return pack_entry_list(entries)
+
+    def _pack_one_by_one(self, tag: str, entries: EventStream) -> tuple[list[bytes], list[Entry]]:
+        """Pack event by event; those that fail go to the error route."""
+        blobs: list[bytes] = []
+        ok: list[Entry] = []
+        for entry in entries:
+            try:
+                blob = self._format(tag, *entry) if self._format else pack_entry(*entry)
+            except Exception as exc:
+                self._error_event(tag, entry, exc)
+                continue
+            blobs.append(blob)
+            ok.append(entry)
+        return blobs, ok
 
     async def _write(self, packed: dict[Metadata, list[bytes]]) -> list[tuple[Metadata, int]]:
         action = self.config.overflow_action

@@ -28,7 +28,7 @@ from dplat.agent.buffer.metadata import Metadata
 from dplat.agent.buffer.placeholders import keys_used, tag_parts_used, timekey_format
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
-from dplat.agent.event import EventTime, Record
+from dplat.agent.event import EventStream, EventTime, Record
 from dplat.agent.params import config_param, config_section, describe, located
 from dplat.agent.plugins.base import Output
 from dplat.agent.plugins.formatters import new_formatter
@@ -109,6 +109,11 @@ class FileOutput(Output):
 
     def format(self, tag: str, time: EventTime, record: Record) -> bytes:
         return self.formatter.format(tag, time, record).encode("utf-8", "surrogateescape")
+
+    def format_stream(self, tag: str, stream: EventStream) -> list[bytes]:
+        """``format`` of each event in one call (see Buffering._pack)."""
+        return [line.encode("utf-8", "surrogateescape")
+                for line in self.formatter.format_stream(tag, stream)]
 
     async def write(self, chunk: Chunk) -> None:
         path = self.placeholders.expand(self.path_template, chunk)

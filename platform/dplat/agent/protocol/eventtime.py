@@ -150,8 +150,13 @@ def pack_entries(
 ) -> bytes:
     """Concatenated entries: the payload of a PackedForward message and the
     layout of a msgpack buffer chunk."""
-    pack = packer().pack
     if time_as_integer:
+        pack = packer().pack
         return b"".join([pack([t.sec, record]) for t, record in stream])
-    head, sec_nsec = _ENTRY_HEAD, _SEC_NSEC.pack
-    return b"".join([head + sec_nsec(t.sec, t.nsec) + pack(record) for t, record in stream])
+    return b"".join(pack_entry_list(stream))
+
+
+def pack_entry_list(stream: Iterable[tuple[EventTime, Record]]) -> list[bytes]:
+    """:func:`pack_entry` of each event, in one call (a buffer's per-event hot path)."""
+    pack, head, sec_nsec = packer().pack, _ENTRY_HEAD, _SEC_NSEC.pack
+    return [head + sec_nsec(t.sec, t.nsec) + pack(record) for t, record in stream]
