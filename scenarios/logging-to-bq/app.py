@@ -181,7 +181,7 @@ class SyntheticClock(logging.Filter):
     seconds as a float). FluentHandler sends exactly that as the event time
     (``EventTime(record.created)`` with nanosecond_precision), so setting it
     here makes the agent see the three-day window, not the few seconds the
-    replay takes. ``msecs`` keeps the console's ``%(asctime)s`` in step.
+    replay takes. ``msecs`` keeps ``%(asctime)s`` in step, for formats that use it.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -224,10 +224,9 @@ def logging_config(host: str, port: int, console: TextIO = sys.stderr,
         "disable_existing_loggers": False,
         "filters": {"synthetic_clock": {"()": SyntheticClock}},
         "formatters": {
-            "console": {
-                "format": "%(asctime)s.%(msecs)03dZ %(levelname)-7s %(name)s "
+            "console": {  # event_time is UTC; %(asctime)s would be local time
+                "format": "%(event_time)s %(levelname)-7s %(name)s "
                           "%(endpoint)s %(status)s %(message)s",
-                "datefmt": "%Y-%m-%dT%H:%M:%S",
             },
             "fluent": {
                 "()": "fluent.handler.FluentRecordFormatter",

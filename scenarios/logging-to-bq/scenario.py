@@ -148,8 +148,10 @@ def stage(ctx: Any) -> None:
     expected = _truth(ctx)
     events = expected["events"]
     agent = ctx.agent
-    ctx.explain("agent config", "routing: <match app.**> @type copy → s3 + bigquery_insert",
-                ctx.file("agent.conf").read_text())
+    config = ctx.file("agent.conf").read_text()
+    start = config.index("<match app.**>")
+    ctx.explain("agent config", "the route: <match app.**> @type copy → s3 + bigquery_insert",
+                config[start:config.index("\n</match>", start) + len("\n</match>")])
     ctx.explain("command", "force a flush instead of waiting for timekeys and intervals",
                 "POST /api/flush on the monitor port (like Fluentd's SIGUSR1; `dplat agent flush`)")
     # One deadline for all the waiting below: a broken output costs it once.
