@@ -156,7 +156,13 @@ class Context:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-        self.agent.monitor("/api/reload", "POST")
+        try:
+            self.agent.monitor("/api/reload", "POST")
+        except OSError as exc:
+            raise ScenarioError(
+                f"the agent's monitor API does not answer ({exc}), so it cannot reload",
+                fix="Check the stack with `dplat status`; `dplat up` starts what is missing.",
+            ) from exc
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             now = _plugin_ids(self.agent)
