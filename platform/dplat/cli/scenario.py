@@ -105,7 +105,7 @@ def run_scenario(
     settings = resolve(ctx)
     found = catalog.find(name)
     with console.status("checking the stack") as spinner:
-        lifecycle.ensure_up(settings, report=spinner.update)
+        lifecycle.up(settings, report=spinner.update)  # only reports when all is ready
     result = runner.run(
         found,
         settings,
