@@ -113,9 +113,14 @@ class Buffer(Configurable):
             for metadata in sorted(data, key=Metadata.sort_key):
                 chunk = self.stage.get(metadata) or self.generate_chunk(metadata)
                 touched.append((chunk, chunk.bytesize))
+                blobs = data[metadata]
+                if blobs and not self._would_overflow(chunk, sum(map(len, blobs)), len(blobs)):
+                    chunk.append(blobs)  # the common case: all of it fits, in one append
+                    current[metadata] = chunk
+                    continue
                 batch: list[bytes] = []
                 batch_bytes = 0
-                for index, blob in enumerate(data[metadata]):
+                for index, blob in enumerate(blobs):
                     if len(blob) > self.chunk_limit_size:
                         rejected.append((metadata, index))
                         continue
