@@ -295,3 +295,30 @@ def test_secrets_are_masked_and_region_defaults_like_fluentd() -> None:
     dump = plugin.config_dump()
     assert dump["aws_key_id"] == dump["aws_sec_key"] == "xxxxxx"
     assert plugin.region == "us-east-1"
+
+
+def test_concurrent_writes_of_one_time_slice_never_take_the_same_index() -> None:
+    """A forced flush can upload beside a flush worker: the free-index check and
+    the PUT must be one step, or both chunks pick `_0` and one is overwritten."""
+    import threading
+    import time as _time
+
+    class SlowHeadS3(FakeS3):
+        def head_object(self, Bucket: str, Key: str) -> dict[str, Any]:
+            try:
+                return super().head_object(Bucket, Key)
+            finally:
+                _time.sleep(0.02)  # widen the window between the answer and the PUT
+
+    fake = SlowHeadS3()
+    plugin = s3_output("path logs/\n<buffer tag,time>\ntimekey 1h\n</buffer>", fake)
+    plugin.bucket = plugin.new_bucket()
+    plugin._bucket_ready = True
+    threads = [
+        threading.Thread(target=plugin._upload, args=(chunk(tag="app.web"), b"x\n")) for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(fake.buckets["logs"]) == 4

@@ -33,7 +33,9 @@ Retries and unrecoverable errors: see s3_bucket.py. ``tagging`` is refused.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
+import threading
 from typing import Any, ClassVar
 
 from dplat.agent.buffer.chunk import Chunk
@@ -110,6 +112,7 @@ class S3Output(Output):
         self.last_key: str | None = None
         """Key of the last object written (logs and tests)."""
         self._bucket_ready = False
+        self._key_lock = threading.Lock()  # uploads run in worker threads
 
     # -- configuration ----------------------------------------------------------
     def configure(self, element: Element, **kwargs: Any) -> None:
@@ -253,22 +256,26 @@ class S3Output(Output):
             raise S3Error("BUG: write before start")
         if not self._bucket_ready:
             self._ensure_bucket()
-        if self.check_object:
-            key = self.keys.free_key(chunk, bucket.object_exists, overwrite=self.overwrite)
-        else:
-            key = self.keys.render(chunk, 0)
         data = gzip.compress(body) if self.compress else body
         options: dict[str, Any] = {}
         if self.storage_class != "STANDARD":
             options["StorageClass"] = self.storage_class
         if self.acl:
             options["ACL"] = self.acl
-        try:
-            bucket.put(key, data, self.content_type, **options)
-        except S3Error as exc:
-            if exc.code == "NoSuchBucket":
-                self._bucket_ready = not self.check_bucket  # look again next time
-            raise
+        # Finding a free %{index} and taking it must be one step: a forced
+        # flush can write beside a flush worker, and two chunks of one time
+        # slice would otherwise both pick `_0` and one would overwrite the other.
+        with self._key_lock if self.check_object else contextlib.nullcontext():
+            if self.check_object:
+                key = self.keys.free_key(chunk, bucket.object_exists, overwrite=self.overwrite)
+            else:
+                key = self.keys.render(chunk, 0)
+            try:
+                bucket.put(key, data, self.content_type, **options)
+            except S3Error as exc:
+                if exc.code == "NoSuchBucket":
+                    self._bucket_ready = not self.check_bucket  # look again next time
+                raise
         self.log.debug("wrote chunk %s", kv(chunk_id=chunk.dump_id, records=chunk.size,
                                              bucket=self.s3_bucket, key=key))
         return key
