@@ -94,7 +94,13 @@ def up(settings: Settings, report: Report = print) -> list[ServiceStatus]:
     _prepare_work_dir(settings)
     services = catalogue.services(settings, credentials)
     running = containers(engine, settings.project)
-    if len(running) == len(services) and all(c.status == "running" for c in running.values()):
+    images_current = settings.images != "local" or all(
+        images.is_current(engine, image) for image in images.IMAGES
+    )
+    all_running = len(running) == len(services) and all(
+        c.status == "running" for c in running.values()
+    )
+    if all_running and images_current:
         current = status(settings, engine, credentials)
         if all(s.ready for s in current):
             return current  # already up: `up` only reports
