@@ -8,35 +8,18 @@ app computed while it logged (truth.py).
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import pprint
 import sys
 import time
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from dplat.errors import ScenarioError
 from dplat.scenario import Scenario
 from dplat.stack import catalogue
 
-
-def _sibling(name: str) -> ModuleType:
-    """Import a module of this folder (a lesson is a folder, not a package)."""
-    qualified = f"dplat_lesson_logging_to_bq_{name}"
-    if qualified not in sys.modules:
-        spec = importlib.util.spec_from_file_location(qualified, Path(__file__).with_name(f"{name}.py"))
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[qualified] = module
-        spec.loader.exec_module(module)
-    return sys.modules[qualified]
-
-
-app = _sibling("app")
-truth = _sibling("truth")
-plumbing = _sibling("plumbing")
+# The lesson's own modules, beside this file (the runner loads the folder as a package).
+from . import app, plumbing, truth
 
 scenario = Scenario(
     name="logging-to-bq",

@@ -12,10 +12,8 @@ has a container of its own.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
-import sys
 from types import ModuleType
 from typing import Any
 
@@ -24,6 +22,7 @@ from google.api_core.exceptions import BadRequest
 from google.cloud import bigquery
 
 from dplat.resources import scenarios_dir
+from dplat.scenario import catalog
 from dplat.stack.bigquery import BigQuery
 
 pytestmark = pytest.mark.integration
@@ -34,14 +33,8 @@ DUPLICATED = 150
 
 
 def _module(name: str) -> ModuleType:
-    qualified = f"test_lesson_sql_{name}"
-    if qualified not in sys.modules:
-        spec = importlib.util.spec_from_file_location(qualified, FOLDER / f"{name}.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[qualified] = module
-        spec.loader.exec_module(module)
-    return sys.modules[qualified]
+    """A module of the lesson's folder, imported as the runner imports it."""
+    return catalog.lesson_module(FOLDER, name)
 
 
 app, truth, plumbing = _module("app"), _module("truth"), _module("plumbing")

@@ -3,11 +3,9 @@ what the app really ships, its files, and the context helpers it relies on."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import socket
-import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -28,14 +26,8 @@ FOLDER = scenarios_dir() / "logging-to-bq"
 
 
 def _module(name: str) -> ModuleType:
-    qualified = f"test_lesson_logging_to_bq_{name}"
-    if qualified not in sys.modules:
-        spec = importlib.util.spec_from_file_location(qualified, FOLDER / f"{name}.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[qualified] = module
-        spec.loader.exec_module(module)
-    return sys.modules[qualified]
+    """A module of the lesson's folder, imported as the runner imports it."""
+    return catalog.lesson_module(FOLDER, name)
 
 
 app, truth, plumbing = _module("app"), _module("truth"), _module("plumbing")
