@@ -117,7 +117,13 @@ class FileOutput(Output):
 
     async def write(self, chunk: Chunk) -> None:
         path = self.placeholders.expand(self.path_template, chunk)
-        self.last_written_path = await asyncio.to_thread(self._write_file, path, self._body(chunk))
+        # Reading the chunk (megabytes) happens in the thread too, so the
+        # event loop, which acks inputs, never waits for it. The chunk is in
+        # flight: nothing else reads or changes it until write() returns.
+        self.last_written_path = await asyncio.to_thread(self._write_chunk, path, chunk)
+
+    def _write_chunk(self, template: str, chunk: Chunk) -> str:
+        return self._write_file(template, self._body(chunk))
 
     def _body(self, chunk: Chunk) -> bytes:
         """The file content of a chunk. A chunk this output formatted is written
