@@ -9,11 +9,10 @@ from dplat.stack.credentials import Credentials
 
 def service_classes() -> list[type[Service]]:
     # Imported here so that importing the catalogue does not pull every client.
-    from dplat.stack.bigquery import BigQuery
-    from dplat.stack.s3 import S3
-
     from dplat.stack.agent import Agent
+    from dplat.stack.bigquery import BigQuery
     from dplat.stack.mysql import MySQL
+    from dplat.stack.s3 import S3
 
     return [MySQL, S3, BigQuery, Agent]
 
