@@ -10,12 +10,14 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgpack
 import pytest
 
 from dplat.agent.buffer.metadata import ChunkKeys, Metadata, TimeZone
 from dplat.agent.event import EventStream, EventTime, Record
 from dplat.agent.plugins.formatters import new_formatter, to_json
 from dplat.agent.plugins.out_file import FileOutput
+from dplat.agent.protocol import ForwardDecoder
 from dplat.agent.testing import element, run_output
 
 # 2024-03-31 01:00 UTC: Europe/Berlin jumps from +01:00 to +02:00.
@@ -98,3 +100,15 @@ def test_out_file_isolates_an_event_it_cannot_format(tmp_path: Path) -> None:
     run = run_output(FileOutput, f"path {tmp_path}/out\n<format>\n@type json\n</format>", records)
     assert [body for _, body in run.chunks] == [b'{"n":1}\n{"n":3}\n']
     assert [type(error).__name__ for *_, error in run.errors] == ["TypeError"]
+
+
+# -- decoding ------------------------------------------------------------------------------------
+
+
+def test_message_mode_integer_times_stay_right_when_reused() -> None:
+    seconds = [1_704_164_645, 1_704_164_645, 1_704_164_646, 1_704_164_645, 7]
+    stream = b"".join(msgpack.packb(["t", sec, {"n": n}]) for n, sec in enumerate(seconds))
+    items = ForwardDecoder().feed(stream)
+    assert [(m.entries[0][0], m.entries[0][1]["n"]) for m in items] == [
+        (EventTime(sec, 0), n) for n, sec in enumerate(seconds)]
+    assert all(type(m.entries[0][0]) is EventTime for m in items)

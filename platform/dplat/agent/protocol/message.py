@@ -32,6 +32,10 @@ from dplat.agent.protocol.errors import (
 from dplat.agent.protocol.eventtime import MAX_SECONDS, coerce_time, new_unpacker
 
 _new = tuple.__new__  # EventTime without its Python-level __new__ (see eventtime)
+_int_time: tuple[int, EventTime] = (0, EventTime(0, 0))
+"""The last integer-seconds time made, reused for the next message of the same
+second (the Python logger's default time): EventTimes are immutable, and not
+allocating one per message keeps the garbage collector quieter."""
 
 
 class EventMode(enum.Enum):
@@ -156,7 +160,13 @@ def interpret(msg: Any, nbytes: int, limits: Limits) -> Message | MessageRejecte
     option = msg[3] if size == 4 else None
     record = msg[2]
     if kind is int and 0 < body < MAX_SECONDS:
-        time: EventTime | None = _new(EventTime, (body, 0))
+        global _int_time
+        cached = _int_time  # one read: another thread may replace it meanwhile
+        if cached[0] == body:
+            time: EventTime | None = cached[1]
+        else:
+            time = _new(EventTime, (body, 0))
+            _int_time = (body, time)
     elif kind is EventTime and body.sec:
         time = body
     else:
