@@ -45,3 +45,18 @@ def test_port_held_by_our_own_stack_is_fine(listener: int) -> None:
 def test_holder_finds_this_process(listener: int) -> None:
     assert ports.holder(listener) is not None
     assert str(os.getpid()) in ports.holder(listener)
+
+
+def test_a_port_with_only_closed_connections_is_free() -> None:
+    """A probe's finished connection leaves TIME_WAIT behind; a server can still bind."""
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = server.accept()
+    accepted.close()  # the server side closes first: its end goes to TIME_WAIT
+    client.close()
+    server.close()
+    assert ports.is_free(port)

@@ -19,6 +19,9 @@ from dplat.errors import PortInUse
 def is_free(port: int, host: str = "127.0.0.1", udp: bool = False) -> bool:
     kind = socket.SOCK_DGRAM if udp else socket.SOCK_STREAM
     with socket.socket(socket.AF_INET, kind) as probe:
+        # As servers do (docker-proxy included): otherwise the TIME_WAIT left by
+        # a closed connection to the port would read as "in use".
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:
