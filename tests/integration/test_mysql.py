@@ -62,3 +62,21 @@ def test_app_user_cannot_touch_other_databases(server: MySQL) -> None:
     with pytest.raises(mysql.connector.errors.ProgrammingError, match="denied"):
         cur.execute("CREATE DATABASE not_ours")
     conn.close()
+
+
+def test_init_folder_runs_once_on_a_new_data_volume(service_factory, tmp_path) -> None:
+    """compose mounts DPLAT_HOME/work/mysql-init here; scenarios may seed with it."""
+    init = tmp_path / "init"
+    init.mkdir()
+    (init / "01-schema.sql").write_text(
+        "CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(20));\n"
+        "INSERT INTO users VALUES (1, 'ada'), (2, 'grace');\n"
+    )
+    init.chmod(0o755)
+    (init / "01-schema.sql").chmod(0o644)
+    seeded = service_factory(MySQL, volumes={str(init): "/docker-entrypoint-initdb.d"}).service
+    conn = seeded.client()
+    cur = conn.cursor()
+    cur.execute("SELECT name FROM users ORDER BY id")
+    assert cur.fetchall() == [("ada",), ("grace",)]
+    conn.close()

@@ -41,8 +41,10 @@ TRIXIE_PIN = "Package: *\nPin: release n=trixie\nPin-Priority: 100\n"
 PACKAGES = ["docker.io", "docker-cli", "docker-compose", "docker-buildx"]
 
 MANUAL_INSTALL = (
-    "Install Docker Engine with Compose v2 and buildx (Docker Desktop, or your "
-    "distribution's docker.io + docker-compose + docker-buildx), start it, then rerun."
+    "Install Docker Engine with Compose v2 and buildx, start it, then rerun. "
+    "Debian/Ubuntu: `sudo apt-get install docker.io docker-compose docker-buildx && "
+    "sudo systemctl start docker` (or run `dplat up` as root to let dplat do it); "
+    "macOS/Windows: install and start Docker Desktop."
 )
 
 

@@ -55,7 +55,9 @@ def published_ports(container: docker.models.containers.Container) -> set[int]:
 
 
 def _prepare_work_dir(settings: Settings) -> None:
-    """The agent's shared folder, with the default config on first use."""
+    """The shared folders: the agent's (with the default config on first use)
+    and MySQL's init folder (*.sql run once on a new data volume)."""
+    (settings.work_dir / "mysql-init").mkdir(parents=True, exist_ok=True)
     agent_dir = settings.work_dir / "agent"
     agent_dir.mkdir(parents=True, exist_ok=True)
     config = agent_dir / "agent.conf"
