@@ -159,3 +159,40 @@ def test_catalog_errors_name_the_fix(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="no scenario named 'nope'") as info:
         catalog.find("nope", tmp_path / "scenarios")
     assert "broken" in info.value.fix
+
+
+def test_new_lesson_from_the_template_loads_with_one_step_and_a_readme(tmp_path: Path) -> None:
+    from dplat.scenario import scaffold
+
+    folder = scaffold.create("my-lesson", tmp_path, title="My lesson")
+    lesson = catalog.find("my-lesson", tmp_path)
+    assert lesson.title == "My lesson"
+    assert [s.name for s in lesson.steps] == ["stage"]
+    assert lesson.reset_function is not None
+    assert "# my-lesson: My lesson" in (folder / "README.md").read_text()
+    with pytest.raises(ScenarioError, match="already exists"):
+        scaffold.create("my-lesson", tmp_path)
+    with pytest.raises(ScenarioError, match="is not a lesson name"):
+        scaffold.create("My Lesson", tmp_path)
+
+
+def test_lineage_tree_nests_tables_under_what_they_were_made_from() -> None:
+    lineage = {
+        "raw.t": ["s3://datastaging/x/"],
+        "staging.t": ["raw.t"],
+        "mart.kpi": ["staging.t", "mysql:users"],
+    }
+    assert runner.lineage_tree(lineage) == [
+        (0, "mart.kpi"),
+        (1, "staging.t"),
+        (2, "raw.t"),
+        (3, "s3://datastaging/x/"),
+        (1, "mysql:users"),
+    ]
+
+
+def test_each_run_keeps_its_report_for_lineage(lesson) -> None:
+    scenario, settings = lesson
+    runner.run(scenario, settings, Recorder())
+    saved = json.loads(runner.last_report_file(settings, "demo").read_text())
+    assert saved["lineage"] == {"raw.t": ["app logs"]}

@@ -26,11 +26,27 @@ def list_() -> None:
 
 
 @scenario_app.command()
-def show(name: Annotated[str, typer.Argument(help="The lesson's name.")]) -> None:
+def show(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The lesson's name.")],
+    lineage: Annotated[bool, typer.Option(help="Show what its last run wrote, from what.")] = False,
+) -> None:
     """What a lesson teaches, its services and its steps."""
-    from dplat.scenario import catalog
+    import json
+
+    from dplat.errors import ScenarioError
+    from dplat.scenario import catalog, runner
 
     found = catalog.find(name)
+    if lineage:
+        path = runner.last_report_file(resolve(ctx), name)
+        if not path.exists():
+            raise ScenarioError(
+                f"{name} has not run yet here", fix=f"Run `dplat run scenario {name}` first."
+            )
+        for depth, node in runner.lineage_tree(json.loads(path.read_text())["lineage"]):
+            console.print(("    " * depth) + ("└── " if depth else "") + node, markup=False)
+        return
     console.print(f"[bold]{found.title}[/]  ({found.name})\n")
     console.print(found.teaches + "\n")
     info(f"services: {', '.join(found.services)}   lesson text: {found.folder / 'README.md'}")
@@ -78,6 +94,18 @@ class ConsoleReporter:
         console.rule()
         if self.status is not None:
             self.status.start()
+
+
+@scenario_app.command()
+def new(
+    name: Annotated[str, typer.Argument(help="The new lesson's name (lower case, dashes).")],
+    title: Annotated[str | None, typer.Option(help="One-line title.")] = None,
+) -> None:
+    """Create a lesson folder from a template that passes as created."""
+    from dplat.scenario import scaffold
+
+    folder = scaffold.create(name, title=title)
+    console.print(f"[{OK}]✔[/] created {folder}: run it with `dplat run scenario {name}`")
 
 
 @run_app.command("scenario")

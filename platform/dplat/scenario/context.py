@@ -130,8 +130,9 @@ class Context:
         return self._service("agent")
 
     # -- the agent's config -------------------------------------------------------------
-    def use_agent_config(self, text: str, expect: tuple[str, ...] = (),
-                         timeout: float = 60.0) -> None:
+    def use_agent_config(
+        self, text: str, expect: tuple[str, ...] = (), timeout: float = 60.0
+    ) -> None:
         """Make the stack's agent run a lesson's config.
 
         Writes ``text`` where the agent reads its config
@@ -172,7 +173,7 @@ class Context:
         raise ScenarioError(
             f"the agent did not start the lesson's config ({path}) within {timeout:.0f} s",
             fix=f"Read `dplat logs agent` (a config error names its line there); "
-                f"`dplat agent check -c {path}` validates the file.",
+            f"`dplat agent check -c {path}` validates the file.",
         )
 
 

@@ -136,7 +136,7 @@ def run(
         results.append(result)
         reporter.step_finished(result)
         save_state(settings, scenario.name, ctx.state)
-    return RunReport(
+    report = RunReport(
         scenario=scenario.name,
         run_id=ctx.run_id,
         started=started.isoformat(),
@@ -146,6 +146,34 @@ def run(
         lineage=ctx.lineage,
         explanations=ctx.explanations,
     )
+    report.write(last_report_file(settings, scenario.name))
+    return report
+
+
+def last_report_file(settings: Settings, scenario: str) -> Path:
+    """Where the last run's report is kept (`scenario show --lineage` reads it)."""
+    path = settings.home / "state" / f"{scenario}.report.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def lineage_tree(lineage: dict[str, list[str]]) -> list[tuple[int, str]]:
+    """The lineage as (depth, name) lines: each final output, then what it was
+    made from, recursively (a table made from another table nests under it)."""
+    used_as_source = {source for sources in lineage.values() for source in sources}
+    roots = [target for target in lineage if target not in used_as_source] or list(lineage)
+    lines: list[tuple[int, str]] = []
+
+    def walk(node: str, depth: int, seen: frozenset[str]) -> None:
+        lines.append((depth, node))
+        if node in seen:
+            return
+        for source in lineage.get(node, []):
+            walk(source, depth + 1, seen | {node})
+
+    for root in roots:
+        walk(root, 0, frozenset())
+    return lines
 
 
 def reset(scenario: Scenario, settings: Settings) -> None:
