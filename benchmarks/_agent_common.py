@@ -1,0 +1,259 @@
+"""Pieces the agent benchmarks share: a process to measure, the bare baseline
+server, and a forward client that measures ack latency.
+
+* :class:`ServerProcess` - ``dplat agent run -c CONF`` (or the baseline) in a
+  subprocess: its port from its log, its peak RSS (``VmHWM``) and CPU time
+  from ``/proc``. A subprocess is the honest setting: the agent gets one
+  interpreter (one core's worth of Python) and the sender's work is not
+  counted against it, nor the other way round.
+* :func:`serve_baseline` - the "Python ceiling" the issue compares with: a
+  bare asyncio ``Protocol`` that decodes every forward object, decodes the
+  entries of PackedForward blobs into ``(time, record)`` tuples, and acks.
+  No routing, no buffer, no output. Run it with
+  ``python benchmarks/_agent_common.py baseline``.
+* :class:`ForwardClient` - writes pre-built frames, counts acks, and records
+  each ack's latency from the moment its frame was *due* (not when it was
+  written), so a stalled server cannot hide its latency by slowing the
+  sender (coordinated omission).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import msgpack
+
+ROOT = Path(__file__).resolve().parent.parent
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+class ServerProcess:
+    """A server under measurement, run as a subprocess with its log in a file."""
+
+    def __init__(self, argv: Sequence[str], log: Path) -> None:
+        self.log = log
+        with log.open("wb") as sink:
+            self.process = subprocess.Popen(list(argv), stdout=sink, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL, cwd=ROOT)
+
+    @classmethod
+    def agent(cls, config: Path, log: Path) -> ServerProcess:
+        return cls([sys.executable, "-m", "dplat.cli", "agent", "run", "-c", str(config)], log)
+
+    @classmethod
+    def baseline(cls, log: Path) -> ServerProcess:
+        return cls([sys.executable, str(Path(__file__)), "baseline"], log)
+
+    def wait_for_log(self, pattern: str, timeout: float = 30.0) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = re.search(pattern, self.log.read_text(errors="replace"))
+            if found:
+                return found
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise RuntimeError(f"no /{pattern}/ in the log (exit {self.process.poll()}):\n"
+                           f"{self.log.read_text(errors='replace')[-3000:]}")
+
+    def peak_rss(self) -> int:
+        """Bytes of the process's high-water resident set (``VmHWM``)."""
+        return proc_status_kib(self.process.pid, "VmHWM") * 1024
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time the process used so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it does not end within 20 s."""
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.kill(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+
+
+class Profiler:
+    """``py-spy record`` attached to a running process (``pip install py-spy``):
+    collapsed stacks to a file, and the functions that used the most samples."""
+
+    def __init__(self, pid: int, output: Path) -> None:
+        self.output = output
+        spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        self.process = subprocess.Popen([spy, "record", "-p", str(pid), "-o", str(output),
+                                         "-f", "raw", "-r", "200", "--nonblocking"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)  # attached before the load starts
+
+    def stop(self) -> list[tuple[float, str]]:
+        """Stop sampling; the top functions as ``(percent of samples, name)``,
+        by samples in the function itself, idle threads left out."""
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(30)
+        own: Counter[str] = Counter()
+        for line in self.output.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            if stack and "_worker (concurrent/futures" not in stack.rsplit(";", 1)[-1]:
+                own[re.sub(r" \(.*/", " (", stack.rsplit(";", 1)[-1])] += int(count)
+        total = sum(own.values()) or 1
+        return [(100 * n / total, name) for name, n in own.most_common(12)]
+
+
+def proc_status_kib(pid: int, field: str) -> int:
+    """A ``kB`` field of ``/proc/PID/status`` (VmHWM, VmRSS)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+# -- the baseline ------------------------------------------------------------------------------
+
+_SEC_NSEC = struct.Struct(">II")
+
+
+def _ext_hook(code: int, data: bytes) -> Any:
+    return _SEC_NSEC.unpack(data) if code == 0 and len(data) == 8 else msgpack.ExtType(code, data)
+
+
+def _unpacker(limit: int) -> msgpack.Unpacker:
+    return msgpack.Unpacker(raw=False, unicode_errors="surrogateescape", strict_map_key=False,
+                            ext_hook=_ext_hook, max_buffer_size=limit)
+
+
+class _BareForward(asyncio.Protocol):
+    """Decode every object, every PackedForward entry, and ack."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport: asyncio.Transport = transport  # type: ignore[assignment]
+        self.unpacker = _unpacker(64 << 20)
+        self.events: list[tuple[Any, Any]] = []
+
+    def data_received(self, data: bytes) -> None:
+        self.unpacker.feed(data)
+        acks = []
+        events = self.events
+        for message in self.unpacker:
+            body = message[1]
+            if type(body) is bytes or type(body) is str:
+                blob = body.encode("utf-8", "surrogateescape") if type(body) is str else body
+                inner = _unpacker(len(blob) + 1)
+                inner.feed(blob)
+                events.extend((t, record) for t, record in inner)
+                option = message[2] if len(message) > 2 else None
+            elif type(body) is list:
+                events.extend((t, record) for t, record in body)
+                option = message[2] if len(message) > 2 else None
+            else:
+                events.append((body, message[2]))
+                option = message[3] if len(message) > 3 else None
+            if option and option.get("chunk") is not None:
+                acks.append(msgpack.packb({"ack": option["chunk"]}))
+        events.clear()
+        if acks:
+            self.transport.write(b"".join(acks))
+
+
+async def serve_baseline() -> None:
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(_BareForward, "127.0.0.1", 0)
+    print(f"listening port port={server.sockets[0].getsockname()[1]}", flush=True)
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+    server.close()
+
+
+# -- the client --------------------------------------------------------------------------------
+
+
+class ForwardClient(asyncio.Protocol):
+    """One connection that sends frames and times their acks."""
+
+    def __init__(self) -> None:
+        self.unpacker = msgpack.Unpacker(raw=False)
+        self.due: dict[str, float] = {}
+        """ack id -> when its frame was due to be sent (perf_counter)."""
+        self.latencies: list[float] = []
+        self.acked = 0
+        self.progress = asyncio.Event()
+        self.closed = asyncio.Event()
+        self.transport: asyncio.Transport | None = None
+
+    @classmethod
+    async def connect(cls, port: int) -> ForwardClient:
+        loop = asyncio.get_running_loop()
+        _, client = await loop.create_connection(cls, "127.0.0.1", port)
+        return client
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.unpacker.feed(data)
+        now = time.perf_counter()
+        for reply in self.unpacker:
+            self.latencies.append(now - self.due.pop(reply["ack"]))
+            self.acked += 1
+        self.progress.set()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed.set()
+        self.progress.set()
+
+    def send(self, data: bytes, ack_id: str | None = None, due: float | None = None) -> None:
+        if ack_id is not None:
+            self.due[ack_id] = time.perf_counter() if due is None else due
+        assert self.transport is not None
+        self.transport.write(data)
+
+    async def wait_acks(self, count: int, timeout: float) -> None:
+        """Until ``count`` acks arrived in total (RuntimeError on timeout or close)."""
+        async with asyncio.timeout(timeout):
+            while self.acked < count:
+                if self.closed.is_set():
+                    raise RuntimeError(f"connection closed after {self.acked} of {count} acks")
+                self.progress.clear()
+                await self.progress.wait()
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile (0 < fraction <= 1)."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * fraction // 1))
+    return ordered[int(rank) - 1]
+
+
+def host_speed() -> float:
+    """Seconds a 10M-step Python loop takes here: when several times slower
+    than on an idle run, the host is busy and every figure shrinks alike."""
+    started = time.process_time()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.process_time() - started
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["baseline"]:
+        sys.exit("usage: _agent_common.py baseline")
+    asyncio.run(serve_baseline())
