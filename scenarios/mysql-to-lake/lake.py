@@ -1,0 +1,67 @@
+"""Reading the lake back, for the checks: objects, their Parquet contents, and MySQL's answers.
+
+The checks read what really landed in S3 with boto3 and pyarrow, never the
+import's own report of what it wrote, so a tool that lies cannot pass them.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+def objects(s3: Any, bucket: str, prefix: str) -> dict[str, str]:
+    """Every object under ``prefix``: key → ETag (the MD5 of its bytes on both stores)."""
+    found: dict[str, str] = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        found.update({item["Key"]: item["ETag"].strip('"') for item in page.get("Contents", [])})
+    return found
+
+
+def read_parts(s3: Any, bucket: str, partition: str) -> dict[str, pa.Table]:
+    """The Parquet parts of one ``dt=`` partition, by key."""
+    return {key: pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
+            for key in sorted(objects(s3, bucket, partition)) if key.endswith(".parquet")}
+
+
+def parquet_schema(s3: Any, bucket: str, key: str) -> pa.Schema:
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    return pq.read_schema(io.BytesIO(body)).remove_metadata()
+
+
+def ids(parts: dict[str, pa.Table], column: str = "id") -> Counter[int]:
+    """How many times each key occurs across all parts (2 or more: a doubled row)."""
+    counts: Counter[int] = Counter()
+    for table in parts.values():
+        counts.update(table.column(column).to_pylist())
+    return counts
+
+
+def scalar(connection: Any, sql: str) -> Any:
+    cursor = connection.cursor()
+    cursor.execute(sql)
+    (value,) = cursor.fetchone()
+    cursor.close()
+    return value
+
+
+def column(connection: Any, sql: str) -> list[Any]:
+    cursor = connection.cursor()
+    cursor.execute(sql)
+    found = [row[0] for row in cursor.fetchall()]
+    cursor.close()
+    return found
+
+
+def text_table(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
+    """Rows as an aligned text table, as the mysql console prints them."""
+    cells = [[("NULL" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(line.rstrip() for line in lines)
