@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -234,6 +234,62 @@ class ForwardClient(asyncio.Protocol):
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
+
+
+FrameOf = Callable[[int], bytes]
+"""Builds frame number N, whose option asks for the ack ``cN``."""
+
+
+async def send_window(port: int, frame_of: FrameOf, messages: int,
+                      window: int) -> tuple[ForwardClient, int]:
+    """``messages`` frames at full speed, ``window`` of them awaiting their
+    ack at any time; returns the client and the bytes sent."""
+    client = await ForwardClient.connect(port)
+    sent_bytes = 0
+    for number in range(messages):
+        if number >= window:
+            await client.wait_acks(number - window + 1, timeout=120)
+        frame = frame_of(number)
+        sent_bytes += len(frame)
+        client.send(frame, f"c{number}")
+    await client.wait_acks(messages, timeout=120)
+    client.close()
+    return client, sent_bytes
+
+
+async def send_paced(port: int, frame_of: FrameOf, messages: int,
+                     interval: float) -> tuple[ForwardClient, int]:
+    """A frame due every ``interval`` s, sent when due whatever the acks do."""
+    client = await ForwardClient.connect(port)
+    start = time.perf_counter() + 0.05
+    sent_bytes = 0
+    for number in range(messages):
+        due = start + number * interval
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        frame = frame_of(number)
+        sent_bytes += len(frame)
+        client.send(frame, f"c{number}", due)
+    await client.wait_acks(messages, timeout=120)
+    client.close()
+    return client, sent_bytes
+
+
+async def send_stream(port: int, data: bytes, piece: int = 256 * 1024) -> ForwardClient:
+    """A pre-built stream whose last frame asks for the ack ``end``: written
+    in ``piece``-byte writes, keeping the socket's send buffer short."""
+    client = await ForwardClient.connect(port)
+    assert client.transport is not None
+    view = memoryview(data)
+    for offset in range(0, len(view), piece):
+        client.send(bytes(view[offset:offset + piece]))
+        while client.transport.get_write_buffer_size() > piece:
+            await asyncio.sleep(0.0005)
+    client.due["end"] = time.perf_counter()
+    await client.wait_acks(1, timeout=300)
+    client.close()
+    return client
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
