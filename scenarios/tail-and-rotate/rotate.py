@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KEEP = 4  # rotated files kept: access.log.1 ... access.log.4
+BY_HAND = "the step itself"
 
 
 def logrotate_config(log: Path, mode: str) -> str:
@@ -35,7 +36,7 @@ def logrotate_config(log: Path, mode: str) -> str:
 class Rotation:
     """What was done, for the lesson to show."""
 
-    tool: str  # "logrotate 3.21.0" or "by hand"
+    tool: str  # "logrotate 3.21.0", or BY_HAND
     command: str  # the command line, or the file operations done by hand
     config: str
 
@@ -45,7 +46,7 @@ def rotate(log: Path, mode: str) -> Rotation:
     config = logrotate_config(log, mode)
     binary = shutil.which("logrotate")
     if binary is None:
-        return Rotation("by hand (logrotate is not installed)", by_hand(log, mode), config)
+        return Rotation(BY_HAND, by_hand(log, mode), config)
     conf = log.with_name(f"logrotate-{mode}.conf")
     conf.write_text(config)
     conf.chmod(0o644)  # logrotate ignores a config that others may write

@@ -121,6 +121,9 @@ def _listing(log: Path) -> str:
 def _rotate(ctx: Any, mode: str) -> rotate.Rotation:
     done = rotate.rotate(_log(ctx), mode)
     ctx.explain("command", f"{mode} rotation with {done.tool}", f"{done.config}\n$ {done.command}")
+    if done.tool == rotate.BY_HAND:
+        ctx.show(f"{mode}: logrotate is not installed (`apt-get install -y logrotate`)",
+                 f"the step did logrotate's file operations itself:\n{done.command}")
     ctx.progress(f"rotated ({mode}) with {done.tool}")
     return done
 

@@ -88,7 +88,7 @@ def test_every_line_lands_once_through_two_rotations_and_a_restart(stack: Stack)
     assert report.lineage["staging.access_log"] == ["raw.access_log"]
 
 
-def test_dropping_unmatched_lines_fails_the_tail_step_and_says_how_many(
+def test_dropping_unmatched_lines_fails_the_tail_step_and_reset_empties_it(
         stack: Stack, tmp_path: Path) -> None:
     folder = tmp_path / LESSON
     shutil.copytree(scenarios_dir() / LESSON, folder)
@@ -108,3 +108,11 @@ def test_dropping_unmatched_lines_fails_the_tail_step_and_says_how_many(
     assert dropped > 0
     assert f"expected {len(quarter)}, found {len(quarter) - dropped}" in failed[0].message
     assert "dplat logs agent" in failed[0].message
+
+    result = stack.cli("reset", LESSON)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (stack.settings.work_dir / LESSON).iterdir()) == []
+    assert "access_tail" not in (stack.settings.work_dir / "agent" / "agent.conf").read_text()
+    bq = stack.service("bigquery").client()
+    assert [t.table_id for t in bq.list_tables("raw")
+            if t.table_id.startswith("access_log")] == []

@@ -175,6 +175,17 @@ def test_logrotate_does_what_the_by_hand_version_does(tmp_path: Path, mode: str)
     assert results[0] == results[1] == ("", "a\nb\n", mode == "copytruncate")
 
 
+def test_without_logrotate_the_step_rotates_itself_and_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rotate.shutil, "which", lambda name: None)
+    log = tmp_path / "access.log"
+    _fill(log, "a")
+    done = rotate.rotate(log, "create")
+    assert (done.tool, done.command) == (rotate.BY_HAND, "mv access.log access.log.1; "
+                                                          "touch access.log")
+    assert "    create\n" in done.config and not list(tmp_path.glob("logrotate*"))
+
+
 def test_logrotate_config_refuses_an_unknown_mode(tmp_path: Path) -> None:
     assert "    copytruncate\n" in rotate.logrotate_config(tmp_path / "x.log", "copytruncate")
     with pytest.raises(ValueError, match="unknown rotation mode"):
@@ -207,3 +218,14 @@ def test_lines_after_counts_what_a_tail_at_an_offset_has_yet_to_read(tmp_path: P
     assert rotate.lines_after(log, 0) == 3
     assert rotate.lines_after(log, len("one\n")) == 2
     assert rotate.lines_after(log, os.path.getsize(log)) == 0
+
+
+# -- the lesson as the catalogue sees it ----------------------------------------------
+def test_the_lesson_is_third_in_order_and_its_readme_covers_its_steps() -> None:
+    lesson = catalog.find("tail-and-rotate")
+    assert (lesson.order, lesson.options) == (30, {"events": 3000})
+    names = [step.name for step in lesson.steps]
+    assert names == ["tail", "rename", "restart", "copytruncate", "warehouse"]
+    readme = (FOLDER / "README.md").read_text()
+    assert all(f"| {name} |" in readme for name in names)
+    assert readme.rstrip().splitlines()[-2].startswith("Next lesson: [tag-routing]")
