@@ -73,6 +73,13 @@ def _rows(connection: Any, sql: str, params: Sequence[Any] = ()) -> list[tuple[A
         cursor.close()
 
 
+def _set_isolation(connection: Any, level: str) -> None:
+    """For the connection's next transactions (MySQL's own default: REPEATABLE READ)."""
+    cursor = connection.cursor()
+    cursor.execute(f"SET SESSION TRANSACTION ISOLATION LEVEL {level}")
+    cursor.close()
+
+
 # -- types: what a MySQL column becomes in Parquet ------------------------------------
 _INTEGERS = {"tinyint": (pa.int8(), pa.int16()), "smallint": (pa.int16(), pa.int32()),
              "mediumint": (pa.int32(), pa.int32()), "int": (pa.int32(), pa.int64()),
@@ -202,8 +209,13 @@ def import_table(connect: Connect, s3: Any, table: str, *, bucket: str, prefix: 
     are written, and the marker comes last. Running the same import twice
     therefore leaves the same objects, which is what makes a backfill safe.
     """
+    isolation = RELAXED_ISOLATION if relaxed_isolation else SQOOP_DEFAULT_ISOLATION
     connection = connect()
     try:
+        # The same isolation as the mappers', set before the first statement
+        # (it applies from the next transaction): a relaxed MAX(id) also sees
+        # uncommitted rows, so the ranges reach them, as in Sqoop.
+        _set_isolation(connection, isolation)
         schema = table_schema(connection, table)
         filtered = f" WHERE {where}" if where else ""
         boundary = f"SELECT MIN(`{split_by}`), MAX(`{split_by}`) FROM `{table}`{filtered}"
@@ -214,7 +226,6 @@ def import_table(connect: Connect, s3: Any, table: str, *, bucket: str, prefix: 
     result = ImportResult(table, bucket, partition, boundary)
     splits = [] if low is None else split_ranges(int(low), int(high), mappers)
     clear_partition(s3, bucket, partition)
-    isolation = RELAXED_ISOLATION if relaxed_isolation else SQOOP_DEFAULT_ISOLATION
     columns = ", ".join(f"`{name}`" for name in schema.names)
 
     def mapper(split: Split) -> Part:
@@ -243,8 +254,8 @@ def _read_split(connect: Connect, query: str, schema: pa.Schema,
     sink = io.BytesIO()
     rows = 0
     try:
+        _set_isolation(connection, isolation)
         cursor = connection.cursor()
-        cursor.execute(f"SET SESSION TRANSACTION ISOLATION LEVEL {isolation}")
         cursor.execute(query)
         with pq.ParquetWriter(sink, schema, compression="snappy") as writer:
             while batch := cursor.fetchmany(FETCH_ROWS):
