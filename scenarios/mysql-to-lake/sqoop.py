@@ -248,7 +248,9 @@ def _read_split(connect: Connect, query: str, schema: pa.Schema,
     """Run one mapper's query on its own connection and return its Parquet bytes.
 
     Rows are fetched in batches and written as row groups, so a mapper holds
-    one batch in memory rather than its whole range.
+    one batch of Python rows at a time (the compressed Parquet bytes of its
+    range are kept until the upload). If any mapper fails, the exception ends
+    the import before the ``_SUCCESS`` marker is written.
     """
     connection = connect()
     sink = io.BytesIO()
