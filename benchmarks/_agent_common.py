@@ -190,6 +190,9 @@ class ForwardClient(asyncio.Protocol):
         self.due: dict[str, float] = {}
         """ack id -> when its frame was due to be sent (perf_counter)."""
         self.latencies: list[float] = []
+        self.lateness: list[float] = []
+        """How late each paced frame left this process: the host's own share
+        of the latency (a busy host delays the sender too)."""
         self.acked = 0
         self.progress = asyncio.Event()
         self.closed = asyncio.Event()
@@ -217,8 +220,11 @@ class ForwardClient(asyncio.Protocol):
         self.progress.set()
 
     def send(self, data: bytes, ack_id: str | None = None, due: float | None = None) -> None:
+        now = time.perf_counter()
+        if due is not None:
+            self.lateness.append(now - due)
         if ack_id is not None:
-            self.due[ack_id] = time.perf_counter() if due is None else due
+            self.due[ack_id] = now if due is None else due
         assert self.transport is not None
         self.transport.write(data)
 

@@ -171,6 +171,7 @@ class Result:
     cpu_s: float
     peak_rss: int
     latencies: list[float]
+    lateness: list[float]
 
     def rate(self) -> float:
         """Events per second of wall clock, until delivered (agent) or acked."""
@@ -221,7 +222,7 @@ class Target:
         return total
 
     def finish(self, events: int, wire_bytes: int, started: float, acked: float,
-               latencies: list[float]) -> Result:
+               latencies: list[float], lateness: list[float] | None = None) -> Result:
         delivered_s = None
         if self.kind == "agent":
             self.flush()
@@ -238,7 +239,8 @@ class Target:
                 raise AssertionError(f"{lines} events in the output files, {events} sent "
                                      f"(log: {self.process.log})")
         self.process.stop()
-        return Result(events, wire_bytes, acked - started, delivered_s, cpu, rss, latencies)
+        return Result(events, wire_bytes, acked - started, delivered_s, cpu, rss, latencies,
+                      lateness or [])
 
 
 def profile_file(args: argparse.Namespace, scenario: str) -> Path | None:
@@ -283,7 +285,8 @@ def run_latency(kind: str, args: argparse.Namespace, batch: int, rate: float) ->
                                                   batch / rate))
             events = messages * batch
             acked = time.perf_counter()
-            return target.finish(events, wire, started, acked, client.latencies)
+            return target.finish(events, wire, started, acked, client.latencies,
+                                 client.lateness)
         finally:
             target.process.stop()
 
@@ -361,12 +364,14 @@ def main() -> None:
             print(f"(c) PackedForward of {batch} events paced at {rate:,.0f} ev/s for "
                   f"{args.seconds:.0f} s")
             for kind in ("baseline", "agent"):
-                lat = sorted(run_latency(kind, args, batch, rate).latencies)
+                result = run_latency(kind, args, batch, rate)
+                lat = sorted(result.latencies)
                 p99 = percentile(lat, 0.99)
                 goal = (f"; goal p99 <= {GOALS['latency'] * 1000:.0f} ms: "
                         f"{verdict(p99 <= GOALS['latency'])}" if kind == "agent" else "")
                 print(f"{kind:<9} ack latency p50 {percentile(lat, 0.5) * 1000:6.1f} ms, "
-                      f"p99 {p99 * 1000:6.1f} ms, max {lat[-1] * 1000:6.1f} ms{goal}")
+                      f"p99 {p99 * 1000:6.1f} ms, max {lat[-1] * 1000:6.1f} ms (sender late "
+                      f"p99 {percentile(result.lateness, 0.99) * 1000:.1f} ms){goal}")
 
 
 if __name__ == "__main__":
