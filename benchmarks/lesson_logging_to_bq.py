@@ -31,7 +31,7 @@ other engineers' test stacks ran beside it):
   requests and the truth ~3), the agent 11-12, BigQuery ~11 (inserts ~7, of
   which ~3 are bqemulator's per-value JSON-to-Arrow conversion), Docker's
   userland proxy 6-7 (it relays every record the app writes to 127.0.0.1:24224),
-  S3 ~1. Two cores give that in 24 s at best. Six runs took 36-49 s
+  S3 ~1. Two cores give that in 24 s at best. Seven runs took 36-49 s
   (ingest 21-33, stage 8-16, load 1-3, transform 1-2, query 0.1-0.3) because
   the rest of the host took 15-52 CPU-s meanwhile ("others"; the host was
   93-100 % busy).
