@@ -52,6 +52,13 @@ class Stack:
     def env(self) -> dict[str, str]:
         return {"DPLAT_PROJECT": PROJECT, "DPLAT_PORT_OFFSET": str(PORT_OFFSET)}
 
+    def run_lesson(self, name: str, folder: Path | None = None, **kwargs):
+        """Run a lesson (or the lesson in ``folder``) through the runner, silently."""
+        from dplat.scenario import catalog, runner
+
+        lesson = catalog.load(folder) if folder else catalog.find(name)
+        return runner.run(lesson, self.settings, runner.SilentReporter(), **kwargs)
+
     def service(self, name: str):
         return catalogue.by_name(self.settings, load_or_create(self.settings.credentials_file), name)
 

@@ -20,7 +20,7 @@ import docker
 import pytest
 
 from dplat.resources import scenarios_dir
-from dplat.scenario import catalog, runner
+from dplat.scenario import catalog
 from dplat.scenario.runner import RunReport
 from tests.e2e.conftest import PROJECT, Stack
 
@@ -30,26 +30,8 @@ LESSON = "logging-to-bq"
 BUCKET, PREFIX = "datastaging", "marketing/app_logs/"
 
 
-class Quiet:
-    """A runner reporter that keeps nothing (the report has it all)."""
-
-    def step_started(self, step: Any, index: int, total: int) -> None: ...
-
-    def step_progress(self, message: str) -> None: ...
-
-    def step_finished(self, result: Any) -> None: ...
-
-    def explain(self, item: Any) -> None: ...
-
-
 def _run(stack: Stack, folder: Path | None = None, **kwargs: Any) -> RunReport:
-    lesson = catalog.load(folder) if folder else catalog.find(LESSON)
-    return runner.run(lesson, stack.settings, Quiet(), **kwargs)
-
-
-def _failures(report: RunReport) -> list[str]:
-    found = [c.message for s in report.steps for c in s.checks if not c.passed]
-    return found + [f"{s.name}: {s.error}" for s in report.steps if s.error]
+    return stack.run_lesson(LESSON, folder, **kwargs)
 
 
 def _requests(events: int) -> list[Any]:
@@ -64,7 +46,7 @@ def _nearest_rank_p95(values: list[float]) -> float:
 
 def test_the_lesson_passes_through_the_runner_and_the_data_is_really_there(stack: Stack) -> None:
     report = _run(stack)
-    assert _failures(report) == []
+    assert report.failures() == []
     assert [s.status for s in report.steps] == ["passed"] * 5
     events = 10_000
     requests = _requests(events)
@@ -156,7 +138,7 @@ def test_an_agent_pointed_at_a_wrong_warehouse_fails_stage_and_says_why(
 
 def test_a_stopped_warehouse_fails_load_and_names_the_service(stack: Stack) -> None:
     report = _run(stack, up_to="stage", options={"events": 1000})
-    assert _failures(report) == []
+    assert report.failures() == []
     engine = docker.from_env()
     (container,) = engine.containers.list(filters={"label": [
         f"com.docker.compose.project={PROJECT}", "com.docker.compose.service=bigquery"]})

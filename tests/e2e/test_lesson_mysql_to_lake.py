@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from dplat.resources import scenarios_dir
-from dplat.scenario import catalog, runner
+from dplat.scenario import catalog
 from dplat.scenario.runner import RunReport
 from tests.e2e.conftest import Stack
 
@@ -30,26 +30,8 @@ LESSON_PREFIXES = tuple(f"{PREFIX}{name}/" for name in ("users", "purchases",
                                                          "purchases_relaxed_demo"))
 
 
-class Quiet:
-    """A runner reporter that keeps nothing (the report has it all)."""
-
-    def step_started(self, step: Any, index: int, total: int) -> None: ...
-
-    def step_progress(self, message: str) -> None: ...
-
-    def step_finished(self, result: Any) -> None: ...
-
-    def explain(self, item: Any) -> None: ...
-
-
 def _run(stack: Stack, folder: Path | None = None, **kwargs: Any) -> RunReport:
-    lesson = catalog.load(folder) if folder else catalog.find(LESSON)
-    return runner.run(lesson, stack.settings, Quiet(), **kwargs)
-
-
-def _failures(report: RunReport) -> list[str]:
-    found = [c.message for s in report.steps for c in s.checks if not c.passed]
-    return found + [f"{s.name}: {s.error}" for s in report.steps if s.error]
+    return stack.run_lesson(LESSON, folder, **kwargs)
 
 
 def _lake(stack: Stack) -> dict[str, list[dict[str, Any]]]:
@@ -72,7 +54,7 @@ def _rows(lake: dict[str, list[dict[str, Any]]], partition: str) -> list[dict[st
 
 def test_the_lesson_passes_through_the_runner_and_the_data_is_really_there(stack: Stack) -> None:
     report = _run(stack)
-    assert _failures(report) == []
+    assert report.failures() == []
     assert [s.status for s in report.steps] == ["passed"] * 6
     shop = catalog.lesson_module(scenarios_dir() / LESSON, "shop").generate(3000)
     lake = _lake(stack)

@@ -14,27 +14,11 @@ from typing import Any
 import pytest
 
 from dplat.scenario import catalog, runner
-from dplat.scenario.runner import RunReport
 from tests.e2e.conftest import Stack
 
 pytestmark = pytest.mark.e2e
 
 LESSON = "tag-routing"
-
-
-class Quiet:
-    def step_started(self, step: Any, index: int, total: int) -> None: ...
-
-    def step_progress(self, message: str) -> None: ...
-
-    def step_finished(self, result: Any) -> None: ...
-
-    def explain(self, item: Any) -> None: ...
-
-
-def _failures(report: RunReport) -> list[str]:
-    found = [c.message for s in report.steps for c in s.checks if not c.passed]
-    return found + [f"{s.name}: {s.error}" for s in report.steps if s.error]
 
 
 def _expected_names(sent: list[Any]) -> tuple[Counter[str], Counter[str]]:
@@ -62,8 +46,8 @@ def _expected_names(sent: list[Any]) -> tuple[Counter[str], Counter[str]]:
 
 def test_the_lesson_passes_and_every_name_and_line_is_really_there(stack: Stack) -> None:
     lesson = catalog.find(LESSON)
-    report = runner.run(lesson, stack.settings, Quiet(), options={"events": 400})
-    assert _failures(report) == []
+    report = runner.run(lesson, stack.settings, runner.SilentReporter(), options={"events": 400})
+    assert report.failures() == []
     assert [s.status for s in report.steps] == ["passed"] * 5
 
     sent = catalog.lesson_module(lesson.folder, "events").generate(400)
@@ -98,8 +82,8 @@ def test_a_config_without_the_tag_chunk_key_fails_the_check_with_its_error(
     shutil.copytree(lesson.folder, copy)
     broken = copy / "broken.conf"
     broken.write_text(broken.read_text().replace("<buffer time>", "<buffer time,tag>"))
-    report = runner.run(catalog.load(copy), stack.settings, Quiet(), up_to="check-config")
-    failures = _failures(report)
+    report = runner.run(catalog.load(copy), stack.settings, runner.SilentReporter(), up_to="check-config")
+    failures = report.failures()
     assert report.steps[0].status == "failed"
     assert any("has tag placeholders, but chunk key 'tag' is not configured" in f
                for f in failures)

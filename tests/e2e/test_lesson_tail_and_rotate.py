@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from dplat.resources import scenarios_dir
-from dplat.scenario import catalog, runner
+from dplat.scenario import catalog
 from dplat.scenario.runner import RunReport
 from tests.e2e.conftest import Stack
 
@@ -30,31 +30,13 @@ ACCESS = re.compile(r'^\S+ - \S+ \[[^\]]+\] "GET \S+\?rid=(\S+) HTTP/1\.1" \d{3}
 POS_LINE = re.compile(r"^(/dplat/work/tail-and-rotate/access\.log)\t([0-9a-f]{16})\t([0-9a-f]{16})$")
 
 
-class Quiet:
-    """A runner reporter that keeps nothing (the report has it all)."""
-
-    def step_started(self, step: Any, index: int, total: int) -> None: ...
-
-    def step_progress(self, message: str) -> None: ...
-
-    def step_finished(self, result: Any) -> None: ...
-
-    def explain(self, item: Any) -> None: ...
-
-
 def _run(stack: Stack, folder: Path | None = None, **kwargs: Any) -> RunReport:
-    lesson = catalog.load(folder) if folder else catalog.find(LESSON)
-    return runner.run(lesson, stack.settings, Quiet(), **kwargs)
-
-
-def _failures(report: RunReport) -> list[str]:
-    found = [c.message for s in report.steps for c in s.checks if not c.passed]
-    return found + [f"{s.name}: {s.error}" for s in report.steps if s.error]
+    return stack.run_lesson(LESSON, folder, **kwargs)
 
 
 def test_every_line_lands_once_through_two_rotations_and_a_restart(stack: Stack) -> None:
     report = _run(stack)
-    assert _failures(report) == []
+    assert report.failures() == []
     assert [s.status for s in report.steps] == ["passed"] * 5
 
     texts = [line.text for line in catalog.lesson_module(scenarios_dir() / LESSON, "app")

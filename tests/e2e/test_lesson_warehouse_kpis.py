@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from dplat.resources import scenarios_dir
-from dplat.scenario import catalog, runner
+from dplat.scenario import catalog
 from dplat.scenario.runner import RunReport
 from tests.e2e.conftest import Stack
 
@@ -28,31 +28,13 @@ EVENTS = 20_000
 HALF_UNIT = 0.00005 + 1e-9
 
 
-class Quiet:
-    """A runner reporter that keeps nothing (the report has it all)."""
-
-    def step_started(self, step: Any, index: int, total: int) -> None: ...
-
-    def step_progress(self, message: str) -> None: ...
-
-    def step_finished(self, result: Any) -> None: ...
-
-    def explain(self, item: Any) -> None: ...
-
-
 def _run(stack: Stack, folder: Path | None = None, **kwargs: Any) -> RunReport:
-    lesson = catalog.load(folder) if folder else catalog.find(LESSON)
-    return runner.run(lesson, stack.settings, Quiet(), **kwargs)
-
-
-def _failures(report: RunReport) -> list[str]:
-    found = [c.message for s in report.steps for c in s.checks if not c.passed]
-    return found + [f"{s.name}: {s.error}" for s in report.steps if s.error]
+    return stack.run_lesson(LESSON, folder, **kwargs)
 
 
 def test_the_lesson_passes_through_the_runner_and_the_kpis_are_really_there(stack: Stack) -> None:
     report = _run(stack)
-    assert _failures(report) == []
+    assert report.failures() == []
     assert [s.status for s in report.steps] == ["passed"] * 5
 
     data = catalog.lesson_module(scenarios_dir() / LESSON, "shop").generate(EVENTS)

@@ -12,19 +12,9 @@ from tests.e2e.conftest import Stack
 pytestmark = pytest.mark.e2e
 
 
-class Quiet:
-    def step_started(self, step, index, total) -> None: ...
-
-    def step_progress(self, message) -> None: ...
-
-    def step_finished(self, result) -> None: ...
-
-    def explain(self, item) -> None: ...
-
-
 def test_a_new_lesson_passes_as_created_and_records_lineage(stack: Stack, tmp_path: Path) -> None:
     folder = scaffold.create("fresh-lesson", tmp_path)
-    report = runner.run(catalog.load(folder), stack.settings, Quiet())
+    report = runner.run(catalog.load(folder), stack.settings, runner.SilentReporter())
     assert report.passed, [c.message for s in report.steps for c in s.checks]
     assert report.lineage == {
         "s3://datastaging/fresh-lesson/hello/dt=20201124/hello.txt": ["this lesson"]

@@ -55,6 +55,11 @@ class RunReport:
             s.passed for s in self.steps
         )
 
+    def failures(self) -> list[str]:
+        """Every failed check's message and every step error, in order."""
+        found = [c.message for s in self.steps for c in s.checks if not c.passed]
+        return found + [f"{s.name}: {s.error}" for s in self.steps if s.error]
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         for step, result in zip(data["steps"], self.steps, strict=True):
@@ -68,6 +73,18 @@ class RunReport:
 
 class Reporter(Protocol):
     """How the runner shows its progress (the CLI prints; tests record)."""
+
+    def step_started(self, step: Step, index: int, total: int) -> None: ...
+
+    def step_progress(self, message: str) -> None: ...
+
+    def step_finished(self, result: StepResult) -> None: ...
+
+    def explain(self, item: Explanation) -> None: ...
+
+
+class SilentReporter:
+    """A reporter that shows nothing (tests and benchmarks read the report)."""
 
     def step_started(self, step: Step, index: int, total: int) -> None: ...
 
