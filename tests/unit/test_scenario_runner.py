@@ -196,3 +196,18 @@ def test_each_run_keeps_its_report_for_lineage(lesson) -> None:
     runner.run(scenario, settings, Recorder())
     saved = json.loads(runner.last_report_file(settings, "demo").read_text())
     assert saved["lineage"] == {"raw.t": ["app logs"]}
+
+
+def test_scenario_list_shows_every_lesson_in_the_suggested_order() -> None:
+    from typer.testing import CliRunner
+
+    from dplat.cli import app
+
+    result = CliRunner().invoke(app, ["scenario", "list"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    names = [s.name for s in catalog.all_scenarios()]
+    assert names[0] == "logging-to-bq"
+    positions = [result.output.index(f" {name} ") for name in names]
+    assert positions == sorted(positions)
+    orders = [s.order for s in catalog.all_scenarios()]
+    assert orders == sorted(orders)

@@ -21,8 +21,11 @@ def list_() -> None:
     """The lessons, in the suggested order."""
     from dplat.scenario import catalog
 
-    rows = [(s.name, s.title, ", ".join(s.services), len(s.steps)) for s in catalog.all_scenarios()]
-    table(None, ("lesson", "title", "services", "steps"), rows)
+    lessons = catalog.all_scenarios()
+    rows = [
+        (i + 1, s.name, s.title, ", ".join(s.services), len(s.steps)) for i, s in enumerate(lessons)
+    ]
+    table("Lessons, in the suggested order", ("#", "lesson", "title", "services", "steps"), rows)
 
 
 @scenario_app.command()
