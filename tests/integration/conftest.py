@@ -83,7 +83,17 @@ def credentials() -> Credentials:
 
 @pytest.fixture(scope="session")
 def service_factory(credentials: Credentials) -> Iterator[Callable[..., RunningService]]:
-    """Start services on demand; all of them are removed at the end of the session."""
+    """Start services on demand; all of them are removed at the end of the session.
+
+    Containers a killed earlier run left behind (Ryuk would have removed them)
+    are swept by their label first.
+    """
+    import docker
+
+    for leftover in docker.from_env().containers.list(
+        all=True, filters={"label": "dplat.test=1"}
+    ):
+        leftover.remove(force=True, v=True)
     started: list[RunningService] = []
 
     def factory(service_cls: type[Service], **kwargs: object) -> RunningService:
