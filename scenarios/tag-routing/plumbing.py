@@ -10,8 +10,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,23 +19,15 @@ T = TypeVar("T")
 
 
 # -- the agent ---------------------------------------------------------------------------
-def monitor(agent: Any, path: str, method: str = "GET", timeout: float = 5.0) -> Any:
-    """Call the monitor API with our own timeout (a flush answers when it is done)."""
-    request = urllib.request.Request(agent.url("agent_monitor") + path, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        raise RuntimeError(f"{method} {path} answered {exc.code}: "
-                           f"{exc.read().decode(errors='replace')}") from exc
+def monitor(agent: Any, path: str = "/api/plugins.json", method: str = "GET",
+            timeout: float = 5.0) -> Any:
+    """Call the agent's monitor API (dplat.stack.agent.Agent.monitor)."""
+    return agent.monitor(path, method, timeout=timeout)
 
 
 def plugins(agent: Any) -> dict[str, dict[str, Any]]:
-    """Running plugins by id ({} while the monitor does not answer)."""
-    try:
-        return {p["plugin_id"]: p for p in monitor(agent, "/api/plugins.json")["plugins"]}
-    except (OSError, RuntimeError, ValueError, KeyError):
-        return {}
+    """The running plugins by id ({} while the monitor does not answer)."""
+    return agent.plugins()
 
 
 def buffered(row: dict[str, Any]) -> int:

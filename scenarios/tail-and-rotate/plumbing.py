@@ -7,10 +7,7 @@ plain values. None of it is the lesson; scenario.py reads better without it.
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -20,23 +17,13 @@ T = TypeVar("T")
 # -- the agent ------------------------------------------------------------------------
 def monitor(agent: Any, path: str = "/api/plugins.json", method: str = "GET",
             timeout: float = 5.0) -> Any:
-    """Call the agent's monitor API with a timeout of our choosing (a flush
-    answers only once every buffer is written)."""
-    request = urllib.request.Request(agent.url("agent_monitor") + path, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as exc:  # the monitor explains its 4xx/5xx in JSON
-        body = exc.read().decode(errors="replace")
-        raise RuntimeError(f"{method} {path} answered {exc.code}: {body}") from exc
+    """Call the agent's monitor API (dplat.stack.agent.Agent.monitor)."""
+    return agent.monitor(path, method, timeout=timeout)
 
 
 def plugins(agent: Any) -> dict[str, dict[str, Any]]:
     """The running plugins by id ({} while the monitor does not answer)."""
-    try:
-        return {p["plugin_id"]: p for p in monitor(agent)["plugins"]}
-    except (OSError, RuntimeError, ValueError, KeyError):
-        return {}
+    return agent.plugins()
 
 
 def emitted(agent: Any, plugin_id: str) -> int | None:

@@ -4,6 +4,7 @@ input, and the monitor API that answers its probe."""
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from typing import Any
 
@@ -23,11 +24,24 @@ class Agent(Service):
     def environment(cls, credentials: Credentials) -> dict[str, str]:
         return {}
 
-    def monitor(self, path: str = "/api/plugins.json", method: str = "GET") -> Any:
-        """Call the monitor API and decode its JSON answer."""
+    def monitor(self, path: str = "/api/plugins.json", method: str = "GET", timeout: float = 5.0) -> Any:
+        """Call the monitor API and decode its JSON answer. A flush answers only
+        once every buffer is written, hence the caller's own timeout; a 4xx/5xx
+        becomes a RuntimeError carrying the monitor's explanation."""
         request = urllib.request.Request(self.url("agent_monitor") + path, method=method)
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return json.loads(response.read() or b"null")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            body = exc.read().decode(errors="replace")
+            raise RuntimeError(f"{method} {path} answered {exc.code}: {body}") from exc
+
+    def plugins(self) -> dict[str, dict[str, Any]]:
+        """The running plugins by id; {} while the monitor does not answer."""
+        try:
+            return {p["plugin_id"]: p for p in self.monitor()["plugins"]}
+        except (OSError, RuntimeError, ValueError, KeyError):
+            return {}
 
     def probe(self) -> None:
         answer = self.monitor()
