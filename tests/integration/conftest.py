@@ -38,6 +38,26 @@ class RunningService:
         return (out + err).decode(errors="replace")
 
 
+def _start_with_retry(container: DockerContainer, attempts: int = 3) -> None:
+    """Start, retrying runc's rare transient failure ("OCI runtime create failed
+    ... connection reset by peer", seen under load on these hosts); the half-made
+    container of a failed attempt is removed first. Other errors are raised."""
+    import docker
+    import docker.errors
+
+    for attempt in range(1, attempts + 1):
+        try:
+            container.start()
+            return
+        except docker.errors.APIError as exc:
+            if "OCI runtime create failed" not in str(exc) or attempt == attempts:
+                raise
+            for leftover in docker.from_env().containers.list(
+                all=True, filters={"label": "dplat.test=1", "status": "created"}
+            ):
+                leftover.remove(force=True, v=True)
+
+
 def start(
     service_cls: type[Service],
     credentials: Credentials,
@@ -53,7 +73,7 @@ def start(
         container.with_bind_ports(endpoint.container_port, None)
     for source, target in (volumes or {}).items():
         container.with_volume_mapping(source, target, "rw")
-    container.start()
+    _start_with_retry(container)
     try:
         ports = {
             e.name: int(container.get_exposed_port(e.container_port)) for e in service_cls.endpoints

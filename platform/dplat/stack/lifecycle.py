@@ -17,7 +17,7 @@ import docker
 
 from dplat import resources
 from dplat.engine import compose, daemon, images
-from dplat.errors import ServiceUnhealthy
+from dplat.errors import EngineError, ServiceUnhealthy
 from dplat.settings import Settings
 from dplat.stack import catalogue, ports
 from dplat.stack.base import Service
@@ -111,7 +111,15 @@ def up(settings: Settings, report: Report = print) -> list[ServiceStatus]:
     if settings.images == "local":
         images.build(engine, settings, report=report)
     report("starting the stack")
-    compose.run(settings, credentials, ["up", "-d", "--remove-orphans", "--quiet-pull"])
+    try:
+        compose.run(settings, credentials, ["up", "-d", "--remove-orphans", "--quiet-pull"])
+    except EngineError as exc:
+        # runc rarely fails to start a container under load ("OCI runtime create
+        # failed ... connection reset by peer"); a second `up` starts what is left.
+        if "OCI runtime create failed" not in (exc.details or ""):
+            raise
+        report("a container failed to start (runc); trying once more")
+        compose.run(settings, credentials, ["up", "-d", "--remove-orphans", "--quiet-pull"])
     deadline = time.monotonic() + settings.timeout
     for service in services:
         report(f"waiting for {service.name}")
