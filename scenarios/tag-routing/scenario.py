@@ -215,8 +215,14 @@ def late_event(ctx: Any) -> None:
     before_keys = set(plumbing.object_records(ctx.s3, BUCKET, routes.S3_PREFIX))
     ctx.explain("client call", "one more web.access event at 23:58:30, after 23:58 was flushed",
                 f"sender.emit_with_time('web.access', {late.at_ms}ms, {late.record})")
+    before_in = _records_in(agent)
     shipped = events.send([late], agent.host, agent.port("agent"))
     ctx.check("late event sent", actual=shipped.lost, expected=0, where="`dplat logs agent`")
+    # A sent event may still be on its way: flush only once the agent counted it,
+    # or the flush runs first and the event waits for its (very long) timekey.
+    plumbing.wait_until(lambda: _records_in(agent) > before_in, 30)
+    ctx.check("the agent received the late event", actual=_records_in(agent) - before_in,
+              expected=1, where="`dplat logs agent`")
     _flush(ctx)
     new_files = {n: [r["event_id"] for _, r in lines]
                  for n, lines in plumbing.file_lines(_target(ctx)).items() if n not in before_files}
