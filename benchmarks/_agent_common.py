@@ -35,57 +35,36 @@ from typing import Any
 
 import msgpack
 
+from dplat.agent.testing import AgentProcess
+
 ROOT = Path(__file__).resolve().parent.parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-class ServerProcess:
-    """A server under measurement, run as a subprocess with its log in a file."""
-
-    def __init__(self, argv: Sequence[str], log: Path) -> None:
-        self.log = log
-        with log.open("wb") as sink:
-            self.process = subprocess.Popen(list(argv), stdout=sink, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL, cwd=ROOT)
+class ServerProcess(AgentProcess):
+    """A server under measurement (the agent, or the bare baseline), run as a
+    subprocess with its log in a file."""
 
     @classmethod
     def agent(cls, config: Path, log: Path) -> ServerProcess:
-        return cls([sys.executable, "-m", "dplat.cli", "agent", "run", "-c", str(config)], log)
+        return cls(config, log, cwd=ROOT)
 
     @classmethod
     def baseline(cls, log: Path) -> ServerProcess:
-        return cls([sys.executable, str(Path(__file__)), "baseline"], log)
-
-    def wait_for_log(self, pattern: str, timeout: float = 30.0) -> re.Match[str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = re.search(pattern, self.log.read_text(errors="replace"))
-            if found:
-                return found
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise RuntimeError(f"no /{pattern}/ in the log (exit {self.process.poll()}):\n"
-                           f"{self.log.read_text(errors='replace')[-3000:]}")
+        return cls("", log, argv=[sys.executable, str(Path(__file__)), "baseline"], cwd=ROOT)
 
     def peak_rss(self) -> int:
         """Bytes of the process's high-water resident set (``VmHWM``)."""
-        return proc_status_kib(self.process.pid, "VmHWM") * 1024
+        return self.proc_status_kib("VmHWM") * 1024
 
     def cpu_seconds(self) -> float:
         """User plus system CPU time the process used so far."""
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 20.0) -> None:
         """SIGTERM, then SIGKILL if it does not end within 20 s."""
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.kill(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
+        super().stop(timeout)
 
 
 class Profiler:
@@ -112,14 +91,6 @@ class Profiler:
                 own[re.sub(r" \(.*/", " (", stack.rsplit(";", 1)[-1])] += int(count)
         total = sum(own.values()) or 1
         return [(100 * n / total, name) for name, n in own.most_common(12)]
-
-
-def proc_status_kib(pid: int, field: str) -> int:
-    """A ``kB`` field of ``/proc/PID/status`` (VmHWM, VmRSS)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1])
-    raise KeyError(field)
 
 
 # -- the baseline ------------------------------------------------------------------------------

@@ -22,15 +22,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import re
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import msgpack
@@ -38,6 +33,7 @@ import pytest
 
 from dplat.agent.event import EventTime
 from dplat.agent.protocol.eventtime import packer, to_ext
+from dplat.agent.testing import agent_process
 
 pytestmark = pytest.mark.integration
 
@@ -71,55 +67,6 @@ CONFIG = """
   </buffer>
 </match>
 """
-
-
-class Agent:
-    """``dplat agent run`` in a subprocess, its log in a file."""
-
-    def __init__(self, config: Path, log: Path) -> None:
-        self.log = log
-        with log.open("wb") as sink:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "dplat.cli", "agent", "run", "-c", str(config)],
-                stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-
-    def wait_for_log(self, pattern: str, timeout: float = 15.0) -> re.Match[str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = re.search(pattern, self.log.read_text(errors="replace"))
-            if found:
-                return found
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise AssertionError(f"agent log has no /{pattern}/ (exit {self.process.poll()}):\n"
-                             f"{self.log.read_text(errors='replace')[-3000:]}")
-
-    def port(self) -> int:
-        return int(self.wait_for_log(r"listening port .*port=(\d+)").group(1))
-
-    def signal(self, sig: int) -> None:
-        os.kill(self.process.pid, sig)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self.process.poll() is None:
-            self.signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.signal(signal.SIGKILL)
-                self.process.wait(5)
-
-
-@contextmanager
-def running(config: Path, log: Path) -> Iterator[Agent]:
-    agent = Agent(config, log)
-    try:
-        yield agent
-    finally:
-        if agent.process.poll() is None:
-            os.kill(agent.process.pid, signal.SIGKILL)
-        agent.process.wait(10)
 
 
 def frame(number: int) -> bytes:
@@ -202,7 +149,7 @@ def test_every_acked_event_survives_a_sigkill(tmp_path: Path) -> None:
     blocker.write_text("not a directory: every write of the first run fails")
     started = time.monotonic()
 
-    with running(config, tmp_path / "first.log") as first:
+    with agent_process(config, tmp_path / "first.log") as first:
         port = first.port()
 
         def kill_mid_stream(count: int) -> None:
@@ -217,7 +164,7 @@ def test_every_acked_event_survives_a_sigkill(tmp_path: Path) -> None:
     assert "failed to flush the buffer" in (tmp_path / "first.log").read_text()
     blocker.unlink()  # the destination is back
 
-    with running(config, tmp_path / "second.log") as second:
+    with agent_process(config, tmp_path / "second.log") as second:
         second.wait_for_log(r"agent started")
         resumed = second.wait_for_log(r"resumed buffer chunks .*staged=(\d+) queued=(\d+)")
         second.signal(signal.SIGUSR1)

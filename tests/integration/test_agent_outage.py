@@ -30,23 +30,17 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-import os
-import re
 import secrets
-import signal
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from dplat.agent.testing import agent_process
 from dplat.stack.s3 import S3
 from tests.integration.forward_standins import FluentdForwardSender
 
@@ -146,30 +140,6 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
         writer.close()
 
 
-@contextmanager
-def agent_process(config: Path, log: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as sink:
-        process = subprocess.Popen([sys.executable, "-m", "dplat.cli", "agent", "run", "-c",
-                                    str(config)], stdout=sink, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, env={**os.environ, **env})
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGKILL)
-        process.wait(10)
-
-
-def wait_for_log(log: Path, pattern: str, process: subprocess.Popen[bytes]) -> re.Match[str]:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and process.poll() is None:
-        found = re.search(pattern, log.read_text(errors="replace"))
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"no /{pattern}/ in the agent's log:\n{log.read_text()[-3000:]}")
-
-
 class Sender(threading.Thread):
     """Fluentd's out_forward with acks: a chunk is resent until it is acked."""
 
@@ -251,10 +221,10 @@ def test_events_sent_during_a_30s_s3_outage_all_arrive(service_factory: Any,
                                         buffer=tmp_path / "buffer", total_limit=TOTAL_LIMIT))
         log = tmp_path / "agent.log"
         with agent_process(config, log, env) as agent:
-            wait_for_log(log, r"agent started", agent)
-            port = int(wait_for_log(log, r"listening port .*port=(\d+)", agent).group(1))
-            monitor = int(wait_for_log(log, r"monitoring http server url=\"http://[^:]+:(\d+)",
-                                       agent).group(1))
+            agent.wait_for_log(r"agent started")
+            port = agent.port()
+            monitor = int(agent.wait_for_log(r"monitoring http server url=\"http://[^:]+:(\d+)")
+                          .group(1))
             sender = Sender(port)
             sender.start()
 
@@ -279,8 +249,8 @@ def test_events_sent_during_a_30s_s3_outage_all_arrive(service_factory: Any,
                 time.sleep(2)
                 ids = ids_in_bucket(client, bucket, seen)
             after = s3_out_row(monitor)
-            peak_rss = proc_kib(agent.pid, "VmHWM") * 1024
-            assert agent.poll() is None, "the agent died"
+            peak_rss = agent.proc_status_kib("VmHWM") * 1024
+            assert agent.process.poll() is None, "the agent died"
 
     missing = sorted(set(sender.acked) - set(ids))
     duplicates = sum(count - 1 for count in ids.values())
@@ -295,10 +265,3 @@ def test_events_sent_during_a_30s_s3_outage_all_arrive(service_factory: Any,
     assert during["retry_count"] >= 3 and during["buffer_queue_length"] >= 3, during
     assert after["retry_count"] >= during["retry_count"]
     assert peak_rss < TOTAL_LIMIT + 128 * 2**20
-
-
-def proc_kib(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1])
-    raise KeyError(field)

@@ -15,8 +15,16 @@ it records what plugins emit and the error events they raise.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from dplat.agent.buffer.chunk import Chunk
@@ -176,3 +184,78 @@ def run_input(cls: type[Input], conf: str | Element, **kwargs: Any
               ) -> list[tuple[str, EventTime, Record]]:
     """Sync :func:`arun_input`."""
     return asyncio.run(arun_input(cls, conf, **kwargs))
+
+
+class AgentProcess:
+    """``dplat agent run -c CONFIG`` as a subprocess, its log in a file: for the
+    crash and outage tests and the benchmarks, which need a real process to
+    signal, kill and measure. Only this process is ever signalled (by its PID).
+    """
+
+    def __init__(self, config: os.PathLike[str] | str, log: Path,
+                 env: Mapping[str, str] | None = None,
+                 argv: Sequence[str] | None = None, cwd: Path | None = None) -> None:
+        self.log = log
+        command = list(argv) if argv is not None else [
+            sys.executable, "-m", "dplat.cli", "agent", "run", "-c", str(config)]
+        with log.open("wb") as sink:
+            self.process = subprocess.Popen(
+                command, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                env={**os.environ, **env} if env else None, cwd=cwd)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def wait_for_log(self, pattern: str, timeout: float = 30.0) -> re.Match[str]:
+        """The first match of ``pattern`` in the log; TimeoutError with the log's
+        tail when it does not appear in time or the process ends first."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = re.search(pattern, self.log.read_text(errors="replace"))
+            if found:
+                return found
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise TimeoutError(f"no /{pattern}/ in the log (exit {self.process.poll()}):\n"
+                           f"{self.log.read_text(errors='replace')[-3000:]}")
+
+    def port(self) -> int:
+        """The forward input's port (configured as ``port 0``)."""
+        return int(self.wait_for_log(r"listening port .*port=(\d+)").group(1))
+
+    def signal(self, sig: int) -> None:
+        os.kill(self.process.pid, sig)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM (graceful drain), then SIGKILL if it does not end in time."""
+        if self.process.poll() is None:
+            self.signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def proc_status_kib(self, field: str) -> int:
+        """A ``kB`` field of /proc/PID/status, e.g. ``VmHWM`` (peak RSS)."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+        raise KeyError(field)
+
+
+@contextlib.contextmanager
+def agent_process(config: os.PathLike[str] | str, log: Path,
+                  env: Mapping[str, str] | None = None) -> Iterator[AgentProcess]:
+    """An :class:`AgentProcess` that is killed on the way out, whatever happened."""
+    agent = AgentProcess(config, log, env)
+    try:
+        yield agent
+    finally:
+        agent.kill()
