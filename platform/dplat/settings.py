@@ -24,7 +24,7 @@ from typing import Any
 
 from dplat.errors import SettingsError
 
-SERVICES = ("mysql", "agent", "s3", "bigquery")
+SERVICES = ("mysql", "agent", "s3", "bigquery", "s3-iam")
 
 DEFAULT_PORTS: dict[str, int] = {
     "mysql": 3306,
@@ -33,9 +33,16 @@ DEFAULT_PORTS: dict[str, int] = {
     "agent_monitor": 24220,
     "s3": 9000,
     "bigquery": 9050,
+    "s3_iam": 9010,
 }
 
-DEFAULT_MEMORY: dict[str, str] = {"mysql": "512m", "s3": "256m", "bigquery": "1g", "agent": "512m"}
+DEFAULT_MEMORY: dict[str, str] = {
+    "mysql": "512m",
+    "s3": "256m",
+    "bigquery": "1g",
+    "agent": "512m",
+    "s3_iam": "256m",
+}
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,11 @@ from dplat.stack.credentials import Credentials
 pytestmark = pytest.mark.skipif(shutil.which("docker") is None, reason="needs the docker CLI")
 
 
-def render(tmp_path: Path, images: str) -> dict:
+def render(tmp_path: Path, images: str, profiles: str = "") -> dict:
     settings = resolve({"home": str(tmp_path), "images": images, "port_offset": 100}, env={})
     creds = Credentials.generate()
     argv = compose.command(settings, "config", "--format", "json")
-    env = {**os.environ, **compose.variables(settings, creds)}
+    env = {**os.environ, **compose.variables(settings, creds), "COMPOSE_PROFILES": profiles}
     out = subprocess.run(argv, env=env, capture_output=True, text=True, check=True).stdout
     return {"config": json.loads(out), "creds": creds}
 
@@ -65,3 +65,17 @@ def test_upstream_set_swaps_images_but_keeps_our_agent_and_own_volumes(tmp_path:
     assert {v["name"] for v in config["volumes"].values()} == {
         "dplat_mysql-upstream", "dplat_s3-upstream", "dplat_bigquery-upstream"
     }
+
+
+@pytest.mark.parametrize(
+    ("images", "image"), [("local", "dplat/s3-iam:local"), ("upstream", "motoserver/moto:5.2.5")]
+)
+def test_on_demand_service_only_with_its_profile(tmp_path: Path, images: str, image: str) -> None:
+    assert "s3-iam" not in render(tmp_path, images)["config"]["services"]
+    service = render(tmp_path, images, profiles="on-demand")["config"]["services"]["s3-iam"]
+    assert service["image"] == image
+    assert [(p["host_ip"], int(p["published"]), p["target"]) for p in service["ports"]] == [
+        ("127.0.0.1", 9110, 5000)
+    ]
+    # Enforcement from the first call, in both sets (moto's default is never).
+    assert service["environment"]["INITIAL_NO_AUTH_ACTION_COUNT"] == "0"

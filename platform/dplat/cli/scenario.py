@@ -131,12 +131,14 @@ def run_scenario(
 ) -> None:
     """Run a lesson's steps with progress; exit non-zero if a check fails."""
     from dplat.scenario import catalog, runner
-    from dplat.stack import lifecycle
+    from dplat.stack import catalogue, lifecycle
 
     settings = resolve(ctx)
     found = catalog.find(name)
+    on_demand = [s for s in found.services if s in catalogue.on_demand_names()]
     with console.status("checking the stack") as spinner:
-        lifecycle.up(settings, report=spinner.update)  # only reports when all is ready
+        # Only reports when all is ready; starts what the lesson needs otherwise.
+        lifecycle.up(settings, report=spinner.update, include=on_demand)
     result = runner.run(
         found,
         settings,

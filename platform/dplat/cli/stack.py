@@ -41,13 +41,17 @@ def up(
         float | None, typer.Option(help="Seconds to wait for every service.")
     ] = None,
     port_offset: Annotated[int | None, typer.Option(help="Add N to every published port.")] = None,
+    with_: Annotated[
+        list[str] | None,
+        typer.Option("--with", help="Also start an on-demand service (s3-iam).", metavar="NAME"),
+    ] = None,
 ) -> None:
     """Build what is missing, start the stack and wait until every service answers."""
     from dplat.stack import lifecycle
 
     settings = resolve(ctx, images=images, timeout=timeout, port_offset=port_offset)
     with console.status("starting") as spinner:
-        statuses = lifecycle.up(settings, report=lambda m: spinner.update(m))
+        statuses = lifecycle.up(settings, report=lambda m: spinner.update(m), include=with_ or ())
     success("the stack is up")
     _print_status(statuses, Output.table)
     info(

@@ -50,6 +50,7 @@ IMAGES: tuple[ImageSpec, ...] = (
     ImageSpec("s3", "bookworm"),
     ImageSpec("bigquery", "bookworm"),
     ImageSpec("agent", "bookworm", includes_package=True),
+    ImageSpec("s3-iam", "bookworm"),
 )
 
 

@@ -37,6 +37,9 @@ class Service(ABC):
     """Compose service name, also the image folder under images/."""
     endpoints: ClassVar[tuple[Endpoint, ...]]
     probe_interval: ClassVar[float] = 0.5
+    on_demand: ClassVar[bool] = False
+    """Started only when asked for (`dplat up --with NAME`, or a lesson that lists
+    it), so the everyday stack stays small."""
 
     def __init__(
         self, credentials: Credentials, host_ports: dict[str, int], host: str = "127.0.0.1"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from dplat.settings import Settings
 from dplat.stack.base import Service
 from dplat.stack.credentials import Credentials
@@ -13,21 +15,40 @@ def service_classes() -> list[type[Service]]:
     from dplat.stack.bigquery import BigQuery
     from dplat.stack.mysql import MySQL
     from dplat.stack.s3 import S3
+    from dplat.stack.s3_iam import S3Iam
 
-    return [MySQL, S3, BigQuery, Agent]
+    return [MySQL, S3, BigQuery, Agent, S3Iam]
 
 
-def services(settings: Settings, credentials: Credentials) -> list[Service]:
-    """Each service pointed at its published ports on 127.0.0.1."""
+def on_demand_names() -> list[str]:
+    return [cls.name for cls in service_classes() if cls.on_demand]
+
+
+def services(
+    settings: Settings, credentials: Credentials, include: Iterable[str] = ()
+) -> list[Service]:
+    """Each service pointed at its published ports on 127.0.0.1: the everyday
+    stack, plus the on-demand services named in ``include``."""
+    wanted = set(include)
+    unknown = wanted - set(on_demand_names())
+    if unknown:
+        from dplat.errors import SettingsError
+
+        raise SettingsError(
+            f"no on-demand service named {', '.join(sorted(unknown))}",
+            fix=f"Use one of: {', '.join(on_demand_names())}.",
+        )
     found = []
     for cls in service_classes():
+        if cls.on_demand and cls.name not in wanted:
+            continue
         ports = {e.name: settings.port(e.name) for e in cls.endpoints}
         found.append(cls(credentials, ports))
     return found
 
 
 def by_name(settings: Settings, credentials: Credentials, name: str) -> Service:
-    for service in services(settings, credentials):
+    for service in services(settings, credentials, include=on_demand_names()):
         if service.name == name:
             return service
     from dplat.errors import SettingsError

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import docker
@@ -90,20 +90,23 @@ def _wait(
         ) from exc
 
 
-def up(settings: Settings, report: Report = print) -> list[ServiceStatus]:
+def up(
+    settings: Settings, report: Report = print, include: Iterable[str] = ()
+) -> list[ServiceStatus]:
+    """Start the stack (and the on-demand services in ``include``) and wait
+    until every one answers its probe; on a ready stack, only report."""
     engine = daemon.ensure(report)
     credentials = load_or_create(settings.credentials_file)
     _prepare_work_dir(settings)
-    services = catalogue.services(settings, credentials)
+    services = catalogue.services(settings, credentials, include)
+    names = [service.name for service in services]
     running = containers(engine, settings.project)
     images_current = settings.images != "local" or all(
         images.is_current(engine, image) for image in images.IMAGES
     )
-    all_running = len(running) == len(services) and all(
-        c.status == "running" for c in running.values()
-    )
+    all_running = all(name in running and running[name].status == "running" for name in names)
     if all_running and images_current:
-        current = status(settings, engine, credentials)
+        current = status(settings, engine, credentials, include)
         if all(s.ready for s in current):
             return current  # already up: `up` only reports
     ours = set().union(*(published_ports(c) for c in running.values()))
@@ -111,15 +114,19 @@ def up(settings: Settings, report: Report = print) -> list[ServiceStatus]:
     if settings.images == "local":
         images.build(engine, settings, report=report)
     report("starting the stack")
+    # Services named explicitly: on-demand ones have a compose profile, and a
+    # named service starts whatever its profile; one started earlier is left
+    # running by an `up` that does not name it.
+    start = ["up", "-d", "--remove-orphans", "--quiet-pull", *names]
     try:
-        compose.run(settings, credentials, ["up", "-d", "--remove-orphans", "--quiet-pull"])
+        compose.run(settings, credentials, start)
     except EngineError as exc:
         # runc rarely fails to start a container under load ("OCI runtime create
         # failed ... connection reset by peer"); a second `up` starts what is left.
         if "OCI runtime create failed" not in (exc.details or ""):
             raise
         report("a container failed to start (runc); trying once more")
-        compose.run(settings, credentials, ["up", "-d", "--remove-orphans", "--quiet-pull"])
+        compose.run(settings, credentials, start)
     deadline = time.monotonic() + settings.timeout
     for service in services:
         report(f"waiting for {service.name}")
@@ -128,19 +135,22 @@ def up(settings: Settings, report: Report = print) -> list[ServiceStatus]:
         prepare = getattr(service, "prepare", None)
         if prepare is not None:
             prepare()
-    return status(settings, engine, credentials)
+    return status(settings, engine, credentials, include)
 
 
 def status(
     settings: Settings,
     engine: docker.DockerClient | None = None,
     credentials: Credentials | None = None,
+    include: Iterable[str] = (),
 ) -> list[ServiceStatus]:
+    """Each service's state; on-demand services when asked for or present."""
     engine = engine or daemon.client()
     credentials = credentials or load_or_create(settings.credentials_file)
     running = containers(engine, settings.project)
+    present = [name for name in catalogue.on_demand_names() if name in running]
     found = []
-    for service in catalogue.services(settings, credentials):
+    for service in catalogue.services(settings, credentials, {*include, *present}):
         container = running.get(service.name)
         state = container.status if container else "missing"
         health = "-"
