@@ -129,6 +129,12 @@ class Context:
     def agent(self) -> Any:
         return self._service("agent")
 
+    @cached_property
+    def s3_iam(self) -> Any:
+        """The on-demand policy-enforcing S3 (a service: each user has its own
+        key, so clients come from ``.client(service, access_key, secret_key)``)."""
+        return self._service("s3-iam")
+
     # -- the agent's config -------------------------------------------------------------
     def use_agent_config(
         self, text: str, expect: tuple[str, ...] = (), timeout: float = 60.0
