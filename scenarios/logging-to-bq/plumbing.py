@@ -1,6 +1,6 @@
 """The lesson's plumbing: what its steps need around the official clients.
 
-Waiting on the agent's monitor API, reading the staged objects back from S3,
+Reading the staged objects back from S3,
 turning BigQuery rows into plain values, printing a result as a text table,
 and saying in words why a service does not answer. None of it is the lesson;
 scenario.py reads better without it.
@@ -11,55 +11,13 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
-T = TypeVar("T")
 PlainRow = dict[str, Any]
-
-
-# -- the agent ------------------------------------------------------------------------
-def monitor(agent: Any, path: str = "/api/plugins.json", method: str = "GET",
-            timeout: float = 5.0) -> Any:
-    """Call the agent's monitor API (dplat.stack.agent.Agent.monitor)."""
-    return agent.monitor(path, method, timeout=timeout)
-
-
-def plugins(agent: Any) -> dict[str, dict[str, Any]]:
-    """The running plugins by id ({} while the monitor does not answer)."""
-    return agent.plugins()
-
-
-def buffered(row: dict[str, Any]) -> int:
-    """Chunks an output still holds (staged or queued)."""
-    return int(row.get("buffer_stage_length") or 0) + int(row.get("buffer_queue_length") or 0)
-
-
-def output_health(agent: Any, plugin_id: str) -> str:
-    """One line about an output, for a failed check's "look at" hint."""
-    row = plugins(agent).get(plugin_id)
-    if row is None:
-        return f"the agent does not run an output {plugin_id} (is the lesson's config loaded?)"
-    retries, errors = row.get("retry_count") or 0, row.get("num_errors") or 0
-    health = (f"output {plugin_id}: {row.get('emit_records', 0)} records in, "
-              f"{buffered(row)} chunks still buffered, {retries} retries, {errors} errors")
-    if retries or errors:
-        health += " - it cannot write to its destination"
-    return health
-
-
-def wait_until(condition: Callable[[], T | None], timeout: float, interval: float = 0.25) -> T | None:
-    """Poll ``condition`` until it returns something truthy, or time runs out."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(interval)
 
 
 # -- S3 -----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from dplat.errors import ScenarioError
-from dplat.scenario import Scenario
+from dplat.scenario import Scenario, wait_until
 from dplat.stack import catalogue
 
 # The lesson's own modules, beside this file (the runner loads the folder as a package).
@@ -111,7 +111,7 @@ def ingest(ctx: Any) -> None:
         count = records_in(agent) - before
         return count if count >= events else None
 
-    received = plumbing.wait_until(all_in, _wait_seconds(ctx)) or records_in(agent) - before
+    received = wait_until(all_in, _wait_seconds(ctx)) or records_in(agent) - before
     ctx.check("records the agent received (monitor: app_forward emit_records)",
               actual=received, expected=events,
               where=f"`curl {agent.url('agent_monitor')}/api/plugins.json`; `dplat logs agent`")
@@ -122,7 +122,7 @@ def ingest(ctx: Any) -> None:
 
 def records_in(agent: Any) -> int:
     """Records the forward input has taken in since the pipeline started."""
-    return int(plumbing.plugins(agent).get("app_forward", {}).get("emit_records") or 0)
+    return int(agent.plugins().get("app_forward", {}).get("emit_records") or 0)
 
 
 # -- 2. stage -----------------------------------------------------------------------------
@@ -144,13 +144,9 @@ def stage(ctx: Any) -> None:
         return max(0.0, deadline - time.monotonic())
 
     ctx.progress("flushing the agent's buffers")
-    try:
-        plumbing.monitor(agent, "/api/flush", "POST", timeout=max(left(), 1.0))
-    except Exception as exc:  # the checks below say what did not arrive, and why
-        ctx.progress(f"flush: {exc}")
-    plumbing.wait_until(lambda: all(
-        plumbing.buffered(plumbing.plugins(agent).get(i, {"buffer_queue_length": 1})) == 0
-        for i in AGENT_IDS[1:]), timeout=left())
+    problem = agent.flush(AGENT_IDS[1:], timeout=max(left(), 1.0))
+    if problem:  # the checks below say what did not arrive, and why
+        ctx.progress(problem)
 
     keys = plumbing.list_keys(ctx.s3, BUCKET, PREFIX)
     ctx.explain("s3 keys", f"s3://{BUCKET}/{PREFIX} ({len(keys)} objects)", "\n".join(keys[:12])
@@ -159,7 +155,7 @@ def stage(ctx: Any) -> None:
     for key, lines in plumbing.read_lines(ctx.s3, BUCKET, keys).items():
         dt = plumbing.partition_of(key) or "(no dt=)"
         lines_per_dt[dt] = lines_per_dt.get(dt, 0) + len(lines)
-    look = f"`dplat ls s3://{BUCKET}/{PREFIX}`; {plumbing.output_health(agent, 'app_s3')}"
+    look = f"`dplat ls s3://{BUCKET}/{PREFIX}`; {agent.output_health('app_s3')}"
     ctx.check("dt= partitions in S3", actual=sorted(lines_per_dt), expected=sorted(expected["per_dt"]),
               where=look)
     ctx.check("JSON lines per dt= partition", actual=lines_per_dt, expected=expected["per_dt"],
@@ -173,11 +169,11 @@ def stage(ctx: Any) -> None:
         count = _count_if_exists(ctx, count_sql)
         return count if count >= events else None
 
-    streamed = plumbing.wait_until(all_streamed, left()) or _count_if_exists(ctx, count_sql)
+    streamed = wait_until(all_streamed, left()) or _count_if_exists(ctx, count_sql)
     ctx.check_that(f"rows streamed into {STREAMED}", streamed >= events, actual=streamed,
                    expected=f"at least {events} (at-least-once delivery)",
                    where=f"`dplat sql bigquery '{count_sql}'`; "
-                   + plumbing.output_health(agent, "app_bigquery"))
+                   + agent.output_health("app_bigquery"))
     if streamed:
         table = ctx.bigquery.get_table(STREAMED)
         partitioning = table.time_partitioning
@@ -315,9 +311,9 @@ def reset(ctx: Any) -> None:
     after the reset), then drop the lesson's tables and staged objects."""
     try:
         agent = ctx.agent
-        if set(AGENT_IDS) <= set(plumbing.plugins(agent)):
+        if set(AGENT_IDS) <= set(agent.plugins()):
             try:
-                plumbing.monitor(agent, "/api/flush", "POST", timeout=30)
+                agent.monitor("/api/flush", "POST", timeout=30)
             except Exception as exc:  # an output that cannot write: nothing of it will land
                 ctx.progress(f"flush before reset: {exc}")
         plumbing.delete_keys(ctx.s3, BUCKET, plumbing.list_keys(ctx.s3, BUCKET, PREFIX))

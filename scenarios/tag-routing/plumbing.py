@@ -1,5 +1,5 @@
-"""What the steps need around the official clients: the agent's monitor API,
-reading the routed files and objects back, and running `dplat agent check`.
+"""What the steps need around the official clients: reading the routed files
+and objects back, and running `dplat agent check`.
 None of it is the lesson; scenario.py reads better without it."""
 
 from __future__ import annotations
@@ -9,71 +9,9 @@ import json
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
-
-T = TypeVar("T")
-
-
-# -- the agent ---------------------------------------------------------------------------
-def monitor(agent: Any, path: str = "/api/plugins.json", method: str = "GET",
-            timeout: float = 5.0) -> Any:
-    """Call the agent's monitor API (dplat.stack.agent.Agent.monitor)."""
-    return agent.monitor(path, method, timeout=timeout)
-
-
-def plugins(agent: Any) -> dict[str, dict[str, Any]]:
-    """The running plugins by id ({} while the monitor does not answer)."""
-    return agent.plugins()
-
-
-def buffered(row: dict[str, Any]) -> int:
-    """Chunks an output still holds, staged or queued."""
-    return int(row.get("buffer_stage_length") or 0) + int(row.get("buffer_queue_length") or 0)
-
-
-def flush(agent: Any, plugin_ids: tuple[str, ...], timeout: float) -> str | None:
-    """POST /api/flush (Fluentd's SIGUSR1), then wait until those outputs hold
-    nothing; the error in words, or None."""
-    problem = None
-    try:
-        monitor(agent, "/api/flush", "POST", timeout=timeout)
-    except Exception as exc:  # the checks say what did not arrive
-        problem = f"flush: {type(exc).__name__}: {exc}"
-    rows = wait_until(lambda: _all_empty(agent, plugin_ids), timeout)
-    return problem or (None if rows else f"outputs still buffering: {_holding(agent, plugin_ids)}")
-
-
-def _all_empty(agent: Any, plugin_ids: tuple[str, ...]) -> bool:
-    rows = plugins(agent)
-    return all(i in rows and buffered(rows[i]) == 0 for i in plugin_ids)
-
-
-def _holding(agent: Any, plugin_ids: tuple[str, ...]) -> str:
-    rows = plugins(agent)
-    return ", ".join(f"{i}: {buffered(rows[i]) if i in rows else 'not running'}"
-                     for i in plugin_ids)
-
-
-def output_health(agent: Any, plugin_id: str) -> str:
-    """One line about an output for a failed check's "look at" hint."""
-    row = plugins(agent).get(plugin_id)
-    if row is None:
-        return f"the agent runs no output {plugin_id} (is the lesson's config loaded?)"
-    return (f"output {plugin_id}: {row.get('emit_records', 0)} records in, {buffered(row)} "
-            f"chunks buffered, {row.get('retry_count') or 0} retries; `dplat logs agent`")
-
-
-def wait_until(condition: Callable[[], T], timeout: float, interval: float = 0.2) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(interval)
+from typing import Any
 
 
 # -- what landed ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any
 
 from dplat.errors import ScenarioError
-from dplat.scenario import Scenario
+from dplat.scenario import Scenario, wait_until
 
 from . import events, plumbing, routes
 
@@ -93,7 +93,7 @@ def send(ctx: Any) -> None:
     ctx.check("events fluent-logger could not send", actual=shipped.lost, expected=0,
               where="is the agent up? `dplat status`, `dplat logs agent`; "
               + "; ".join(sorted(set(shipped.errors))[:2]))
-    received = plumbing.wait_until(
+    received = wait_until(
         lambda: (_records_in(agent) - before) >= len(sent) and _records_in(agent) - before,
         timeout=30) or _records_in(agent) - before
     ctx.check("events the agent received (monitor: routing_forward emit_records)",
@@ -104,7 +104,7 @@ def send(ctx: Any) -> None:
 
 
 def _records_in(agent: Any) -> int:
-    return int(plumbing.plugins(agent).get("routing_forward", {}).get("emit_records") or 0)
+    return int(agent.plugins().get("routing_forward", {}).get("emit_records") or 0)
 
 
 def _lines(counts: dict[str, Any]) -> str:
@@ -115,10 +115,10 @@ def _flush(ctx: Any) -> None:
     ctx.explain("command", "force a flush instead of waiting for timekeys",
                 "POST /api/flush on the monitor port (Fluentd's SIGUSR1; `dplat agent flush`)")
     ctx.progress("flushing the agent's buffers")
-    problem = plumbing.flush(ctx.agent, OUTPUT_IDS, timeout=30)
+    problem = ctx.agent.flush(OUTPUT_IDS, timeout=30)
     ctx.check("the agent flushed every output", actual=problem, expected=None,
               where="`dplat logs agent`; " + "; ".join(
-                  plumbing.output_health(ctx.agent, i) for i in OUTPUT_IDS))
+                  ctx.agent.output_health(i) for i in OUTPUT_IDS))
 
 
 def _placed(found: dict[str, list[dict[str, Any]]]) -> dict[str, list[str]]:
@@ -176,7 +176,7 @@ def files(ctx: Any) -> None:
         f"{name:<48} {len(lines):>4} lines" for name, lines in found.items()))
     _check_landed(ctx, "files", found, truth["files"],
                   where=f"`ls -R {_target(ctx)}`; "
-                  + plumbing.output_health(ctx.agent, "routed_files"))
+                  + ctx.agent.output_health("routed_files"))
     ctx.wrote(f"{_target(ctx)}/", ["agent {web,batch}.* (routed_files)", "agent web.error "
                "(error_files)", "agent ** (unrouted_files)"])
 
@@ -191,7 +191,7 @@ def objects(ctx: Any) -> None:
     ctx.show(f"objects under s3://{BUCKET}/{routes.S3_PREFIX}", "\n".join(
         f"{key:<52} {len(records):>4} lines" for key, records in found.items()))
     where = (f"`dplat ls s3://{BUCKET}/{routes.S3_PREFIX}`; "
-             + plumbing.output_health(ctx.agent, "routed_s3"))
+             + ctx.agent.output_health("routed_s3"))
     tagged = {key: [(str(r.get("routed_tag")), r) for r in records]
               for key, records in found.items()}
     _check_landed(ctx, "objects", tagged, truth["objects"], where=where)
@@ -220,7 +220,7 @@ def late_event(ctx: Any) -> None:
     ctx.check("late event sent", actual=shipped.lost, expected=0, where="`dplat logs agent`")
     # A sent event may still be on its way: flush only once the agent counted it,
     # or the flush runs first and the event waits for its (very long) timekey.
-    plumbing.wait_until(lambda: _records_in(agent) > before_in, 30)
+    wait_until(lambda: _records_in(agent) > before_in, 30)
     ctx.check("the agent received the late event", actual=_records_in(agent) - before_in,
               expected=1, where="`dplat logs agent`")
     _flush(ctx)
@@ -244,8 +244,8 @@ def reset(ctx: Any) -> None:
     the reset), then delete the lesson's files and objects."""
     try:
         agent = ctx.agent
-        if set(OUTPUT_IDS) <= set(plumbing.plugins(agent)):
-            plumbing.flush(agent, OUTPUT_IDS, timeout=30)
+        if set(OUTPUT_IDS) <= set(agent.plugins()):
+            agent.flush(OUTPUT_IDS, timeout=30)
         shutil.rmtree(_target(ctx), ignore_errors=True)
         plumbing.delete_prefix(ctx.s3, BUCKET, routes.S3_PREFIX)
     except Exception as exc:

@@ -14,7 +14,7 @@ from typing import Any
 
 from dplat import resources
 from dplat.errors import ScenarioError
-from dplat.scenario import Scenario
+from dplat.scenario import Scenario, wait_until
 
 from . import app, plumbing, rotate
 
@@ -75,7 +75,7 @@ def _caught_up(ctx: Any, written: int,
     at_end_since: list[float] = []
 
     def done() -> bool:
-        if plumbing.emitted(ctx.agent, TAIL) == written - base:
+        if ctx.agent.emitted(TAIL) == written - base:
             return True
         # Short of the count: once the pos_file has stayed at the end of the
         # file for longer than rotate_wait, nothing more is coming (the tail
@@ -87,12 +87,12 @@ def _caught_up(ctx: Any, written: int,
         at_end_since[:] = at_end_since or [time.monotonic()]
         return time.monotonic() - at_end_since[0] > SETTLED
 
-    plumbing.wait_until(done, WAIT)
-    plumbing.wait_until(lambda: rotate.position_of(
+    wait_until(done, WAIT)
+    wait_until(lambda: rotate.position_of(
         rotate.read_pos_file(log.with_name("access.log.pos"))[0], log.stat().st_ino)
         == log.stat().st_size, WAIT)
     look = f"`dplat logs agent`; `curl {ctx.agent.url('agent_monitor')}/api/plugins.json`"
-    ctx.check(name, actual=plumbing.emitted(ctx.agent, TAIL), expected=written - base, where=look)
+    ctx.check(name, actual=ctx.agent.emitted(TAIL), expected=written - base, where=look)
     _check_pos_file(ctx)
 
 
@@ -211,7 +211,7 @@ def copytruncate(ctx: Any) -> None:
         writer.pause()
         written = ctx.state["written"] + writer.written
         base = ctx.state["base"]
-        plumbing.wait_until(lambda: plumbing.emitted(ctx.agent, TAIL) == written - base, WAIT)
+        wait_until(lambda: ctx.agent.emitted(TAIL) == written - base, WAIT)
         entries, _ = rotate.read_pos_file(log.with_name("access.log.pos"))
         window["size"] = log.stat().st_size
         window["read"] = rotate.position_of(entries, log.stat().st_ino) or 0
@@ -240,23 +240,23 @@ def warehouse(ctx: Any) -> None:
     unmatched = [line.text for line in lines if not line.matched]
     ctx.progress("flushing the agent's buffers")
     try:
-        plumbing.monitor(ctx.agent, "/api/flush", "POST", timeout=WAIT)
+        ctx.agent.monitor("/api/flush", "POST", timeout=WAIT)
     except Exception as exc:  # the checks below say what did not arrive
         ctx.progress(f"flush: {exc}")
     bq = ctx.bigquery
-    plumbing.wait_until(lambda: plumbing.count(bq, RAW) >= len(requests)
+    wait_until(lambda: plumbing.count(bq, RAW) >= len(requests)
                         and plumbing.count(bq, BACKFILL) >= len(unmatched), WAIT, 0.5)
     # Exactly, not "at least": the stop was graceful (buffers flushed, positions
     # saved after each emit) and no insert failed, so nothing was sent twice.
     # A crash or a retried insert would make it more; staging removes those.
     ctx.check(f"rows in {RAW}: one per request written (graceful restart, no insert "
               "retried: nothing read or sent twice)", actual=plumbing.count(bq, RAW),
-              expected=len(requests), where=plumbing.output_health(ctx.agent, REQUESTS))
+              expected=len(requests), where=ctx.agent.output_health(REQUESTS))
     backfill = [r["unmatched_line"] for r in plumbing.rows(bq, f"SELECT unmatched_line FROM {BACKFILL}")]
     ctx.check(f"unmatched lines in {BACKFILL} equal the stack-trace lines written",
               actual=plumbing.differences(backfill, unmatched) or f"{len(backfill)} lines, all equal",
               expected=f"{len(unmatched)} lines, all equal",
-              where=plumbing.output_health(ctx.agent, UNMATCHED))
+              where=ctx.agent.output_health(UNMATCHED))
     ctx.wrote(RAW, [f"{IN_CONTAINER} (tail {TAIL}, apache2)"])
     ctx.wrote(BACKFILL, [f"{IN_CONTAINER} (tail {TAIL}, unmatched lines)"])
 
@@ -280,7 +280,7 @@ def reset(ctx: Any) -> None:
     """Stop the lesson's tail (back to the stack's default config, which flushes
     what the old pipeline held), then drop the tables and the log's files."""
     try:
-        if TAIL in plumbing.plugins(ctx.agent):
+        if TAIL in ctx.agent.plugins():
             default = (resources.images_dir() / "agent" / "agent.conf").read_text()
             ctx.use_agent_config(default, expect=("forward", "monitor"))
         for table in (RAW, BACKFILL, STAGING):

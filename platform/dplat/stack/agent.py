@@ -4,6 +4,7 @@ input, and the monitor API that answers its probe."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from typing import Any
@@ -42,6 +43,59 @@ class Agent(Service):
             return {p["plugin_id"]: p for p in self.monitor()["plugins"]}
         except (OSError, RuntimeError, ValueError, KeyError):
             return {}
+
+    def emitted(self, plugin_id: str) -> int | None:
+        """Records a plugin has emitted since its pipeline started (None: not running)."""
+        row = self.plugins().get(plugin_id)
+        return None if row is None else int(row.get("emit_records") or 0)
+
+    @staticmethod
+    def buffered(row: dict[str, Any]) -> int:
+        """Chunks an output still holds, staged or queued."""
+        return int(row.get("buffer_stage_length") or 0) + int(row.get("buffer_queue_length") or 0)
+
+    def output_health(self, plugin_id: str) -> str:
+        """One line about an output, for a failed check's "where to look"."""
+        row = self.plugins().get(plugin_id)
+        if row is None:
+            return f"the agent runs no output {plugin_id} (is the lesson's config loaded?)"
+        retries, errors = row.get("retry_count") or 0, row.get("num_errors") or 0
+        health = (
+            f"output {plugin_id}: {row.get('emit_records', 0)} records in, "
+            f"{self.buffered(row)} chunks still buffered, {retries} retries, {errors} errors"
+        )
+        if retries or errors:
+            health += " - it cannot write to its destination"
+        return health + "; `dplat logs agent`"
+
+    def flush(self, plugin_ids: tuple[str, ...], timeout: float = 30.0) -> str | None:
+        """Write every buffer now (POST /api/flush, Fluentd's SIGUSR1) and wait
+        until those outputs hold no chunk: what went wrong in words, or None.
+
+        The flush answers once every chunk was *tried*; an output whose
+        destination fails keeps its chunk for a retry, hence the wait.
+        """
+        from dplat.scenario.waiting import wait_until
+
+        deadline = time.monotonic() + timeout
+        problem = None
+        try:
+            self.monitor("/api/flush", "POST", timeout=timeout)
+        except (OSError, RuntimeError) as exc:  # the callers' checks say what did not arrive
+            problem = f"the flush failed: {type(exc).__name__}: {exc}"
+
+        def holding() -> dict[str, str]:
+            rows = self.plugins()
+            return {
+                i: "not running" if i not in rows else str(self.buffered(rows[i]))
+                for i in plugin_ids
+                if i not in rows or self.buffered(rows[i])
+            }
+
+        emptied = wait_until(lambda: not holding(), max(deadline - time.monotonic(), 0.5))
+        if problem or emptied:
+            return problem
+        return "outputs still buffering: " + ", ".join(f"{i}: {n}" for i, n in holding().items())
 
     def probe(self) -> None:
         answer = self.monitor()
