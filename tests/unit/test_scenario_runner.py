@@ -150,6 +150,21 @@ def test_reset_command_forgets_state(lesson) -> None:
     assert state == {}
 
 
+def test_a_reset_that_fails_is_an_error_naming_the_lesson_and_the_fix(lesson) -> None:
+    scenario, settings = lesson
+
+    def broken(ctx):
+        raise ConnectionRefusedError("[Errno 111] Connection refused")
+
+    scenario.reset_function = broken
+    with pytest.raises(ScenarioError) as caught:
+        runner.run(scenario, settings, Recorder())
+    assert caught.value.message == (
+        "resetting demo's data failed: ConnectionRefusedError: [Errno 111] Connection refused"
+    )
+    assert "dplat status" in (caught.value.fix or "")
+
+
 def test_catalog_errors_name_the_fix(tmp_path: Path) -> None:
     broken = tmp_path / "scenarios" / "broken"
     broken.mkdir(parents=True)

@@ -93,7 +93,7 @@ def env(ctx: typer.Context) -> None:
 def logs(
     ctx: typer.Context,
     service: Annotated[
-        str | None, typer.Argument(help="mysql, s3, bigquery or agent; all if omitted.")
+        str | None, typer.Argument(help="mysql, s3, bigquery, agent or s3-iam; all if omitted.")
     ] = None,
     follow: Annotated[
         bool, typer.Option("-f", "--follow", help="Keep printing new lines.")

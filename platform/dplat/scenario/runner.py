@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from dplat.errors import DplatError
+from dplat.errors import DplatError, ScenarioError
 from dplat.scenario.context import CheckResult, Context, Explanation, load_state, save_state
 from dplat.scenario.model import Scenario, Step
 from dplat.settings import Settings
@@ -112,6 +112,23 @@ def _run_step(step: Step, ctx: Context) -> StepResult:
     return result
 
 
+def _reset(scenario: Scenario, ctx: Context) -> None:
+    """Run the lesson's reset; a failure becomes an error that names the lesson
+    (lessons raise ScenarioError with their own fix; anything else is a bug or
+    a client error that would otherwise end the run with a traceback)."""
+    if scenario.reset_function is None:
+        return
+    try:
+        scenario.reset_function(ctx)
+    except DplatError:
+        raise
+    except Exception as exc:
+        raise ScenarioError(
+            f"resetting {scenario.name}'s data failed: {type(exc).__name__}: {str(exc)[:200]}",
+            fix="Check the stack with `dplat status` (`dplat up` repairs it), then run again.",
+        ) from exc
+
+
 def run(
     scenario: Scenario,
     settings: Settings,
@@ -140,8 +157,7 @@ def run(
         ctx.state = load_state(settings, scenario.name)
     else:
         ctx.state = {"options": ctx.options}
-        if scenario.reset_function is not None:
-            scenario.reset_function(ctx)
+        _reset(scenario, ctx)
     results: list[StepResult] = []
     clock = time.perf_counter()
     for index, step in enumerate(steps):
@@ -202,6 +218,5 @@ def reset(scenario: Scenario, settings: Settings) -> None:
         run_id="reset",
         options=dict(scenario.options),
     )
-    if scenario.reset_function is not None:
-        scenario.reset_function(ctx)
+    _reset(scenario, ctx)
     save_state(settings, scenario.name, {})
