@@ -14,15 +14,16 @@ import time
 
 from dplat.scenario import catalog, runner
 from dplat.settings import resolve
-from dplat.stack import lifecycle
+from dplat.stack import catalogue, lifecycle
 
 GOAL_SECONDS = 60.0
 
 
 def main(names: list[str]) -> int:
     settings = resolve()
-    lifecycle.up(settings, report=lambda message: None)
     lessons = [catalog.find(n) for n in names] if names else catalog.all_scenarios()
+    needed = catalogue.on_demand(s for lesson in lessons for s in lesson.services)
+    lifecycle.up(settings, report=lambda message: None, include=needed)
     worst = 0.0
     for lesson in lessons:
         start = time.perf_counter()

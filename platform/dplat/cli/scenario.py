@@ -135,10 +135,9 @@ def run_scenario(
 
     settings = resolve(ctx)
     found = catalog.find(name)
-    on_demand = [s for s in found.services if s in catalogue.on_demand_names()]
     with console.status("checking the stack") as spinner:
         # Only reports when all is ready; starts what the lesson needs otherwise.
-        lifecycle.up(settings, report=spinner.update, include=on_demand)
+        lifecycle.up(settings, report=spinner.update, include=catalogue.on_demand(found.services))
     result = runner.run(
         found,
         settings,

@@ -24,6 +24,12 @@ def on_demand_names() -> list[str]:
     return [cls.name for cls in service_classes() if cls.on_demand]
 
 
+def on_demand(names: Iterable[str]) -> list[str]:
+    """The on-demand services among ``names`` (e.g. the services a lesson lists)."""
+    wanted = set(names)
+    return [name for name in on_demand_names() if name in wanted]
+
+
 def services(
     settings: Settings, credentials: Credentials, include: Iterable[str] = ()
 ) -> list[Service]:
