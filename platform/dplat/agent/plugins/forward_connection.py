@@ -13,7 +13,9 @@ The order of things for a message, which is the at-least-once promise:
 
 Consecutive messages with the same tag are emitted as one stream (the Python
 logger sends one event per message; routing each alone would dominate the
-cost), and their acks go out, in order, once that emit returned. If an emit
+cost), and their acks go out, in order, once that emit returned. The decoder
+already folds the Message-mode frames of one read into one Message
+(``coalesce``), each chunk-carrying frame ending one, so that holds per frame. If an emit
 raises (a full buffer: ``BufferOverflowError``), nothing of it is acked, the
 rest of what this connection sent is dropped unread, and the connection is
 closed, so clients that wait for acks resend at once instead of after their
@@ -92,6 +94,7 @@ class ForwardConnection(asyncio.Protocol):
             chunk_size_limit=plugin.effective_chunk_size_limit,
             decompression_size_limit=plugin.decompression_size_limit,
             expect_ping=plugin.security is not None,
+            coalesce=not plugin.deny_keepalive,  # there, one message per connection
         )
         self._pending: deque[Decoded] = deque()
         self._wake = asyncio.Event()
@@ -213,14 +216,15 @@ class ForwardConnection(asyncio.Protocol):
             pending, raw_tag = self._pending, first.tag
             while pending and type(pending[0]) is Message and pending[0].tag == raw_tag:  # type: ignore[union-attr]
                 group.append(pending.popleft())  # type: ignore[arg-type]
-        plugin.count("messages", len(group))
+        frames = sum([m.frames for m in group])
+        plugin.count("messages", frames)
         stream = self._events_of(tag, group)
         try:
             await plugin.emit_stream(tag, stream)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            plugin.count("refused_messages", len(group))
+            plugin.count("refused_messages", frames)
             plugin.count("refused_events", len(stream))
             plugin.quiet.warning("refused", "emit refused, not acknowledged; closing the "
                                  "connection so the client resends %s",
@@ -251,7 +255,7 @@ class ForwardConnection(asyncio.Protocol):
                                      kv(peer=self.peer, tag=tag, count=message.skipped,
                                         reason=message.skip_reason or ""))
             if message.entries and not tag_ok:
-                plugin.count("invalid_tags")
+                plugin.count("invalid_tags", message.frames)
                 plugin.count("skipped_events", len(message.entries))
                 plugin.quiet.warning(f"tag {self.address}", "skip a message whose tag is not "
                                      "valid UTF-8 %s", kv(peer=self.peer, tag=_shown(tag)))

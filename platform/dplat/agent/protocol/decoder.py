@@ -29,7 +29,9 @@ Reply to every Message whose ``chunk`` is not None, in order, with
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from dplat.agent.event import EventTime
 from dplat.agent.protocol.errors import (
     FrameTooLarge,
     MalformedMessage,
@@ -37,9 +39,9 @@ from dplat.agent.protocol.errors import (
     StreamError,
     UndecodableStream,
 )
-from dplat.agent.protocol.eventtime import new_unpacker
+from dplat.agent.protocol.eventtime import MAX_SECONDS, new_unpacker
 from dplat.agent.protocol.jsonframes import JsonFramer
-from dplat.agent.protocol.message import Limits, Message, Ping, interpret
+from dplat.agent.protocol.message import EventMode, Limits, Message, Ping, absorb, interpret
 
 DEFAULT_CHUNK_SIZE_LIMIT = 64 * 1024 * 1024
 """Largest object accepted on a connection. Fluentd's in_forward has no limit
@@ -53,6 +55,9 @@ Decoded = Message | Ping | MessageRejected
 """One item of :meth:`ForwardDecoder.feed`'s result."""
 
 _JSON_FIRST_BYTES = b"{["
+_MESSAGE = EventMode.MESSAGE
+_new = tuple.__new__  # EventTime without its Python-level __new__ (see eventtime)
+_NO_TIME = EventTime(0, 0)
 
 
 class ForwardDecoder:
@@ -64,13 +69,20 @@ class ForwardDecoder:
         chunk_size_limit: int = DEFAULT_CHUNK_SIZE_LIMIT,
         decompression_size_limit: int = DEFAULT_DECOMPRESSION_SIZE_LIMIT,
         expect_ping: bool = False,
+        coalesce: bool = False,
     ) -> None:
         """``expect_ping``: the server sent HELO, so the first object is the
-        client's PING and is returned as a :class:`Ping`, not interpreted."""
+        client's PING and is returned as a :class:`Ping`, not interpreted.
+        ``coalesce``: consecutive Message-mode frames of one tag that one
+        ``feed`` completes come out as one :class:`Message` (its ``frames``
+        says how many), the last of them the only one that may carry a
+        ``chunk``. A logger writes one frame per event, and a Message each
+        costs more than decoding the event; see :meth:`_add`."""
         if chunk_size_limit < 1 or decompression_size_limit < 1:
             raise ValueError("size limits must be positive")
         self._limits = Limits(chunk_size_limit, decompression_size_limit)
         self._expect_ping = expect_ping
+        self._coalesce = coalesce
         self._json: JsonFramer | None = None
         self._unpacker = new_unpacker(chunk_size_limit)
         self._framing_known = False
@@ -125,8 +137,15 @@ class ForwardDecoder:
         tell = unpacker.tell
         limits = self._limits
         limit = limits.chunk_size_limit
+        add = self._add
         view = memoryview(data)
         offset = 0
+        # The coalescing run (see _add) and its tag and append, as locals; and
+        # the EventTime of the last integer second seen, reused while it lasts.
+        run: Message | None = None
+        run_tag: str | None = None
+        run_append: Any = None
+        second, second_time = 0, _NO_TIME
         # The unpacker parses partial objects eagerly and drops their bytes,
         # so its own buffer limit does not bound an object's size: we count
         # the bytes since the last complete object ourselves, and never feed
@@ -138,18 +157,36 @@ class ForwardDecoder:
             self._fed += len(piece)
             offset += len(piece)
             start = self._frame_start
-            append = out.append
             try:
                 for obj in unpacker:
                     end = tell()
+                    nbytes = end - start
+                    start = end
+                    # The hot path: a ``[tag, time, record]`` frame (the Python
+                    # logger's) that continues the run, appended to it in place
+                    # of a Message of its own. Anything else takes the long way.
+                    if (run is not None and type(obj) is list and len(obj) == 3
+                            and obj[0] == run_tag and type(obj[2]) is dict):
+                        t = obj[1]
+                        if type(t) is int and 0 < t < MAX_SECONDS:
+                            if t != second:
+                                second, second_time = t, _new(EventTime, (t, 0))
+                            t = second_time
+                        if type(t) is EventTime and t.sec:
+                            run_append((t, obj[2]))
+                            run.frames += 1
+                            if nbytes > run.nbytes:
+                                run.nbytes = nbytes
+                            continue
                     if self._expect_ping:
                         self._expect_ping = False
-                        append(Ping(obj, end - start))
-                    else:
-                        item = interpret(obj, end - start, limits)
-                        if item is not None:
-                            append(item)
-                    start = end
+                        out.append(Ping(obj, nbytes))
+                        continue
+                    item = interpret(obj, nbytes, limits)
+                    if item is not None:
+                        run = add(item, out, run)
+                        if run is not None:
+                            run_tag, run_append = run.tag, run.entries.append
             except ValueError as exc:
                 # FormatError and StackError are ValueErrors too; "exceeds
                 # max_str_len" etc. come from a header announcing a huge object.
@@ -163,14 +200,35 @@ class ForwardDecoder:
             if self._fed - start >= limit:
                 raise FrameTooLarge(f"an object is larger than chunk_size_limit {limit}")
 
+    def _add(self, item: Decoded, out: list[Decoded], run: Message | None) -> Message | None:
+        """Append ``item`` to ``out``, or fold it into ``run`` when coalescing;
+        the run that later frames may join (None: the next item starts anew).
+
+        A run is a Message-mode Message at the end of ``out`` whose frames all
+        had the same tag and no chunk; a frame with a chunk still joins, and
+        ends the run, so its ack goes out once every event before it (and its
+        own) is emitted, and never waits for a later frame.
+        """
+        if type(item) is not Message or item.mode is not _MESSAGE:
+            out.append(item)
+            return None
+        if run is not None and item.tag == run.tag:
+            absorb(run, item)
+        else:
+            out.append(item)
+            run = item if self._coalesce else None
+        return run if run is not None and run.chunk is None else None
+
     def _feed_json(self, data: bytes | bytearray | memoryview, out: list[Decoded]) -> None:
         assert self._json is not None
         frames, error = self._json.feed(data)
+        run: Message | None = None
         for frame in frames:
             try:
                 obj = json.loads(frame.decode("utf-8", "surrogateescape"))
             except (ValueError, RecursionError) as exc:
                 out.append(MalformedMessage(f"invalid JSON: {exc!s:.80}"))
+                run = None
                 continue
             if self._expect_ping:
                 self._expect_ping = False
@@ -178,6 +236,6 @@ class ForwardDecoder:
                 continue
             item = interpret(obj, len(frame), self._limits)
             if item is not None:
-                out.append(item)
+                run = self._add(item, out, run)
         if error is not None:
             raise error

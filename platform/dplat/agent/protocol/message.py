@@ -64,6 +64,11 @@ class Message:
     not a time), or the payload of a non-log ``fluent_signal`` (its ``size``,
     else 1); ``skip_reason`` describes the first one, for a warning.
     ``nbytes`` is the object's size on the wire (chunk_size_warn_limit, metrics).
+
+    A decoder made with ``coalesce=True`` folds consecutive Message-mode
+    frames of one tag into one Message (see :func:`absorb`): ``frames`` counts
+    them, ``nbytes`` is then the largest frame's size, and ``chunk`` and
+    ``size_hint`` are the last frame's (only the last may carry a chunk).
     """
 
     tag: str
@@ -74,6 +79,7 @@ class Message:
     skipped: int = 0
     skip_reason: str | None = None
     nbytes: int = 0
+    frames: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +97,19 @@ class Limits:
 
     chunk_size_limit: int
     decompression_size_limit: int
+
+
+def absorb(run: Message, frame: Message) -> None:
+    """Fold the Message-mode ``frame`` into ``run``, the message of the frames
+    of the same tag just before it. ``run`` must carry no chunk yet: a Message
+    holds one ack id."""
+    run.entries.extend(frame.entries)
+    run.frames += frame.frames
+    run.nbytes = max(run.nbytes, frame.nbytes)
+    if frame.skipped:
+        run.skipped += frame.skipped
+        run.skip_reason = run.skip_reason or frame.skip_reason
+    run.chunk, run.size_hint = frame.chunk, frame.size_hint
 
 
 def decode_entries(items: Iterable[Any]) -> tuple[EventStream, int, str | None]:
