@@ -50,8 +50,17 @@ integer EventTimes):
                  2 ms, p99 80-160 ms, with the paced sender itself late by
                  10-45 ms at p99 on the busy host.
 
-Scaled by the baseline to the issue's ceiling, (a) is ~300,000-350,000 ev/s
-and (b) ~260,000-320,000: both goals would be met on an idle machine if the
+Then (Nov 27) the decoder folded a read's consecutive Message-mode frames of
+one tag into one Message (``ForwardDecoder(coalesce=True)``: no ``interpret``,
+Message or entry list per frame; acks still per chunk, after the emit). The
+old and new code alternating on the same host (baseline 260-440k per core):
+
+    (b) message  87,000-100,000, ratio 0.25-0.27   ->  115,000-121,000, 0.26-0.44
+    (a) packed   and (c) latency: unchanged within the noise (0.38 -> 0.42-0.43;
+                 p50 11 ms and 2 ms either way)
+
+Scaled by the packed baseline to the issue's ceiling, (a) is ~300,000-350,000
+ev/s and (b) ~260,000-320,000, since the folding 340,000-400,000: both goals would be met on an idle machine if the
 agent speeds up as the baseline does, which this host cannot show.
 
 What limits the figures (py-spy):
@@ -66,14 +75,18 @@ What limits the figures (py-spy):
   decoding the baseline does. Passing entries through undecoded (reference
   doc M.2) only helps outputs whose chunks are msgpack (forward, bigquery);
   out_file and out_s3 need the records to format them.
-* (b) Message mode pays per *message* what (a) pays per 1000 events: the
-  msgpack array, ``interpret`` and a ``Message`` with its entry list (~3 us),
-  plus the cyclic garbage collector, which runs every 700 container
-  allocations and then also walks the ~55,000 objects the agent holds after
-  start: ~15 % of the CPU in (b), ~10 % in (a), and full collections of up to
-  ~30 ms. ``gc.freeze()`` after start and ``gc.set_threshold(50_000, 20, 100)``
-  (server.py, not changed here) measured -15 % CPU in (b) and full
-  collections under 10 ms.
+* (b) since frames are folded, Message mode costs what (a) costs per event
+  plus the per-event msgpack of the frame: ~40 % is out_file's JSON
+  (``to_json`` alone ~34 %, ~3 us per record here), ~30 % is the msgpack
+  Unpacker itself (the baseline's whole work), ~6 % the decoder's own loop
+  around it, ~7 % out_file's write thread, ~5 % freeing the records once
+  buffered, ~5 % the buffer and time-key split. The garbage collector no
+  longer shows: with ``gc.disable()`` the figure did not move (before the
+  folding, ``gc.freeze()`` and ``set_threshold(50_000, 20, 100)`` in
+  server.py had saved ~15 %). 150,000 per core means ~6.7 us per event, and
+  JSON plus unpacking alone take about that here, so the rest of the goal lies
+  in the formatter (a faster JSON encoder for out_file, with a fallback for
+  surrogate-escaped strings and non-JSON values), not in the input path.
 * (c) a 1000-event message takes the agent ~10 ms of CPU here to decode,
   format and buffer before its ack can go; at half load, messages that
   arrive while one is in work wait, so p99 is several such times: below
@@ -81,7 +94,7 @@ What limits the figures (py-spy):
   messages are acked in ~2 ms at the median; their p99 is the host's: the
   sender itself runs late, a watchdog thread in the agent caught its loop
   blocked in the buffer's ``pwrite`` on the shared disk, and a full garbage
-  collection stops it for up to ~30 ms (see (b)).
+  collection stopped it for up to ~30 ms before server.py's ``tune_gc``.
 
     .venv/bin/python benchmarks/agent_forward.py [--events N] [--scenarios packed,message,latency]
 """
