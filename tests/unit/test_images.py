@@ -29,9 +29,13 @@ def test_agent_image_installs_exactly_the_agent_extra() -> None:
 @pytest.mark.parametrize("image", images.IMAGES, ids=lambda i: i.name)
 def test_every_python_dependency_of_an_image_is_pinned(image: images.ImageSpec) -> None:
     constraints = image.folder / "constraints.txt"
+    dockerfile = (image.folder / "Dockerfile").read_text()
     if not constraints.exists():
-        assert "pip install" not in (image.folder / "Dockerfile").read_text()
+        assert "pip install" not in dockerfile and "make-venv" not in dockerfile
         return
+    # One way to install them (images/shared/make-venv), from the shared context.
+    assert "make-venv" in dockerfile and "pip install" not in dockerfile
+    assert image.uses_shared
     for line in constraints.read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             assert "==" in line, f"{constraints}: {line!r} is not pinned"
@@ -65,4 +69,6 @@ def test_build_command_passes_ca_as_secret_and_package_as_context(tmp_path: Path
     assert argv[:3] == ["docker", "buildx", "build"]
     assert f"id=hostca,src={ca}" in argv
     assert f"dplat-package={resources.PACKAGE_DIR}" in argv
+    assert f"dplat-shared={images.shared_dir()}" in argv
+    assert not any("dplat-shared" in a for a in images.build_command(images.spec("mysql"), settings))
     assert not any(str(ca) in a for a in argv if not a.startswith("id=hostca"))

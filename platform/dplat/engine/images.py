@@ -35,6 +35,9 @@ class ImageSpec:
     name: str
     base: str
     includes_package: bool = False
+    """Built with the dplat package as the named context ``dplat-package``."""
+    uses_shared: bool = True
+    """Built with images/shared (make-venv) as the named context ``dplat-shared``."""
 
     @property
     def tag(self) -> str:
@@ -46,12 +49,17 @@ class ImageSpec:
 
 
 IMAGES: tuple[ImageSpec, ...] = (
-    ImageSpec("mysql", "sid"),
+    ImageSpec("mysql", "sid", uses_shared=False),
     ImageSpec("s3", "bookworm"),
     ImageSpec("bigquery", "bookworm"),
     ImageSpec("agent", "bookworm", includes_package=True),
     ImageSpec("s3-iam", "bookworm"),
 )
+
+
+def shared_dir() -> Path:
+    """What several images' builds use (images/shared/README.md)."""
+    return resources.images_dir() / "shared"
 
 
 def spec(name: str) -> ImageSpec:
@@ -74,6 +82,7 @@ def _files(folder: Path) -> list[Path]:
 def source_hash(image: ImageSpec) -> str:
     digest = hashlib.sha256()
     roots = [image.folder] + ([resources.PACKAGE_DIR] if image.includes_package else [])
+    roots += [shared_dir()] if image.uses_shared else []
     for root in roots:
         for path in _files(root):
             if "_data" in path.relative_to(root).parts:
@@ -109,6 +118,8 @@ def build_command(image: ImageSpec, settings: Settings) -> list[str]:
         argv += ["--secret", f"id=hostca,src={settings.ca_bundle}"]
     if image.includes_package:
         argv += ["--build-context", f"dplat-package={resources.PACKAGE_DIR}"]
+    if image.uses_shared:
+        argv += ["--build-context", f"dplat-shared={shared_dir()}"]
     return [*argv, str(image.folder)]
 
 
