@@ -72,6 +72,13 @@ def test_to_json_writes_what_json_dumps_writes() -> None:
         assert to_json(record) == expected
 
 
+def test_to_json_writes_nan_and_infinities_as_null_which_is_valid_json() -> None:
+    # json would write NaN and Infinity, which no JSON parser but Python's reads.
+    assert to_json({"nan": float("nan"), "inf": float("inf"), "x": 1.5}) == (
+        '{"nan":null,"inf":null,"x":1.5}'
+    )
+
+
 FORMATS = [
     "",
     "output_tag false",

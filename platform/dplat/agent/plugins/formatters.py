@@ -28,6 +28,13 @@ from dplat.agent.params import Configurable, config_param, warn_unused
 from dplat.agent.plugins import registry
 from dplat.agent.plugins.registry import register
 
+try:
+    import orjson as _orjson
+except ImportError:  # installed with the agent; json alone also works, slower
+    _orjson = None  # type: ignore[assignment]
+_ORJSON_OPTIONS = 0 if _orjson is None else _orjson.OPT_NON_STR_KEYS
+"""Integer keys become strings, as json does (msgpack maps may have them)."""
+
 _SUBSEC = re.compile(r"%%|%(\d*)N|%L")
 NEWLINES = {"lf": "\n", "crlf": "\r\n"}
 
@@ -49,8 +56,25 @@ it holds no state and threads may share it: a record decoded from msgpack or
 JSON cannot contain itself, and if one did, the recursion limit stops it."""
 
 
+def _orjson_default(value: Any) -> Any:
+    # Tuples (EventTime is one) as lists, as json writes them; the rest as text.
+    return list(value) if isinstance(value, tuple) else _json_default(value)
+
+
 def to_json(record: Record, _join: Any = "".join) -> str:
-    """Compact JSON; values JSON cannot hold (bytes, EventTime...) as text."""
+    """Compact JSON; values JSON cannot hold (bytes...) as text.
+
+    orjson first: formatting records is the largest per-event cost of the
+    text outputs, and it is ~5x json's C encoder. It refuses a few things json
+    writes (strings with lone surrogates, integers over 64 bits, nesting past
+    254 levels); those records take json's way, so both give the same text
+    except that orjson writes NaN and infinities as null, which is valid JSON.
+    """
+    if _orjson is not None:
+        try:
+            return _orjson.dumps(record, default=_orjson_default, option=_ORJSON_OPTIONS).decode()
+        except _orjson.JSONEncodeError:
+            pass
     if _c_encode is None:  # an interpreter without json's C accelerator
         return _ENCODER.encode(record)
     return _join(_c_encode(record, 0))  # type: ignore[no-any-return]
