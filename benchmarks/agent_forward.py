@@ -59,9 +59,18 @@ old and new code alternating on the same host (baseline 260-440k per core):
     (a) packed   and (c) latency: unchanged within the noise (0.38 -> 0.42-0.43;
                  p50 11 ms and 2 ms either way)
 
-Scaled by the packed baseline to the issue's ceiling, (a) is ~300,000-350,000
-ev/s and (b) ~260,000-320,000, since the folding 340,000-400,000: both goals would be met on an idle machine if the
-agent speeds up as the baseline does, which this host cannot show.
+Then (Nov 27) the text outputs' JSON moved to orjson (formatters.to_json;
+json's C encoder stays for what orjson refuses), ~2 us less per record.
+Three runs of each on the same host:
+
+    (b) message  115,000-121,000                   ->  159,000-178,000 (goal 150,000: met)
+    (a) packed   ratio 0.42-0.50                   ->  0.60-0.64 (137,000-143,000 per core)
+    (c) latency  1000-event messages at 69-70k ev/s (half of (a)'s wall rate):
+                 agent p50 7.5-8.5 ms, p99 18.5-28.3 ms in four runs (two
+                 under 20 ms); the bare baseline's own p99 in the same runs
+                 12.8-22.9 ms. 100-event messages: agent p50 2-4.5 ms, p99
+                 25-81 ms; baseline p99 11.9-19.7 ms, the sender late by up
+                 to 10 ms at p99.
 
 What limits the figures (py-spy):
 
@@ -83,14 +92,17 @@ What limits the figures (py-spy):
   buffered, ~5 % the buffer and time-key split. The garbage collector no
   longer shows: with ``gc.disable()`` the figure did not move (before the
   folding, ``gc.freeze()`` and ``set_threshold(50_000, 20, 100)`` in
-  server.py had saved ~15 %). 150,000 per core means ~6.7 us per event, and
-  JSON plus unpacking alone take about that here, so the rest of the goal lies
-  in the formatter (a faster JSON encoder for out_file, with a fallback for
-  surrogate-escaped strings and non-JSON values), not in the input path.
-* (c) a 1000-event message takes the agent ~10 ms of CPU here to decode,
-  format and buffer before its ack can go; at half load, messages that
-  arrive while one is in work wait, so p99 is several such times: below
-  20 ms needs ~3 ms per message (the idle machine's speed). 100-event
+  server.py had saved ~15 %). 150,000 per core means ~6.7 us per event;
+  JSON plus unpacking took about that with json's encoder, which is why
+  the JSON moved to orjson (~0.5 us per record), and the goal is met.
+* (c) a 1000-event message takes the agent ~7 ms of CPU here to decode,
+  format and buffer before its ack can go (~10 ms before orjson); at half
+  load, messages that arrive while one is in work wait, so p99 is a few such
+  times plus the host's own stalls, which put the bare baseline's p99 at
+  13-23 ms in the same runs: the agent adds 3-6 ms to it. What would take the
+  rest: less CPU per message (the entries' msgpack decoding is the bulk,
+  and a pass-through of undecoded entries, reference doc M.2, helps only
+  msgpack outputs), or a quieter host. 100-event
   messages are acked in ~2 ms at the median; their p99 is the host's: the
   sender itself runs late, a watchdog thread in the agent caught its loop
   blocked in the buffer's ``pwrite`` on the shared disk, and a full garbage
