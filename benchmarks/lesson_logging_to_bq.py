@@ -43,10 +43,16 @@ other engineers' test stacks ran beside it):
   not check that nothing was lost; 2 worker processes, up to 1.9x, only with an
   idle core. So the app keeps one process and one handler, the setup a
   newcomer reads.
-* What would close it: an idle host (24-28 s expected from the CPU figures), or
-  less CPU per event: the agent's hot path (being worked on); no userland
-  proxy (Docker's "userland-proxy": false, ~6 CPU-s); a per-column conversion
-  in bqemulator's insertAll (~2 CPU-s, another patch to carry).
+* Closed by dropping Docker's userland proxy: engines dplat installs now run
+  with ``"userland-proxy": false`` (engine/daemon.py), so the kernel forwards
+  127.0.0.1:24224 to the agent and no docker-proxy process copies each
+  record. Measured on this machine after switching its engine the same way
+  (2026-11-27, with the agent's orjson JSON): 30.0, 26.5 and 27.6 s (ingest
+  15.5-20.2, stage 7.1-8.2, load 1.0-1.5, transform ~1.0, query 0.1-0.2);
+  CPU-s app 14-16, agent ~12, BigQuery 10-12, proxy 0. With the proxy, the
+  run just before: 37.1 s, the proxy 8.0 CPU-s. An engine dplat did not
+  install keeps its own setting (dplat never edits one); with the proxy on
+  expect ~5 s more on two cores.
 """
 
 from __future__ import annotations

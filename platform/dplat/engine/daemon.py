@@ -98,6 +98,19 @@ def _apt(args: list[str]) -> None:
         )
 
 
+def daemon_config(existing: dict[str, object]) -> dict[str, object]:
+    """daemon.json for an engine dplat installs; what is already set stays.
+
+    - ``ip``: published ports bind to loopback unless a compose file says otherwise.
+    - ``userland-proxy: false``: published ports are forwarded by the kernel
+      (iptables DNAT, with route_localnet for 127.0.0.1) instead of one
+      ``docker-proxy`` process per port copying every byte in user space. On
+      these 2-core machines the proxy took a quarter of a core while a lesson
+      shipped 100,000 events to the agent (benchmarks/lesson_logging_to_bq.py).
+    """
+    return {"ip": "127.0.0.1", "userland-proxy": False, **existing}
+
+
 def install() -> None:
     """Install Docker, Compose v2 and buildx from Debian (root on Debian only)."""
     Path("/etc/apt/sources.list.d/trixie.sources").write_text(TRIXIE_SOURCES)
@@ -106,9 +119,7 @@ def install() -> None:
     _apt(["install", "-y", "-q", "-t", "trixie", *PACKAGES])
     DAEMON_JSON.parent.mkdir(parents=True, exist_ok=True)
     config = json.loads(DAEMON_JSON.read_text()) if DAEMON_JSON.exists() else {}
-    # Published ports bind to loopback unless a compose file says otherwise.
-    config.setdefault("ip", "127.0.0.1")
-    DAEMON_JSON.write_text(json.dumps(config, indent=2) + "\n")
+    DAEMON_JSON.write_text(json.dumps(daemon_config(config), indent=2) + "\n")
     MARKER.write_text("dplat installed this engine; `dplat` may start it.\n")
 
 
