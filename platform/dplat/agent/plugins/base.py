@@ -318,6 +318,19 @@ class Output(Plugin):
         way: formatting happens once, when the event is buffered)."""
         raise NotImplementedError("BUG: format() is optional; Buffering checks before calling")
 
+    def formatted(self, chunk: Chunk) -> bytes:
+        """A chunk's content in this output's format, for outputs that format.
+
+        A chunk this output (or its primary) formatted is used as it is; as
+        the ``<secondary>`` of an output whose chunks hold msgpack, the events
+        are formatted now (the tag is empty unless tag is a chunk key: msgpack
+        chunks do not store it).
+        """
+        if self.primary is None or self.primary.implements("format"):
+            return chunk.read()
+        tag = chunk.metadata.tag or ""
+        return b"".join(self.format(tag, time, record) for time, record in chunk.events())
+
     async def write(self, chunk: Chunk) -> None:
         """Write one chunk; raise to have it retried (UnrecoverableError to skip
         retries). Blocking I/O belongs in ``asyncio.to_thread``."""

@@ -123,17 +123,7 @@ class FileOutput(Output):
         self.last_written_path = await asyncio.to_thread(self._write_chunk, path, chunk)
 
     def _write_chunk(self, template: str, chunk: Chunk) -> str:
-        return self._write_file(template, self._body(chunk))
-
-    def _body(self, chunk: Chunk) -> bytes:
-        """The file content of a chunk. A chunk this output formatted is written
-        as it is; as the ``<secondary>`` of an output whose chunks hold msgpack,
-        the events are formatted now (the tag column is empty unless tag is a
-        chunk key: msgpack chunks do not store it)."""
-        if self.primary is None or self.primary.implements("format"):
-            return chunk.read()
-        tag = chunk.metadata.tag or ""
-        return b"".join(self.format(tag, time, record) for time, record in chunk.events())
+        return self._write_file(template, self.formatted(chunk))
 
     def _write_file(self, template: str, data: bytes) -> str:
         os.makedirs(os.path.dirname(os.path.abspath(template)), exist_ok=True)

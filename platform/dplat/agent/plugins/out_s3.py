@@ -237,17 +237,8 @@ class S3Output(Output):
         return self.formatter.format(tag, time, record).encode("utf-8", "surrogateescape")
 
     async def write(self, chunk: Chunk) -> None:
-        body = self._body(chunk)
+        body = self.formatted(chunk)
         self.last_key = await asyncio.to_thread(self._upload, chunk, body)
-
-    def _body(self, chunk: Chunk) -> bytes:
-        """A chunk formatted by this output is the object's content as is; as
-        the ``<secondary>`` of an output whose chunks hold msgpack, the events
-        are formatted now (the tag is known only when it is a chunk key)."""
-        if self.primary is None or self.primary.implements("format"):
-            return chunk.read()
-        tag = chunk.metadata.tag or ""
-        return b"".join(self.format(tag, time, record) for time, record in chunk.events())
 
     def _upload(self, chunk: Chunk, body: bytes) -> str:
         """Pick the key, compress, PUT (in a worker thread)."""
