@@ -7,6 +7,7 @@ against the general code it bypasses, on inputs chosen to hit its edges.
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 
 from dplat.agent.buffer.metadata import ChunkKeys, Metadata, TimeZone
 from dplat.agent.event import EventStream, EventTime, Record
+from dplat.agent.plugins.bigquery_rows import decode_lines, encode_line
 from dplat.agent.plugins.formatters import new_formatter, to_json
 from dplat.agent.plugins.out_file import FileOutput
 from dplat.agent.protocol import ForwardDecoder
@@ -77,6 +79,14 @@ def test_to_json_writes_nan_and_infinities_as_null_which_is_valid_json() -> None
     assert to_json({"nan": float("nan"), "inf": float("inf"), "x": 1.5}) == (
         '{"nan":null,"inf":null,"x":1.5}'
     )
+
+
+def test_bigquery_chunk_lines_keep_nan_where_the_text_outputs_write_null() -> None:
+    # The BigQuery outputs read their chunk lines back: a NaN must stay a NaN
+    # (the BigQuery client sends it as "NaN"), not turn into a missing value.
+    line = encode_line("app", EventTime(1, 2), {"latency": float("nan"), "n": 1})
+    (row,), broken = decode_lines(line)
+    assert broken == [] and math.isnan(row.record["latency"]) and row.record["n"] == 1
 
 
 FORMATS = [

@@ -35,7 +35,7 @@ from dplat.agent.plugins.bigquery_client import (
     RequestRejected,
     RowError,
 )
-from dplat.agent.plugins.formatters import to_json
+from dplat.agent.plugins.formatters import to_json_roundtrip
 
 
 @dataclass
@@ -49,7 +49,7 @@ class Row:
 
 
 def encode_line(tag: str, time: EventTime, record: Record) -> bytes:
-    return f"{time.sec}.{time.nsec:09d}\t{tag}\t{to_json(record)}\n".encode(
+    return f"{time.sec}.{time.nsec:09d}\t{tag}\t{to_json_roundtrip(record)}\n".encode(
         "utf-8", "surrogateescape")
 
 

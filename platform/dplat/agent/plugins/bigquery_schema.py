@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dplat.agent.config.errors import ConfigError
-from dplat.agent.plugins.formatters import to_json
+from dplat.agent.plugins.formatters import to_json_roundtrip
 
 FIELD_NAME = re.compile(r"^[_A-Za-z][_A-Za-z0-9]{0,299}$")
 INTEGER_TEXT = re.compile(r"^-?\d+$")
@@ -142,7 +142,7 @@ def _convert(spec: Field, value: Any, is_load: bool) -> Any:
         return _format_record(value, {f.name: f for f in spec.fields}, is_load)
     if kind in ("STRING", "GEOGRAPHY"):
         if isinstance(value, dict | list):
-            return to_json(value)  # type: ignore[arg-type]
+            return to_json_roundtrip(value)  # type: ignore[arg-type]
         if isinstance(value, bool):
             return "true" if value else "false"
         return str(value)
@@ -164,7 +164,7 @@ def _convert(spec: Field, value: Any, is_load: bool) -> Any:
             return float(value)
         return KEEP
     if kind == "JSON":
-        return value if is_load else to_json(value)
+        return value if is_load else to_json_roundtrip(value)
     return KEEP
 
 

@@ -61,20 +61,29 @@ def _orjson_default(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else _json_default(value)
 
 
-def to_json(record: Record, _join: Any = "".join) -> str:
-    """Compact JSON; values JSON cannot hold (bytes...) as text.
+def to_json(record: Record) -> str:
+    """Compact JSON for the text outputs (out_file, out_s3, stdout).
 
-    orjson first: formatting records is the largest per-event cost of the
-    text outputs, and it is ~5x json's C encoder. It refuses a few things json
-    writes (strings with lone surrogates, integers over 64 bits, nesting past
-    254 levels); those records take json's way, so both give the same text
-    except that orjson writes NaN and infinities as null, which is valid JSON.
+    orjson first: formatting records is the largest per-event cost of those
+    outputs, and it is ~5x json's C encoder. The text can differ from json's
+    in small ways, all still valid JSON: NaN and infinities become null, 1e-05
+    is written 0.00001, datetimes, UUIDs and enums get orjson's own forms.
+    What orjson refuses (strings with lone surrogates, integers over 64 bits,
+    nesting past 254 levels) is written by :func:`to_json_roundtrip`.
     """
     if _orjson is not None:
         try:
             return _orjson.dumps(record, default=_orjson_default, option=_ORJSON_OPTIONS).decode()
         except _orjson.JSONEncodeError:
             pass
+    return to_json_roundtrip(record)
+
+
+def to_json_roundtrip(record: Record, _join: Any = "".join) -> str:
+    """Compact JSON that Python's ``json.loads`` reads back to the same values,
+    NaN and infinities included (as json writes them); bytes and other values
+    JSON cannot hold as text. For what the agent reads back itself (the
+    BigQuery outputs' chunk lines) and for what BigQuery must get unchanged."""
     if _c_encode is None:  # an interpreter without json's C accelerator
         return _ENCODER.encode(record)
     return _join(_c_encode(record, 0))  # type: ignore[no-any-return]

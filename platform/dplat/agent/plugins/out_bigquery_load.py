@@ -30,7 +30,7 @@ from dplat.agent.buffer.chunk import Chunk
 from dplat.agent.config.element import Element
 from dplat.agent.params import config_param, located
 from dplat.agent.plugins.bigquery_output import BigQueryOutput
-from dplat.agent.plugins.formatters import to_json
+from dplat.agent.plugins.formatters import to_json_roundtrip
 from dplat.agent.plugins.log import kv
 from dplat.agent.plugins.registry import register
 
@@ -63,7 +63,7 @@ class BigQueryLoadOutput(BigQueryOutput):
             return
         ref = self.target(chunk)
         schema = await self.schema_for(ref, chunk)
-        body = "".join(to_json(schema.to_row(row.record, is_load=True)) + "\n" for row in rows)
+        body = "".join(to_json_roundtrip(schema.to_row(row.record, is_load=True)) + "\n" for row in rows)
         job = await asyncio.to_thread(
             self.client.load, ref, body.encode("utf-8", "surrogateescape"),
             schema=schema if self.auto_create_table and not schema.empty else None,
