@@ -21,6 +21,6 @@ and `dplat run scenario my-lesson` runs it, shows progress and checks.
 """
 
 from dplat.scenario.model import Scenario, Step
-from dplat.scenario.waiting import wait_until
+from dplat.waiting import wait_until
 
 __all__ = ["Scenario", "Step", "wait_until"]

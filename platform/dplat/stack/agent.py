@@ -11,6 +11,7 @@ from typing import Any
 
 from dplat.stack.base import Endpoint, Service
 from dplat.stack.credentials import Credentials
+from dplat.waiting import wait_until
 
 
 class Agent(Service):
@@ -75,27 +76,27 @@ class Agent(Service):
         The flush answers once every chunk was *tried*; an output whose
         destination fails keeps its chunk for a retry, hence the wait.
         """
-        from dplat.scenario.waiting import wait_until
-
         deadline = time.monotonic() + timeout
         problem = None
         try:
             self.monitor("/api/flush", "POST", timeout=timeout)
-        except (OSError, RuntimeError) as exc:  # the callers' checks say what did not arrive
+        except Exception as exc:  # any failure is the answer; the callers' checks say what is missing
             problem = f"the flush failed: {type(exc).__name__}: {exc}"
+        held: dict[str, str] = {}
 
-        def holding() -> dict[str, str]:
+        def emptied() -> bool:
             rows = self.plugins()
-            return {
-                i: "not running" if i not in rows else str(self.buffered(rows[i]))
-                for i in plugin_ids
-                if i not in rows or self.buffered(rows[i])
-            }
+            held.clear()
+            for i in plugin_ids:
+                if i not in rows:
+                    held[i] = "not running"
+                elif self.buffered(rows[i]):
+                    held[i] = str(self.buffered(rows[i]))
+            return not held
 
-        emptied = wait_until(lambda: not holding(), max(deadline - time.monotonic(), 0.5))
-        if problem or emptied:
+        if problem or wait_until(emptied, max(deadline - time.monotonic(), 0.5)):
             return problem
-        return "outputs still buffering: " + ", ".join(f"{i}: {n}" for i, n in holding().items())
+        return "outputs still buffering: " + ", ".join(f"{i}: {n}" for i, n in held.items())
 
     def probe(self) -> None:
         answer = self.monitor()
