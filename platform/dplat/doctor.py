@@ -5,6 +5,7 @@ Checks only look; none installs or starts anything (that is `up`'s job).
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,9 @@ from dplat.settings import Settings
 
 MIN_FREE_DISK_GB = 5.0
 MIN_FREE_MEMORY_GB = 2.5  # the services' limits add up to about 2.3 GiB
+MIN_COMPOSE = (2, 23, 2)
+"""From this version on, `up --remove-orphans` leaves a running service of an
+inactive profile alone; before, every `dplat up` removed a running s3-iam."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,12 @@ def _engine() -> list[Check]:
     version = daemon.client().version()
     checks = [Check("engine", True, f"Docker {version.get('Version')} ({version.get('Os')})")]
     for plugin, found in daemon.plugin_versions().items():
+        if plugin == "compose" and found and compose_too_old(found):
+            minimum = ".".join(map(str, MIN_COMPOSE))
+            checks.append(Check(plugin, False, f"{found} (older than {minimum})",
+                                f"Install Compose {minimum} or newer (Debian trixie: docker-compose); "
+                                "older ones stop on-demand services such as s3-iam at every `up`."))
+            continue
         checks.append(
             Check(
                 plugin,
@@ -47,6 +57,13 @@ def _engine() -> list[Check]:
             )
         )
     return checks
+
+
+def compose_too_old(version_text: str) -> bool:
+    """Whether ``docker compose version``'s answer is older than MIN_COMPOSE
+    (an answer without a version number is not judged)."""
+    found = re.search(r"(\d+)\.(\d+)\.(\d+)", version_text)
+    return found is not None and tuple(map(int, found.groups())) < MIN_COMPOSE
 
 
 def _disk(settings: Settings) -> Check:

@@ -102,9 +102,10 @@ def set_up_roles(ctx: Any) -> None:
         for bucket in roles.BUCKETS:
             root("s3").create_bucket(Bucket=bucket)
         ctx.state["keys"] = keys = roles.create(root("iam"))
-    unsigned = plumbing.attempt(lambda: store.client("s3").list_buckets())
-    ctx.check("an unsigned call once the set-up window is closed (enforcement is on)",
-              actual=unsigned.code, expected="InvalidAccessKeyId",
+    # The set-up client's key belongs to no user: allowed only inside the window.
+    unknown = plumbing.attempt(lambda: store.client("s3").list_buckets())
+    ctx.check("a call with a key no user owns, once the set-up window is closed "
+              "(enforcement is on)", actual=unknown.code, expected="InvalidAccessKeyId",
               where=f"S3Iam.account_root (dplat/stack/s3_iam.py); {LOGS}")
 
     admin = _as(ctx, ADMIN)

@@ -163,6 +163,13 @@ def test_create_makes_groups_before_users_and_one_key_per_user() -> None:
     assert keys["marketing"] == {"access_key": "AK-marketing", "secret_key": "S-marketing"}
     names = [name for name, _ in iam.calls]
     assert names.count("create_access_key") == 3 and names[0] == "create_policy"
+    # Each role's group exists before its user is made and added to it.
+    order = [(name, kw.get("GroupName") or kw.get("UserName")) for name, kw in iam.calls]
+    for role in roles.roles():
+        assert order.index(("create_group", role.group)) < order.index(("create_user", role.user))
+        assert order.index(("create_user", role.user)) < next(
+            i for i, (name, kw) in enumerate(iam.calls)
+            if name == "add_user_to_group" and kw == {"GroupName": role.group, "UserName": role.user})
     attached = [kw for name, kw in iam.calls if name == "attach_group_policy"]
     assert attached == [{"GroupName": "team-marketing", "PolicyArn": "arn:aws:iam::1:policy/"
                          "datastore-read"}, {"GroupName": "team-finance", "PolicyArn":

@@ -163,6 +163,10 @@ def test_a_reset_that_fails_is_an_error_naming_the_lesson_and_the_fix(lesson) ->
         "resetting demo's data failed: ConnectionRefusedError: [Errno 111] Connection refused"
     )
     assert "dplat status" in (caught.value.fix or "")
+    scenario.services = ("s3", "s3-iam")
+    with pytest.raises(ScenarioError) as caught:
+        runner.run(scenario, settings, Recorder())
+    assert "`dplat up --with s3-iam` repairs it" in (caught.value.fix or "")
 
 
 def test_catalog_errors_name_the_fix(tmp_path: Path) -> None:

@@ -54,6 +54,10 @@ def up(
         statuses = lifecycle.up(settings, report=lambda m: spinner.update(m), include=with_ or ())
     success("the stack is up")
     _print_status(statuses, Output.table)
+    for stopped in (s for s in statuses if not s.ready and s.name not in (with_ or ())):
+        # Only an on-demand service can be here: `up` waited for all the others.
+        info(f"{stopped.name} is {stopped.state}: `dplat up --with {stopped.name}` starts it again; "
+             "`dplat down` removes it with the rest.")
     info(
         "Next: `dplat env` for client variables, `dplat status`, `dplat logs agent`, `dplat down`."
     )
@@ -102,12 +106,12 @@ def logs(
 ) -> None:
     """Show the services' logs."""
     from dplat.engine import compose
+    from dplat.stack import lifecycle
     from dplat.stack.credentials import load_or_create
 
     settings = resolve(ctx)
-    args = (
-        ["logs", "--tail", str(tail)] + (["-f"] if follow else []) + ([service] if service else [])
-    )
+    names = [service] if service else lifecycle.service_names(settings)
+    args = ["logs", "--tail", str(tail)] + (["-f"] if follow else []) + names
     compose.run(
         settings, load_or_create(settings.credentials_file), args, capture=False, check=False
     )

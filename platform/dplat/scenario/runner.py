@@ -123,9 +123,12 @@ def _reset(scenario: Scenario, ctx: Context) -> None:
     except DplatError:
         raise
     except Exception as exc:
+        from dplat.stack import catalogue
+
+        up = " ".join(["dplat up", *(f"--with {s}" for s in catalogue.on_demand(scenario.services))])
         raise ScenarioError(
             f"resetting {scenario.name}'s data failed: {type(exc).__name__}: {str(exc)[:200]}",
-            fix="Check the stack with `dplat status` (`dplat up` repairs it), then run again.",
+            fix=f"Check the stack with `dplat status` (`{up}` repairs it), then run again.",
         ) from exc
 
 

@@ -101,22 +101,24 @@ def up(
     services = catalogue.services(settings, credentials, include)
     names = [service.name for service in services]
     running = containers(engine, settings.project)
+    # Only the images of what starts: an on-demand image is built when first used.
     images_current = settings.images != "local" or all(
-        images.is_current(engine, image) for image in images.IMAGES
+        images.is_current(engine, images.spec(name)) for name in names
     )
     all_running = all(name in running and running[name].status == "running" for name in names)
     if all_running and images_current:
         current = status(settings, engine, credentials, include)
-        if all(s.ready for s in current):
+        if all(s.ready for s in current if s.name in names):
             return current  # already up: `up` only reports
     ours = set().union(*(published_ports(c) for c in running.values()))
     ports.check({e.name: settings.port(e.name) for s in services for e in s.endpoints}, ours)
     if settings.images == "local":
-        images.build(engine, settings, report=report)
+        images.build(engine, settings, names, report=report)
     report("starting the stack")
     # Services named explicitly: on-demand ones have a compose profile, and a
     # named service starts whatever its profile; one started earlier is left
-    # running by an `up` that does not name it.
+    # running by an `up` that does not name it (Compose >= 2.23.2, which
+    # `dplat doctor` checks; older ones remove it as an orphan).
     start = ["up", "-d", "--remove-orphans", "--quiet-pull", *names]
     try:
         compose.run(settings, credentials, start)
@@ -148,9 +150,8 @@ def status(
     engine = engine or daemon.client()
     credentials = credentials or load_or_create(settings.credentials_file)
     running = containers(engine, settings.project)
-    present = [name for name in catalogue.on_demand_names() if name in running]
     found = []
-    for service in catalogue.services(settings, credentials, {*include, *present}):
+    for service in catalogue.services(settings, credentials, {*include, *_present(running)}):
         container = running.get(service.name)
         state = container.status if container else "missing"
         health = "-"
@@ -167,10 +168,26 @@ def status(
     return found
 
 
+def _present(running: dict[str, docker.models.containers.Container]) -> list[str]:
+    return [name for name in catalogue.on_demand_names() if name in running]
+
+
+def service_names(settings: Settings) -> list[str]:
+    """The everyday services, plus the on-demand ones that have a container
+    (what `dplat logs` shows: compose leaves out a profile's services unless
+    they are named)."""
+    running = containers(daemon.client(), settings.project)
+    on_demand = set(catalogue.on_demand_names())
+    everyday = [cls.name for cls in catalogue.service_classes() if cls.name not in on_demand]
+    return everyday + _present(running)
+
+
 def exports(settings: Settings) -> dict[str, str]:
+    """Every service's client variables, on-demand ones included (their URLs
+    follow from the settings, whether they run or not)."""
     credentials = load_or_create(settings.credentials_file)
     merged: dict[str, str] = {}
-    for service in catalogue.services(settings, credentials):
+    for service in catalogue.services(settings, credentials, catalogue.on_demand_names()):
         merged.update(service.exports())
     return merged
 

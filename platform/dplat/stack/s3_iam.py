@@ -100,6 +100,11 @@ class S3Iam(Service):
         """Drop every user, policy, bucket and object (moto's reset)."""
         self._moto_api("reset", b"")
 
+    def exports(self) -> dict[str, str]:
+        # Only the URL: the AWS_* variables stay the main store's, and the
+        # keys are per user.
+        return {"DPLAT_S3_IAM_URL": self.url()}
+
     def connection_info(self) -> dict[str, str]:
         return {
             "url": self.url(),
