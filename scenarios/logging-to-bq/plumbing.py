@@ -1,9 +1,8 @@
 """The lesson's plumbing: what its steps need around the official clients.
 
-Reading the staged objects back from S3,
-turning BigQuery rows into plain values, printing a result as a text table,
-and saying in words why a service does not answer. None of it is the lesson;
-scenario.py reads better without it.
+Reading the staged objects back from S3 and the agent config's BigQuery
+schema (rows as plain values and text tables are dplat.scenario.results).
+None of it is the lesson; scenario.py reads better without it.
 """
 
 from __future__ import annotations
@@ -13,12 +12,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
-
-PlainRow = dict[str, Any]
-
 
 # -- S3 -----------------------------------------------------------------------------
 DT = re.compile(r"/dt=(\d{8})/")
@@ -57,24 +51,6 @@ def delete_keys(s3: Any, bucket: str, keys: Sequence[str]) -> None:
 
 
 # -- BigQuery -----------------------------------------------------------------------
-def plain(value: Any) -> Any:
-    """A BigQuery value as the ground truth writes it (hours as ISO text)."""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
-def rows(client: Any, sql: str) -> list[PlainRow]:
-    return [{k: plain(v) for k, v in row.items()} for row in client.query(sql).result()]
-
-
-def scalar(client: Any, sql: str) -> Any:
-    found = rows(client, sql)
-    return next(iter(found[0].values())) if found else None
-
-
 def schema_from_config(agent_conf: str) -> list[dict[str, str]]:
     """The ``schema [...]`` JSON of the agent's bigquery output: the batch load
     uses the same columns as the streaming inserts, written down once."""
@@ -85,23 +61,3 @@ def schema_from_config(agent_conf: str) -> list[dict[str, str]]:
 
 
 # -- printing -------------------------------------------------------------------------
-def text_table(found: Sequence[PlainRow]) -> str:
-    """Rows as an aligned text table, the way a SQL console prints them."""
-    if not found:
-        return "(no rows)"
-    columns = list(found[0])
-    cells = [[_cell(row[c]) for c in columns] for row in found]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(v.rjust(w) if _numeric(v) else v.ljust(w)
-                        for v, w in zip(r, widths, strict=True)) for r in cells]
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def _cell(value: Any) -> str:
-    return "NULL" if value is None else str(value)
-
-
-def _numeric(text: str) -> bool:
-    return bool(re.fullmatch(r"-?\d+(\.\d+)?", text))

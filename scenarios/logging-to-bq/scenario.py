@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from dplat.errors import ScenarioError
-from dplat.scenario import Scenario, wait_until
+from dplat.scenario import Scenario, results, wait_until
 from dplat.stack import catalogue
 
 # The lesson's own modules, beside this file (the runner loads the folder as a package).
@@ -185,8 +185,8 @@ def stage(ctx: Any) -> None:
                           "WHERE table_name = 'app_logs' ORDER BY partition_id")
         ctx.explain("sql", "the table's partitions", partitions_sql)
         ctx.show("raw.app_logs partitions",
-                 plumbing.text_table(plumbing.rows(ctx.bigquery, partitions_sql)))
-        ctx.figure("duplicates streamed", streamed - plumbing.scalar(
+                 results.text_table(results.rows(ctx.bigquery, partitions_sql)))
+        ctx.figure("duplicates streamed", streamed - results.scalar(
             ctx.bigquery, f"SELECT COUNT(DISTINCT request_id) FROM {STREAMED}"))
     ctx.wrote(STREAMED, ["agent app.** (bigquery_insert app_bigquery)"])
 
@@ -195,7 +195,7 @@ def _count_if_exists(ctx: Any, sql: str) -> int:
     from google.api_core.exceptions import NotFound
 
     try:
-        return int(plumbing.scalar(ctx.bigquery, sql) or 0)
+        return int(results.scalar(ctx.bigquery, sql) or 0)
     except NotFound:  # the agent creates the table with its first insert
         return 0
 
@@ -231,7 +231,7 @@ def load(ctx: Any) -> None:
         ctx.bigquery.query(delete).result()
         data = io.BytesIO(b"\n".join(lines) + b"\n")
         ctx.bigquery.load_table_from_file(data, BATCH, job_config=job_config).result()
-    loaded = plumbing.rows(ctx.bigquery, f"SELECT FORMAT_TIMESTAMP('%Y%m%d', event_time) AS dt, "
+    loaded = results.rows(ctx.bigquery, f"SELECT FORMAT_TIMESTAMP('%Y%m%d', event_time) AS dt, "
                            f"COUNT(*) AS n FROM {BATCH} GROUP BY dt ORDER BY dt")
     where = f"`dplat sql bigquery 'SELECT COUNT(*) FROM {BATCH}'`; `dplat ls s3://{BUCKET}/{PREFIX}`"
     ctx.check(f"rows in {BATCH}", actual=sum(r["n"] for r in loaded),
@@ -258,7 +258,7 @@ def transform(ctx: Any) -> None:
 
     bq = ctx.bigquery
     look = "`dplat sql bigquery 'SELECT ... FROM {}'`"
-    counts = plumbing.rows(bq, "SELECT COUNT(*) AS n, COUNT(DISTINCT request_id) AS ids "
+    counts = results.rows(bq, "SELECT COUNT(*) AS n, COUNT(DISTINCT request_id) AS ids "
                                "FROM staging.app_logs")[0]
     ctx.check("rows in staging.app_logs (one per request)", actual=counts["n"],
               expected=expected["events"], where=look.format("staging.app_logs"))
@@ -266,14 +266,14 @@ def transform(ctx: Any) -> None:
               expected=expected["distinct_request_ids"], where=look.format("staging.app_logs"))
     for column, key in (("level", "per_level"), ("status", "per_status"),
                         ("endpoint", "per_endpoint")):
-        found = plumbing.rows(bq, f"SELECT CAST({column} AS STRING) AS k, COUNT(*) AS n "
+        found = results.rows(bq, f"SELECT CAST({column} AS STRING) AS k, COUNT(*) AS n "
                                   f"FROM staging.app_logs GROUP BY k")
         ctx.check(f"requests per {column}", actual=dict(sorted((r["k"], r["n"]) for r in found)),
                   expected=expected[key], where=look.format("staging.app_logs"))
     for table, key, columns in (("mart.requests_hourly", "hourly", ("hour", "endpoint")),
                                 ("mart.endpoint_latency", "latency", ("endpoint",)),
                                 ("mart.top_errors", "top_errors", ("position",))):
-        found = plumbing.rows(bq, f"SELECT * FROM {table}")
+        found = results.rows(bq, f"SELECT * FROM {table}")
         diff = truth.differences(expected[key], found, columns)
         ctx.check_that(f"{table} equals the ground truth", not diff,
                        actual=diff or f"{len(found)} rows, all equal",
@@ -292,8 +292,8 @@ def query(ctx: Any) -> None:
                         ("question_error_spike", "When did errors spike?")):
         sql = ctx.file(f"sql/{name}.sql").read_text()
         ctx.explain("sql", f"sql/{name}.sql", sql)
-        found = plumbing.rows(ctx.bigquery, sql)
-        ctx.show(title, plumbing.text_table(found))
+        found = results.rows(ctx.bigquery, sql)
+        ctx.show(title, results.text_table(found))
         answers[name] = found[0] if found else {}
     slowest, spike = answers["question_slowest_endpoint"], answers["question_error_spike"]
     ctx.check("slowest endpoint (highest p95 latency)",

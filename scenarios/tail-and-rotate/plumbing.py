@@ -1,13 +1,15 @@
 """The lesson's plumbing: what its steps need around the official clients.
 
-Restarting the agent's container through the Docker SDK and reading
-BigQuery results as plain values. None of it is the lesson; scenario.py
+Restarting the agent's container through the Docker SDK, counting a
+table's rows, comparing what arrived with what was written. None of it is the lesson; scenario.py
 reads better without it.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from dplat.scenario import results
 
 
 # -- the agent ------------------------------------------------------------------------
@@ -23,17 +25,13 @@ def agent_container(project: str) -> Any:
 
 
 # -- BigQuery -------------------------------------------------------------------------
-def rows(client: Any, sql: str) -> list[dict[str, Any]]:
-    return [dict(row.items()) for row in client.query(sql).result()]
-
-
 def count(client: Any, table: str) -> int:
     """Rows in ``table``; 0 while it does not exist (the agent creates it
     with its first insert)."""
     from google.api_core.exceptions import NotFound
 
     try:
-        return int(rows(client, f"SELECT COUNT(*) AS n FROM {table}")[0]["n"])
+        return int(results.rows(client, f"SELECT COUNT(*) AS n FROM {table}")[0]["n"])
     except NotFound:
         return 0
 

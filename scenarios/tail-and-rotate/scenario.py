@@ -14,7 +14,7 @@ from typing import Any
 
 from dplat import resources
 from dplat.errors import ScenarioError
-from dplat.scenario import Scenario, wait_until
+from dplat.scenario import Scenario, results, wait_until
 
 from . import app, plumbing, rotate
 
@@ -252,7 +252,7 @@ def warehouse(ctx: Any) -> None:
     ctx.check(f"rows in {RAW}: one per request written (graceful restart, no insert "
               "retried: nothing read or sent twice)", actual=plumbing.count(bq, RAW),
               expected=len(requests), where=ctx.agent.output_health(REQUESTS))
-    backfill = [r["unmatched_line"] for r in plumbing.rows(bq, f"SELECT unmatched_line FROM {BACKFILL}")]
+    backfill = [r["unmatched_line"] for r in results.rows(bq, f"SELECT unmatched_line FROM {BACKFILL}")]
     ctx.check(f"unmatched lines in {BACKFILL} equal the stack-trace lines written",
               actual=plumbing.differences(backfill, unmatched) or f"{len(backfill)} lines, all equal",
               expected=f"{len(unmatched)} lines, all equal",
@@ -264,7 +264,7 @@ def warehouse(ctx: Any) -> None:
     ctx.explain("sql", "sql/staging_access_log.sql", sql)
     bq.query(sql).result()
     ctx.wrote(STAGING, [RAW])
-    found = [r["request_id"] for r in plumbing.rows(bq, f"SELECT request_id FROM {STAGING}")]
+    found = [r["request_id"] for r in results.rows(bq, f"SELECT request_id FROM {STAGING}")]
     ctx.check(f"request ids in {STAGING}: every request written, each once",
               actual=plumbing.differences(found, requests) or f"{len(found)} requests, each once",
               expected=f"{len(requests)} requests, each once",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from dplat.errors import ScenarioError
-from dplat.scenario import Scenario
+from dplat.scenario import Scenario, results
 
 # The lesson's own modules, beside this file (the runner loads the folder as a package).
 from . import shop, truth, warehouse
@@ -116,7 +116,7 @@ def stage(ctx: Any) -> None:
         ctx.check(f"rows in {table}", actual=warehouse.count(ctx.bigquery, table),
                   expected=expected["staging"][name], where=f"sql/staging_{name}.sql; "
                   + LOOK.format(table))
-    distinct = warehouse.rows(ctx.bigquery, "SELECT COUNT(DISTINCT event_id) AS n "
+    distinct = results.rows(ctx.bigquery, "SELECT COUNT(DISTINCT event_id) AS n "
                                             "FROM staging.kpi_events")[0]["n"]
     ctx.check("staging.kpi_events holds each event once", actual=distinct,
               expected=expected["staging"]["kpi_events"], where="sql/staging_kpi_events.sql")
@@ -131,7 +131,7 @@ def dimension(ctx: Any) -> None:
     _run_sql(ctx, "mart_kpi_dim_users")
     ctx.wrote("mart.kpi_dim_users", ["staging.kpi_users", "staging.kpi_activity",
                                      "staging.kpi_purchases"])
-    found = warehouse.rows(ctx.bigquery, "SELECT * FROM mart.kpi_dim_users")
+    found = results.rows(ctx.bigquery, "SELECT * FROM mart.kpi_dim_users")
     diff = truth.differences(expected, found, "user_id")
     ctx.check_that("mart.kpi_dim_users equals the ground truth", not diff,
                    actual="; ".join(diff[:5]) or f"{len(found)} users, all equal",
@@ -146,7 +146,7 @@ def kpis(ctx: Any) -> None:
     expected = _truth(ctx)["daily"]
     _run_sql(ctx, "mart_kpi_daily")
     ctx.wrote("mart.kpi_daily", ["staging.kpi_activity", "staging.kpi_purchases"])
-    found = warehouse.rows(ctx.bigquery, "SELECT * FROM mart.kpi_daily ORDER BY day")
+    found = results.rows(ctx.bigquery, "SELECT * FROM mart.kpi_daily ORDER BY day")
     ctx.check("days in mart.kpi_daily", actual=[r["day"] for r in found],
               expected=[r["day"] for r in expected], where=LOOK.format("mart.kpi_daily"))
     for column in ("dau", "pu", "revenue_cents", "conversion", "arpu", "arppu"):
@@ -154,7 +154,7 @@ def kpis(ctx: Any) -> None:
                   expected={r["day"]: r[column] for r in expected},
                   where="sql/mart_kpi_daily.sql (definitions: truth.py); "
                   + LOOK.format("mart.kpi_daily"))
-    ctx.show("mart.kpi_daily", warehouse.text_table(found))
+    ctx.show("mart.kpi_daily", results.text_table(found))
 
 
 # -- 5. questions -------------------------------------------------------------------------
@@ -166,8 +166,8 @@ def questions(ctx: Any) -> None:
                         ("question_arppu_by_country", "Where do payers spend most (ARPPU)?")):
         sql = ctx.file(f"sql/{name}.sql").read_text()
         ctx.explain("sql", f"sql/{name}.sql", sql)
-        answers[name] = warehouse.rows(ctx.bigquery, sql)
-        ctx.show(title, warehouse.text_table(answers[name]))
+        answers[name] = results.rows(ctx.bigquery, sql)
+        ctx.show(title, results.text_table(answers[name]))
     best = answers["question_best_conversion_day"]
     ctx.check("the day with the best conversion", actual=best[0]["day"] if best else None,
               expected=expected["best_conversion_day"], where="sql/question_best_conversion_day.sql")

@@ -22,7 +22,7 @@ from google.api_core.exceptions import BadRequest
 from google.cloud import bigquery
 
 from dplat.resources import scenarios_dir
-from dplat.scenario import catalog
+from dplat.scenario import catalog, results
 from dplat.stack.bigquery import BigQuery
 
 pytestmark = pytest.mark.integration
@@ -74,9 +74,9 @@ def expected(client: bigquery.Client) -> dict[str, Any]:
 
 
 def test_raw_holds_the_duplicates_that_staging_removes(client, expected) -> None:
-    raw = plumbing.scalar(client, "SELECT COUNT(*) FROM raw.app_logs")
+    raw = results.scalar(client, "SELECT COUNT(*) FROM raw.app_logs")
     assert raw == EVENTS + DUPLICATED
-    found = plumbing.rows(client, "SELECT COUNT(*) AS n, COUNT(DISTINCT request_id) AS ids "
+    found = results.rows(client, "SELECT COUNT(*) AS n, COUNT(DISTINCT request_id) AS ids "
                                   "FROM staging.app_logs")
     assert found == [{"n": EVENTS, "ids": EVENTS}]
 
@@ -87,7 +87,7 @@ def test_raw_holds_the_duplicates_that_staging_removes(client, expected) -> None
     ("mart.top_errors", "top_errors", ("position",)),
 ])
 def test_mart_tables_equal_the_ground_truth_exactly(client, expected, table, key, columns) -> None:
-    found = plumbing.rows(client, f"SELECT * FROM {table}")
+    found = results.rows(client, f"SELECT * FROM {table}")
     assert truth.differences(expected[key], found, columns) == ""
     assert len(found) == len(expected[key])
 
@@ -95,23 +95,23 @@ def test_mart_tables_equal_the_ground_truth_exactly(client, expected, table, key
 def test_staged_counts_per_level_status_and_day(client, expected) -> None:
     for column, key in (("level", "per_level"), ("CAST(status AS STRING)", "per_status"),
                         ("FORMAT_TIMESTAMP('%Y%m%d', event_time)", "per_dt")):
-        found = plumbing.rows(client, f"SELECT {column} AS k, COUNT(*) AS n "
+        found = results.rows(client, f"SELECT {column} AS k, COUNT(*) AS n "
                                       "FROM staging.app_logs GROUP BY k")
         assert {r["k"]: r["n"] for r in found} == expected[key], column
 
 
 def test_the_questions_answer_as_the_ground_truth(client, expected) -> None:
-    slowest = plumbing.rows(client, _sql("question_slowest_endpoint"))
+    slowest = results.rows(client, _sql("question_slowest_endpoint"))
     assert {k: slowest[0][k] for k in ("endpoint", "p95_ms")} == expected["slowest_endpoint"]
     assert [r["endpoint"] for r in slowest] == [
         r["endpoint"] for r in sorted(expected["latency"], key=lambda r: (-r["p95_ms"], r["endpoint"]))]
-    spike = plumbing.rows(client, _sql("question_error_spike"))
+    spike = results.rows(client, _sql("question_error_spike"))
     assert {k: spike[0][k] for k in ("hour", "requests", "errors")} == expected["error_spike"]
 
 
 def test_the_emulator_gaps_the_readme_names(client, expected) -> None:
     # DIV(a + b, c) is computed as a + DIV(b, c); the SQL avoids DIV.
-    assert plumbing.scalar(client, "SELECT DIV(95 * 7 + 99, 100)") == 665
+    assert results.scalar(client, "SELECT DIV(95 * 7 + 99, 100)") == 665
     # PARTITION BY in CREATE TABLE AS SELECT is accepted and not applied.
     assert client.get_table("staging.app_logs").time_partitioning is None
     # SUM / SUM over INT64 is NUMERIC (BigQuery: FLOAT64).

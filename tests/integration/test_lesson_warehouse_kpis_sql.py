@@ -18,7 +18,7 @@ import pytest
 from google.cloud import bigquery
 
 from dplat.resources import scenarios_dir
-from dplat.scenario import catalog
+from dplat.scenario import catalog, results
 from dplat.stack.bigquery import BigQuery
 
 pytestmark = pytest.mark.integration
@@ -68,21 +68,21 @@ def test_raw_and_staging_counts(client, expected) -> None:
 
 
 def test_every_kpi_of_every_day_equals_the_ground_truth(client, expected) -> None:
-    found = warehouse.rows(client, "SELECT * FROM mart.kpi_daily ORDER BY day")
+    found = results.rows(client, "SELECT * FROM mart.kpi_daily ORDER BY day")
     assert found == expected["daily"]
     assert len(found) == shop.DAYS
 
 
 def test_the_user_dimension_equals_the_ground_truth(client, expected) -> None:
-    found = warehouse.rows(client, "SELECT * FROM mart.kpi_dim_users")
+    found = results.rows(client, "SELECT * FROM mart.kpi_dim_users")
     assert truth.differences(expected["dim_users"], found, "user_id") == []
     assert len(found) == len(expected["dim_users"])
 
 
 def test_the_questions_answer_as_the_ground_truth(client, expected) -> None:
-    best = warehouse.rows(client, _sql("question_best_conversion_day"))
+    best = results.rows(client, _sql("question_best_conversion_day"))
     assert best[0]["day"] == expected["best_conversion_day"]
-    assert warehouse.rows(client, _sql("question_arppu_by_country")) == expected["arppu_by_country"]
+    assert results.rows(client, _sql("question_arppu_by_country")) == expected["arppu_by_country"]
 
 
 def test_the_ratio_columns_are_float64_not_numeric(client, expected) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from dplat.errors import ScenarioError
 from dplat.resources import scenarios_dir
-from dplat.scenario import catalog
+from dplat.scenario import catalog, results
 from dplat.scenario.context import Context
 from dplat.settings import resolve
 from dplat.stack.credentials import Credentials
@@ -226,11 +226,11 @@ def test_agent_conf_is_valid_for_the_agent(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_text_table_aligns_columns_and_right_aligns_numbers() -> None:
-    text = plumbing.text_table([{"endpoint": "/predict", "p95_ms": 493.1},
+    text = results.text_table([{"endpoint": "/predict", "p95_ms": 493.1},
                                 {"endpoint": "/cart", "p95_ms": 72.9}])
     assert text.splitlines() == ["endpoint  p95_ms", "--------  ------",
                                  "/predict   493.1", "/cart       72.9"]
-    assert plumbing.text_table([]) == "(no rows)"
+    assert results.text_table([]) == "(no rows)"
 
 
 def test_partition_of_reads_dt_from_a_key() -> None:
