@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 
 import msgpack
+from _agent_common import host_speed
 
 from dplat.agent.event import EventTime
 from dplat.agent.protocol import ForwardDecoder, Message, new_unpacker, pack_entries, to_ext
@@ -111,22 +112,12 @@ def measure(name: str, build: Callable[[], bytes], events: int) -> None:
     )
 
 
-def python_loop_seconds() -> float:
-    """Calibration for comparing runs: when this takes several times longer
-    than on an idle run, the host is busy and every figure shrinks alike."""
-    started = time.process_time()
-    total = 0
-    for i in range(10_000_000):
-        total += i
-    return time.process_time() - started
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     n = parser.parse_args().events
     print(f"{n:,} events per mode, {READ_SIZE // 1024} KiB reads, CPU time, best of 3")
-    print(f"host speed: a 10M-step Python loop takes {python_loop_seconds():.2f}s here")
+    print(f"host speed: a 10M-step Python loop takes {host_speed():.2f}s here")
     measure("Message (python logger, EventTime)", lambda: message_mode_stream(n), n)
     measure("PackedForward (1000/msg)", lambda: packed_stream(n, 1000, False), n)
     measure("CompressedPackedForward (1000/msg)", lambda: packed_stream(n, 1000, True), n)

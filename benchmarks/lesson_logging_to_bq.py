@@ -64,11 +64,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from _lesson_common import running_stack
+
 from dplat.engine import daemon
 from dplat.errors import DplatError
 from dplat.scenario import catalog, runner
 from dplat.scenario.context import Context
-from dplat.settings import Settings, resolve
+from dplat.settings import Settings
 from dplat.stack import lifecycle
 from dplat.stack.credentials import load_or_create
 
@@ -245,10 +247,8 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
-    settings = resolve({}, env=None)
-    not_ready = [s.name for s in lifecycle.status(settings) if not s.ready]
-    if not_ready:
-        print(f"the stack is not up ({', '.join(not_ready)}): run `dplat up` first")
+    settings = running_stack()
+    if settings is None:
         return 2
     lesson = catalog.find(LESSON)
     credentials = load_or_create(settings.credentials_file)

@@ -23,10 +23,11 @@ import sys
 import time
 from typing import Any
 
+from _lesson_common import running_stack
+
 from dplat.scenario import catalog
 from dplat.scenario.context import Context
-from dplat.settings import resolve
-from dplat.stack import catalogue, lifecycle
+from dplat.stack import catalogue
 from dplat.stack.credentials import load_or_create
 
 GOAL_SECONDS = 60.0
@@ -39,10 +40,8 @@ def main() -> int:
     parser.add_argument("--mappers", type=int, default=4)
     parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
-    settings = resolve({}, env=None)
-    not_ready = [s.name for s in lifecycle.status(settings) if not s.ready]
-    if not_ready:
-        print(f"the stack is not up ({', '.join(not_ready)}): run `dplat up` first")
+    settings = running_stack()
+    if settings is None:
         return 2
     lesson = catalog.find(LESSON)
     shop = catalog.lesson_module(lesson.folder, "shop")
