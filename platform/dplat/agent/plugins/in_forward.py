@@ -37,12 +37,12 @@ import socket
 from typing import Any
 
 from dplat.agent.config.element import Element
-from dplat.agent.params import Configurable, config_param, config_section, located
-from dplat.agent.plugins.base import Input
-from dplat.agent.plugins.forward_connection import COUNTER_NAMES, ForwardConnection
-from dplat.agent.plugins.log import kv
+from dplat.agent.core.base import Input
+from dplat.agent.core.log import kv
+from dplat.agent.core.params import Configurable, config_param, config_section, located
+from dplat.agent.core.registry import register
+from dplat.agent.plugins.forward.connection import COUNTER_NAMES, ForwardConnection
 from dplat.agent.plugins.net_common import QuietLog, format_peer
-from dplat.agent.plugins.registry import register
 from dplat.agent.protocol import DEFAULT_CHUNK_SIZE_LIMIT, DEFAULT_DECOMPRESSION_SIZE_LIMIT
 from dplat.agent.protocol.handshake import PingResult, check_ping
 

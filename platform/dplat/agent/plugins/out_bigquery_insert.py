@@ -25,13 +25,13 @@ from typing import Any, ClassVar
 from dplat.agent.buffer.chunk import Chunk
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
-from dplat.agent.params import config_param, located
-from dplat.agent.plugins.bigquery_client import RowError, TableRef
-from dplat.agent.plugins.bigquery_output import BigQueryOutput
-from dplat.agent.plugins.bigquery_rows import Isolator, Outcome, Row
-from dplat.agent.plugins.bigquery_schema import TableSchema
+from dplat.agent.core.params import config_param, located
+from dplat.agent.core.registry import register
+from dplat.agent.plugins.bigquery.client import RowError, TableRef
+from dplat.agent.plugins.bigquery.output import BigQueryOutput
+from dplat.agent.plugins.bigquery.rows import Isolator, Outcome, Row
+from dplat.agent.plugins.bigquery.schema import TableSchema
 from dplat.agent.plugins.record_accessor import RecordAccessor
-from dplat.agent.plugins.registry import register
 
 MiB = 1024 * 1024
 MAX_ROWS_PER_REQUEST = 500

@@ -41,15 +41,15 @@ from typing import Any, ClassVar
 from dplat.agent.buffer.chunk import Chunk
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
+from dplat.agent.core.log import kv
+from dplat.agent.core.params import config_param, config_section, describe, located
+from dplat.agent.core.registry import register
 from dplat.agent.event import EventTime, Record
-from dplat.agent.params import config_param, config_section, describe, located
-from dplat.agent.plugins.base import Output
+from dplat.agent.output import Output
 from dplat.agent.plugins.formatters import new_formatter
 from dplat.agent.plugins.inject import Injector
-from dplat.agent.plugins.log import kv
-from dplat.agent.plugins.registry import register
-from dplat.agent.plugins.s3_bucket import Bucket, S3Error, S3SetupError
-from dplat.agent.plugins.s3_keys import (
+from dplat.agent.plugins.s3.bucket import Bucket, S3Error, S3SetupError
+from dplat.agent.plugins.s3.keys import (
     DEFAULT_KEY_FORMAT,
     NO_CHECK_KEY_FORMAT,
     KeySettings,

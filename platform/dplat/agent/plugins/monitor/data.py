@@ -16,9 +16,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from dplat.agent.config.element import Element
+from dplat.agent.core.base import Plugin
+from dplat.agent.core.params import render
 from dplat.agent.event import EventTime
-from dplat.agent.params import render
-from dplat.agent.plugins.base import Plugin
 from dplat.agent.router import ROOT_LABEL, Router
 
 FIRST_KEYS = ("plugin_id", "plugin_category", "type", "output_plugin", "buffer_queue_length",
