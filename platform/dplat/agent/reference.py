@@ -252,7 +252,7 @@ def section_docs(specs: list[SectionSpec], path: str = "", level: int = 4,
 
 
 def buffering(cls: type[Output]) -> str:
-    """How an output buffers, read from the hooks it implements (as base.py decides)."""
+    """How an output buffers, read from the hooks it implements (as output.py decides)."""
     can_write = cls.write is not Output.write
     can_process = cls.process is not Output.process
     if can_write and (cls.buffered_by_default or not can_process):

@@ -1,7 +1,7 @@
 """A chunk kept in two files, the way Fluentd's buf_file keeps it (names:
-chunk_names.py; ``.meta`` format: file_meta.py): a body of entries as the output packs them,
-and a meta saying which metadata, how many records and how many bytes of
-the body are committed.
+chunk_names.py; ``.meta`` format: file_meta.py): a body of entries as the
+output packs them, and a meta saying which metadata, how many records and
+how many bytes of the body are committed.
 
 What an ack can rely on (the input acks after ``commit()`` returned):
 

@@ -4,7 +4,7 @@ base builds on these in ``dplat/agent/output.py``, above ``buffer/``).
 Life of a plugin (the router drives it; outputs start first, inputs stop first):
 
     cls()                 no I/O in __init__
-    configure(element)    typed attributes from the declarations (params.py)
+    configure(element)    typed attributes from the declarations (core/params.py)
     await open()          -> start() hook: open sockets/files, spawn tasks
     ... emit / filter / process / write ...
     await close()         -> stop() hook: take no new work

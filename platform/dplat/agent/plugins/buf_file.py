@@ -10,11 +10,10 @@ Where (Fluentd's rules, buf_file.rb):
   ``${root_dir}/worker0/${@id}/buffer/buffer.b<id>.log``.
 
 The files and what each step guarantees are described in
-``buffer/file_chunk.py``, ``buffer/file_meta.py`` and ``buffer/chunk_names.py``. On
-start the directory is read back (``resume``):
-queued chunks are queued again (oldest modification first), staged ones
-staged again, or queued if already full or if two share their metadata;
-a body longer than its commit is cut back; a chunk that cannot be trusted
+``buffer/file_chunk.py``, ``buffer/file_meta.py`` and ``buffer/chunk_names.py``.
+On start the directory is read back (``resume``): queued chunks are queued
+again (oldest modification first), staged ones staged again, or queued if
+already full or if two share their metadata; a body longer than its commit is cut back; a chunk that cannot be trusted
 (unreadable meta, body shorter than committed) is moved to the backup
 directory with an error log, and the agent starts anyway. Backups go to
 ``${root_dir}/backup/worker0/${@id}/<chunk id>.log`` like Fluentd's, or,

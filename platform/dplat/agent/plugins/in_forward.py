@@ -8,7 +8,7 @@ str32 entries, gzip, ``chunk`` acks). The bytes are decoded by the sans-IO
 codec (``protocol/``); this module owns the sockets:
 
 * a TCP listener whose connections are :class:`ForwardConnection`
-  (forward_connection.py): one asyncio ``Protocol`` each, events emitted in
+  (forward/connection.py): one asyncio ``Protocol`` each, events emitted in
   arrival order, an ack sent only after the emit returned, reading paused
   while an emit is in flight;
 * a UDP socket on the same port answering every datagram with ``\\0``
@@ -268,7 +268,7 @@ class ForwardInput(Input):
 
     # -- monitoring ------------------------------------------------------------------------
     def counters(self) -> dict[str, int]:
-        """Monotonic counters of what happened on the wire (see forward_connection)."""
+        """Monotonic counters of what happened on the wire (see forward/connection.py)."""
         return dict(self.net_counters)
 
     def gauges(self) -> dict[str, float]:

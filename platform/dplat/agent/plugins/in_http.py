@@ -3,7 +3,7 @@
 ``POST /app/log`` emits with tag ``app.log``. The body is JSON (an object or
 an array of objects), NDJSON, msgpack (a map, an array of maps, or several
 concatenated), or a form with a ``json``, ``ndjson`` or ``msgpack`` field
-(http_bodies.py); ``Content-Encoding: gzip`` or ``deflate`` is undone first.
+(http/bodies.py); ``Content-Encoding: gzip`` or ``deflate`` is undone first.
 The event time is ``?time=<float seconds>``, else the record's ``time``
 field (removed from the record), else now.
 

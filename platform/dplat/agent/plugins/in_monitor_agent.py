@@ -11,7 +11,7 @@ section K):
 
 and dplat's additions:
 
-    GET  /metrics            Prometheus text (monitor_prometheus.py)
+    GET  /metrics            Prometheus text (monitor/prometheus.py)
     POST /api/flush          flush every buffer, answer when done (SIGUSR1)
     POST /api/reload         start a graceful reload (SIGUSR2) and answer
                              at once: the reload replaces this very plugin

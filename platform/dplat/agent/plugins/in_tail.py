@@ -12,7 +12,7 @@
 
 One task polls every ``poll_interval`` (a stat per file; no inotify): it
 reads what each file gained, in large blocks, parses whole batches and emits
-them. The pos_file (Fluentd's format, see tail_position.py) is advanced only
+them. The pos_file (Fluentd's format, see tail/position.py) is advanced only
 after the emit returned, so every line is emitted at least once; with
 rename+create rotation exactly once. When the emit is refused because a
 buffer is full (BufferOverflowError), the batch is kept and retried, nothing

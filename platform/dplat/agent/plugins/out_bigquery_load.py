@@ -1,5 +1,5 @@
 """``@type bigquery_load``: one load job per chunk, as fluent-plugin-bigquery's
-``bigquery_load``. Common options: bigquery_output.py.
+``bigquery_load``. Common options: bigquery/output.py.
 
 The chunk's rows, shaped by the schema, are uploaded as newline-delimited JSON
 (``source_format json``, the one format here: dplat's emulator cannot load

@@ -13,7 +13,7 @@
       </buffer>
     </match>
 
-Keys follow ``s3_object_key_format`` (s3_keys.py). With ``check_object``
+Keys follow ``s3_object_key_format`` (s3/keys.py). With ``check_object``
 (default) the plugin HEADs ``..._0.gz``, ``..._1.gz``... and writes the first
 free key, so a timekey flushed twice gives two objects, never an overwrite.
 
@@ -27,7 +27,7 @@ environment variable; without any region it uses us-east-1, as Fluentd does).
 Default buffer: time chunk key with a one-day timekey, like out_s3 (whose
 default buffer type is file; ours is memory until buf_file exists).
 Uploads run in a worker thread: boto3 blocks, the event loop must not.
-Retries and unrecoverable errors: see s3_bucket.py. ``tagging`` is refused.
+Retries and unrecoverable errors: see s3/bucket.py. ``tagging`` is refused.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ written inline), ``schema_path`` (a JSON file read at start) or
 ``fetch_schema`` (asked from the table, cached ``schema_cache_expire``).
 
 Events are buffered as lines holding time, tag and the JSON record
-(bigquery_rows.py); rows are shaped by the schema when the chunk is written.
+(rows.py); rows are shaped by the schema when the chunk is written.
 """
 
 from __future__ import annotations
