@@ -17,6 +17,7 @@ boundary where they happen, with ``raise ... from exc``.
     ├── PortInUse              a published port is taken
     ├── ServiceUnhealthy       a service did not answer its probe in time
     ├── StackNotRunning        a command needs the stack and it is down
+    ├── CredentialsLost        credentials.env is gone while the stack's data is not
     └── ScenarioError          a lesson is missing or broken
 """
 
@@ -75,6 +76,13 @@ class ServiceUnhealthy(DplatError):
 
 class StackNotRunning(DplatError):
     fix = "Start the stack with `dplat up`."
+
+
+class CredentialsLost(DplatError):
+    fix = (
+        "Restore DPLAT_HOME/credentials.env from a backup, or start over with "
+        "`dplat down -v` (deletes the stack's data) and then `dplat up`."
+    )
 
 
 class ScenarioError(DplatError):

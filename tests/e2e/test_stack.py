@@ -48,7 +48,7 @@ def test_each_service_answers_its_official_client_on_its_port(stack: Stack) -> N
     assert [tuple(r.values()) for r in bq.query("SELECT 1 + 1 AS two").result()] == [(2,)]
 
     plugins = stack.service("agent").monitor()["plugins"]
-    assert {p["type"] for p in plugins} >= {"forward", "monitor_agent", "stdout"}
+    assert {p["type"] for p in plugins} >= {"forward", "monitor_agent", "file"}
 
 
 def test_env_prints_exports_for_the_clients(stack: Stack) -> None:

@@ -20,6 +20,7 @@ runner = CliRunner()
         (errors.ServiceUnhealthy("bigquery is not ready", details="last lines"), "dplat logs"),
         (errors.SettingsError("bad timeout"), "DPLAT_"),
         (errors.BuildError("building image dplat/s3:local failed"), "--debug"),
+        (errors.CredentialsLost("credentials.env is gone"), "Restore DPLAT_HOME/credentials.env"),
     ],
 )
 def test_known_errors_render_cause_and_fix(monkeypatch, exc: errors.DplatError, fix_part: str) -> None:

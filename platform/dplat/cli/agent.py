@@ -38,10 +38,10 @@ def check(config: ConfigOption) -> None:
 def flush(ctx: typer.Context) -> None:
     """Flush every buffer of the running stack's agent now (like Fluentd's SIGUSR1)."""
     from dplat.stack import catalogue
-    from dplat.stack.credentials import load_or_create
+    from dplat.stack.lifecycle import stack_credentials
 
     settings = resolve(ctx)
-    agent = catalogue.by_name(settings, load_or_create(settings.credentials_file), "agent")
+    agent = catalogue.by_name(settings, stack_credentials(settings), "agent")
     agent.monitor("/api/flush", method="POST")  # type: ignore[attr-defined]
     success("flushed the agent's buffers")
 

@@ -107,13 +107,12 @@ def logs(
     """Show the services' logs."""
     from dplat.engine import compose
     from dplat.stack import lifecycle
-    from dplat.stack.credentials import load_or_create
 
     settings = resolve(ctx)
     names = [service] if service else lifecycle.service_names(settings)
     args = ["logs", "--tail", str(tail)] + (["-f"] if follow else []) + names
     compose.run(
-        settings, load_or_create(settings.credentials_file), args, capture=False, check=False
+        settings, lifecycle.stack_credentials(settings), args, capture=False, check=False
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from dplat.errors import DplatError, StackNotRunning
 from dplat.settings import Settings
 from dplat.stack import catalogue
-from dplat.stack.credentials import load_or_create
+from dplat.stack.lifecycle import stack_credentials
 
 
 @dataclass
@@ -19,7 +19,7 @@ class Rows:
 
 
 def _service(settings: Settings, name: str) -> Any:
-    service = catalogue.by_name(settings, load_or_create(settings.credentials_file), name)
+    service = catalogue.by_name(settings, stack_credentials(settings), name)
     try:
         service.probe()
     except Exception as exc:

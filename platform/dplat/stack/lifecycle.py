@@ -54,6 +54,19 @@ def published_ports(container: docker.models.containers.Container) -> set[int]:
     return published
 
 
+def stack_credentials(settings: Settings, engine: docker.DockerClient | None = None) -> Credentials:
+    """The stack's credentials, made on first use. When the file is missing,
+    the engine is asked whether the project still has volumes: their data was
+    made with the lost passwords, so new ones are refused (CredentialsLost)."""
+
+    def data_exists() -> bool:
+        client = engine or daemon.client()
+        label = {"label": f"{PROJECT_LABEL}={settings.project}"}
+        return bool(client.volumes.list(filters=label))
+
+    return load_or_create(settings.credentials_file, data_exists)
+
+
 def _prepare_work_dir(settings: Settings) -> None:
     """The shared folders: the agent's (with the default config on first use)
     and MySQL's init folder (*.sql run once on a new data volume)."""
@@ -96,7 +109,7 @@ def up(
     """Start the stack (and the on-demand services in ``include``) and wait
     until every one answers its probe; on a ready stack, only report."""
     engine = daemon.ensure(report)
-    credentials = load_or_create(settings.credentials_file)
+    credentials = stack_credentials(settings, engine)
     _prepare_work_dir(settings)
     services = catalogue.services(settings, credentials, include)
     names = [service.name for service in services]
@@ -133,10 +146,6 @@ def up(
     for service in services:
         report(f"waiting for {service.name}")
         _wait(settings, engine, service, deadline)
-    for service in services:
-        prepare = getattr(service, "prepare", None)
-        if prepare is not None:
-            prepare()
     return status(settings, engine, credentials, include)
 
 
@@ -148,7 +157,7 @@ def status(
 ) -> list[ServiceStatus]:
     """Each service's state; on-demand services when asked for or present."""
     engine = engine or daemon.client()
-    credentials = credentials or load_or_create(settings.credentials_file)
+    credentials = credentials or stack_credentials(settings, engine)
     running = containers(engine, settings.project)
     found = []
     for service in catalogue.services(settings, credentials, {*include, *_present(running)}):
@@ -185,7 +194,7 @@ def service_names(settings: Settings) -> list[str]:
 def exports(settings: Settings) -> dict[str, str]:
     """Every service's client variables, on-demand ones included (their URLs
     follow from the settings, whether they run or not)."""
-    credentials = load_or_create(settings.credentials_file)
+    credentials = stack_credentials(settings)
     merged: dict[str, str] = {}
     for service in catalogue.services(settings, credentials, catalogue.on_demand_names()):
         merged.update(service.exports())
@@ -209,8 +218,10 @@ def down(settings: Settings, volumes: bool = False) -> DownSummary:
         volumes=len(engine.volumes.list(filters=label)) if volumes else 0,
     )
     if settings.credentials_file.exists():
+        # Compose needs every variable set; the file is only read (or, from an
+        # older dplat, completed), never regenerated here.
         args = ["down", "--remove-orphans", "--timeout", "10"] + (["-v"] if volumes else [])
-        compose.run(settings, Credentials.read(settings.credentials_file), args, check=False)
+        compose.run(settings, load_or_create(settings.credentials_file), args, check=False)
     # Whatever compose did not remove (state lost, files changed): by label.
     for container in engine.containers.list(all=True, filters=label):
         container.remove(force=True, v=True)
