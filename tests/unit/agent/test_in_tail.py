@@ -39,8 +39,9 @@ def test_default_start_is_the_end_of_the_file(tmp_path: Path) -> None:
     append(log, "old")
 
     async def scenario() -> None:
-        async with tailing(tail_conf(log)) as (_, router):
-            await asyncio.sleep(0.1)
+        async with tailing(tail_conf(log)) as (plugin, router):
+            # Appending before the tail opened the file would put "new" before its start.
+            await eventually(lambda: plugin.counts["opened"] == 1, what="the file opened")
             append(log, "new")
             await eventually(lambda: len(router.events) == 1)
             await asyncio.sleep(0.1)
