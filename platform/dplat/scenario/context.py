@@ -9,7 +9,6 @@ computed in an earlier run.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,6 +19,7 @@ from dplat.errors import ScenarioError
 from dplat.settings import Settings
 from dplat.stack import catalogue
 from dplat.stack.credentials import Credentials
+from dplat.waiting import wait_until
 
 
 @dataclass
@@ -170,12 +170,12 @@ class Context:
                 f"the agent's monitor API does not answer ({exc}), so it cannot reload",
                 fix="Check the stack with `dplat status`; `dplat up` starts what is missing.",
             ) from exc
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def switched() -> set[str] | None:
             now = _plugin_ids(self.agent)
-            if now is not None and now != before and set(expect) <= now:
-                return
-            time.sleep(0.1)
+            return now if now is not None and now != before and set(expect) <= now else None
+
+        if wait_until(switched, timeout, interval=0.1):
+            return
         raise ScenarioError(
             f"the agent did not start the lesson's config ({path}) within {timeout:.0f} s",
             fix=f"Read `dplat logs agent` (a config error names its line there); "
