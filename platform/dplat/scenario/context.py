@@ -1,4 +1,5 @@
-"""What a step gets: configured clients, the run's identity, state and checks.
+"""What a step gets: configured clients, the run's identity, state and checks
+(the results themselves are dplat.scenario.checks).
 
 Clients are made on first use, so a lesson that needs only S3 never connects
 to MySQL. ``state`` is a JSON dictionary kept in DPLAT_HOME/state/<name>.json
@@ -16,28 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from dplat.errors import ScenarioError
+from dplat.scenario import checks
+from dplat.scenario.checks import CheckResult
 from dplat.settings import Settings
 from dplat.stack import catalogue
 from dplat.stack.credentials import Credentials
 from dplat.waiting import wait_until
-
-
-@dataclass
-class CheckResult:
-    """A real result compared with an expectation, explained in words."""
-
-    name: str
-    passed: bool
-    expected: Any
-    actual: Any
-    where: str = ""
-
-    @property
-    def message(self) -> str:
-        if self.passed:
-            return f"{self.name}: {self.actual!r}"
-        hint = f"; look at: {self.where}" if self.where else ""
-        return f"{self.name}: expected {self.expected!r}, found {self.actual!r}{hint}"
 
 
 @dataclass
@@ -66,7 +51,7 @@ class Context:
     # -- what steps report -----------------------------------------------------
     def check(self, name: str, actual: Any, expected: Any, where: str = "") -> bool:
         """Record whether ``actual == expected``; a failed check fails the step."""
-        result = CheckResult(name, actual == expected, expected, actual, where)
+        result = checks.equal(name, actual, expected, where)
         self.checks.append(result)
         return result.passed
 
@@ -74,8 +59,9 @@ class Context:
         self, name: str, passed: bool, actual: Any, expected: str, where: str = ""
     ) -> bool:
         """A check that is not an equality (e.g. "at least N rows")."""
-        self.checks.append(CheckResult(name, bool(passed), expected, actual, where))
-        return bool(passed)
+        result = checks.that(name, passed, actual, expected, where)
+        self.checks.append(result)
+        return result.passed
 
     def figure(self, name: str, value: float) -> None:
         self.figures[name] = value
