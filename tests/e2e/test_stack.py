@@ -113,3 +113,17 @@ def test_down_v_leaves_nothing_with_the_project_label(tmp_path) -> None:
         assert engine.volumes.list(filters=label) == []
     finally:
         sweep(project)
+
+
+@pytest.mark.upstream
+def test_the_upstream_set_runs_official_images_beside_our_agent(stack: Stack) -> None:
+    """Opt-in (DPLAT_TEST_IMAGES=upstream; pulling needs a registry, which the
+    build hosts lack): the stack this tier ran against really is the official
+    images, so the other e2e tests checked the code against them."""
+    project = {"label": f"com.docker.compose.project={PROJECT}"}
+    images = {c.labels["com.docker.compose.service"]: c.attrs["Config"]["Image"]
+              for c in docker.from_env().containers.list(filters=project)}
+    assert images["agent"] == "dplat/agent:local"
+    official = {name: image for name, image in images.items() if name != "agent"}
+    assert {"mysql", "s3", "bigquery"} <= set(official)
+    assert not [image for image in official.values() if image.startswith("dplat/")], images

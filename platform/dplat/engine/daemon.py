@@ -18,13 +18,13 @@ import json
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import docker
 import docker.errors
 
 from dplat.errors import EngineMissing, EngineNotRunning, PluginMissing
+from dplat.waiting import wait_until
 
 DAEMON_JSON = Path("/etc/docker/daemon.json")
 DAEMON_LOG = Path("/var/log/dplat-dockerd.log")
@@ -136,11 +136,8 @@ def start_daemon(wait: float = 60.0) -> None:
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        if is_running():
-            return
-        time.sleep(0.5)
+    if wait_until(is_running, wait, interval=0.5):
+        return
     tail = DAEMON_LOG.read_text(errors="replace").splitlines()[-15:]
     raise EngineNotRunning(
         f"dockerd did not answer within {wait:.0f} s",

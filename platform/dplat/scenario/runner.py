@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from dplat.errors import DplatError, ScenarioError
-from dplat.scenario.context import CheckResult, Context, Explanation, load_state, save_state
+from dplat.scenario.checks import CheckResult
+from dplat.scenario.context import Context, Explanation, load_state, save_state
 from dplat.scenario.model import Scenario, Step
 from dplat.settings import Settings
 from dplat.stack.lifecycle import stack_credentials
