@@ -23,7 +23,7 @@ import docker
 import docker.errors
 
 from dplat import resources
-from dplat.engine import bases
+from dplat.engine import bases, faults
 from dplat.errors import BuildError, ImageSetIncomplete
 from dplat.settings import Settings
 
@@ -124,9 +124,7 @@ def build_command(image: ImageSpec, settings: Settings) -> list[str]:
 
 
 def build_one(image: ImageSpec, settings: Settings) -> None:
-    result = subprocess.run(
-        build_command(image, settings), capture_output=True, text=True, check=False
-    )
+    result = faults.run(build_command(image, settings), capture_output=True, text=True)
     if result.returncode != 0:
         lines = (result.stdout + result.stderr).splitlines()
         raise BuildError(
@@ -166,6 +164,7 @@ class ImageState:
     size_mb: float
 
 
+@faults.docker_errors("reading the images")
 def states(engine: docker.DockerClient) -> list[ImageState]:
     found = []
     for image in IMAGES:
@@ -225,9 +224,7 @@ def load(engine: docker.DockerClient, path: Path) -> list[str]:
     missing = sorted(set(wanted) - archive_tags(path))
     if missing:
         raise ImageSetIncomplete(f"{path} lacks {', '.join(missing)}; nothing was loaded")
-    result = subprocess.run(
-        ["docker", "load", "-i", str(path)], capture_output=True, text=True, check=False
-    )
+    result = faults.run(["docker", "load", "-i", str(path)], capture_output=True, text=True)
     if result.returncode != 0:
         raise ImageSetIncomplete(f"`docker load` could not read {path}: {result.stderr.strip()}")
     return wanted
