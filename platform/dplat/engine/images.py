@@ -163,6 +163,32 @@ class ImageState:
     current: bool
     size_mb: float
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "tag": self.tag,
+            "built": self.present,
+            "current": self.current,
+            "size_mb": round(self.size_mb, 1),
+        }
+
+
+@dataclass(frozen=True)
+class ImageList:
+    """`dplat images list`: each image of the set, built or not."""
+
+    images: list[ImageState]
+
+    def to_json(self) -> dict[str, object]:
+        return {"images": [image.to_json() for image in self.images]}
+
+
+def listing() -> ImageList:
+    """The image set's states in the running engine."""
+    from dplat.engine import daemon
+
+    return ImageList(states(daemon.client()))
+
 
 @faults.docker_errors("reading the images")
 def states(engine: docker.DockerClient) -> list[ImageState]:
