@@ -141,6 +141,7 @@ scenario = Scenario(name="demo", title="Demo", teaches="Output.", services=("s3"
 
 @scenario.step("count", "Count to three")
 def count(ctx):
+    print("a lesson's own print")
     ctx.check("counted", actual=3, expected=3)
     ctx.figure("numbers/s", 3.0)
 '''
@@ -172,6 +173,7 @@ def test_run_scenario_json_is_the_report_and_progress_goes_to_stderr(
     assert report["figures"] == {"numbers/s": 3.0}
     assert json.loads(written.read_text())["run_id"] == report["run_id"]
     assert "passed" in result.stderr and "count" in result.stderr  # progress, on stderr
+    assert "a lesson's own print" in result.stderr  # stdout holds only the JSON
 
 
 class ScriptedS3:

@@ -61,7 +61,7 @@ def output_option(choices: type[enum.StrEnum]) -> Any:
         typer.Option(
             "-o",
             "--output",
-            help=f"{names}: json (and csv) print only the result on stdout, for programs.",
+            help=f"{names}. All but table print only the result on stdout, for programs.",
             case_sensitive=False,
         ),
     ]

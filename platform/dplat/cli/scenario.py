@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -150,23 +152,27 @@ def run_scenario(
     """
     from dplat.scenario import lessons
 
-    progress = ConsoleReporter(err_console if output is Output.json else console)
+    as_json = output is Output.json
+    progress = ConsoleReporter(err_console if as_json else console)
     progress.stack_progress("checking the stack")
-    try:
-        result = lessons.run_on_stack(
-            resolve(ctx),
-            name,
-            progress,
-            progress.stack_progress,
-            report=report,
-            up_to=step,
-            only=only,
-            explain=explain,
-            events=events,
-        )
-    finally:
-        progress.close()
-    if output is Output.json:
+    # With JSON on stdout, whatever a lesson's own code prints goes to stderr.
+    quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
+    with quiet:
+        try:
+            result = lessons.run_on_stack(
+                resolve(ctx),
+                name,
+                progress,
+                progress.stack_progress,
+                report=report,
+                up_to=step,
+                only=only,
+                explain=explain,
+                events=events,
+            )
+        finally:
+            progress.close()
+    if as_json:
         print_json(result)
     else:
         _print_summary(result)
@@ -197,7 +203,7 @@ def reset(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="The lesson to reset.")]
 ) -> None:
     """Return a lesson's own data (tables, prefixes, agent buffers) to its start."""
-    from dplat.scenario import catalog, runner
+    from dplat.scenario import lessons
 
-    runner.reset(catalog.find(name), resolve(ctx))
+    lessons.reset(resolve(ctx), name)
     console.print(f"[{OK}]✔[/] {name} is reset")

@@ -162,3 +162,8 @@ def run_on_stack(
     if report is not None:
         result.write(report)
     return result
+
+
+def reset(settings: Settings, name: str) -> None:
+    """`dplat reset NAME`: the lesson's own data back to its start."""
+    runner.reset(catalog.find(name), settings)
