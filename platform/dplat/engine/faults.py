@@ -41,15 +41,13 @@ def docker_errors(doing: str) -> Iterator[None]:
         ) from exc
 
 
-def run(argv: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[Any]:
-    """``subprocess.run`` whose failures to start become dplat errors.
-
-    A program that is not installed (the docker CLI, one of its plugins) is
-    EngineMissing; one that outlives its ``timeout`` is EngineError naming the
-    command. The exit code is the caller's to judge (``check`` stays False).
-    """
+@contextlib.contextmanager
+def starting(argv: Sequence[str]) -> Iterator[None]:
+    """Map the ways starting a program fails: one that is not installed (the
+    docker CLI, one of its plugins) is EngineMissing; one this user may not
+    run, or one that outlives its ``timeout``, is EngineError naming the command."""
     try:
-        return subprocess.run(list(argv), check=False, **kwargs)
+        yield
     except FileNotFoundError as exc:
         raise EngineMissing(
             f"`{argv[0]}` is not installed (needed to run `{' '.join(argv[:3])}`)",
@@ -64,3 +62,16 @@ def run(argv: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[Any]:
         raise EngineError(
             f"`{' '.join(argv[:3])}` did not finish in {exc.timeout:.0f} s", fix=DOCTOR_FIX
         ) from exc
+
+
+def run(argv: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[Any]:
+    """``subprocess.run`` whose failures to start become dplat errors; the exit
+    code is the caller's to judge (``check`` stays False)."""
+    with starting(argv):
+        return subprocess.run(list(argv), check=False, **kwargs)
+
+
+def popen(argv: Sequence[str], **kwargs: Any) -> subprocess.Popen[Any]:
+    """``subprocess.Popen`` with the same mapping as :func:`run`."""
+    with starting(argv):
+        return subprocess.Popen(list(argv), **kwargs)

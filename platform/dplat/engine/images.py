@@ -133,6 +133,7 @@ def build_one(image: ImageSpec, settings: Settings) -> None:
         )
 
 
+@faults.docker_errors("building the images")
 def build(
     engine: docker.DockerClient,
     settings: Settings,
@@ -204,6 +205,7 @@ def states(engine: docker.DockerClient) -> list[ImageState]:
     return found
 
 
+@faults.docker_errors("saving the images")
 def save(engine: docker.DockerClient, path: Path) -> list[str]:
     """Write every local image into one archive (gzip when the name ends in .gz)."""
     missing = [s.tag for s in states(engine) if not s.present]
@@ -215,12 +217,12 @@ def save(engine: docker.DockerClient, path: Path) -> list[str]:
     argv = ["docker", "save", *tags]
     with path.open("wb") as out:
         if path.suffix == ".gz":
-            saver = subprocess.Popen(argv, stdout=subprocess.PIPE)
-            zipper = subprocess.run(["gzip", "-1"], stdin=saver.stdout, stdout=out, check=False)
+            saver = faults.popen(argv, stdout=subprocess.PIPE)
+            zipper = faults.run(["gzip", "-1"], stdin=saver.stdout, stdout=out)
             saver.wait()
             failed = saver.returncode or zipper.returncode
         else:
-            failed = subprocess.run(argv, stdout=out, check=False).returncode
+            failed = faults.run(argv, stdout=out).returncode
     if failed:
         raise BuildError(f"`docker save` failed writing {path}")
     return tags
