@@ -20,7 +20,9 @@ pytestmark = pytest.mark.e2e
 def test_status_json_reports_every_service_ready(stack: Stack) -> None:
     result = stack.cli("status", "-o", "json")
     assert result.exit_code == 0, result.output
-    services = {s["name"]: s for s in json.loads(result.output)}
+    found = json.loads(result.stdout)  # stdout holds the JSON alone
+    assert found["project"] == PROJECT and found["ready"] is True
+    services = {s["name"]: s for s in found["services"]}
     # The everyday stack, plus s3-iam once a lesson of the suite started it.
     assert set(services) - {"s3-iam"} == {"mysql", "s3", "bigquery", "agent"}
     assert all(s["ready"] and s["state"] == "running" for s in services.values()), services

@@ -37,12 +37,9 @@ def check(config: ConfigOption) -> None:
 @app.command()
 def flush(ctx: typer.Context) -> None:
     """Flush every buffer of the running stack's agent now (like Fluentd's SIGUSR1)."""
-    from dplat.stack import catalogue
-    from dplat.stack.lifecycle import stack_credentials
+    from dplat.stack.lifecycle import flush_agent
 
-    settings = resolve(ctx)
-    agent = catalogue.by_name(settings, stack_credentials(settings), "agent")
-    agent.monitor("/api/flush", method="POST")  # type: ignore[attr-defined]
+    flush_agent(resolve(ctx))
     success("flushed the agent's buffers")
 
 

@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 
 from dplat import resources
+from dplat.engine import faults
 from dplat.errors import EngineError
 from dplat.settings import DEFAULT_PORTS, Settings
 from dplat.stack.credentials import Credentials
@@ -56,13 +57,7 @@ def run(
     check: bool = True,
 ) -> subprocess.CompletedProcess[str]:
     env: Mapping[str, str] = {**os.environ, **variables(settings, credentials)}
-    result = subprocess.run(
-        command(settings, *args),
-        env=dict(env),
-        text=True,
-        check=False,
-        capture_output=capture,
-    )
+    result = faults.run(command(settings, *args), env=dict(env), text=True, capture_output=capture)
     if check and result.returncode != 0:
         output = ((result.stdout or "") + (result.stderr or "")).strip()
         raise EngineError(

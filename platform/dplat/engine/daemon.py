@@ -23,6 +23,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
+from dplat.engine import faults
 from dplat.errors import EngineMissing, EngineNotRunning, PluginMissing
 from dplat.waiting import wait_until
 
@@ -67,7 +68,7 @@ def is_running() -> bool:
 
 
 def _run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, check=False, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+    return faults.run(argv, capture_output=True, text=True, **kwargs)
 
 
 def plugin_versions() -> dict[str, str | None]:

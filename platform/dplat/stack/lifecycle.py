@@ -11,15 +11,18 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import docker
 
 from dplat import resources
 from dplat.engine import compose, daemon, images
+from dplat.engine.faults import docker_errors
 from dplat.errors import EngineError, ServiceUnhealthy
 from dplat.settings import Settings
 from dplat.stack import catalogue, ports
+from dplat.stack.agent import Agent
 from dplat.stack.base import Service
 from dplat.stack.credentials import Credentials, load_or_create
 
@@ -36,6 +39,28 @@ class ServiceStatus:
     health: str  # healthy, unhealthy, starting, or "-" when the image has no check
     ready: bool  # the host-side probe passed
     info: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class StackStatus:
+    """`dplat status`: every service's state, and whether all answer."""
+
+    project: str
+    services: list[ServiceStatus]
+
+    @property
+    def ready(self) -> bool:
+        return all(s.ready for s in self.services)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "ready": self.ready,
+            "services": [s.to_json() for s in self.services],
+        }
 
 
 def containers(
@@ -103,6 +128,7 @@ def _wait(
         ) from exc
 
 
+@docker_errors("starting the stack")
 def up(
     settings: Settings, report: Report = print, include: Iterable[str] = ()
 ) -> list[ServiceStatus]:
@@ -149,6 +175,7 @@ def up(
     return status(settings, engine, credentials, include)
 
 
+@docker_errors("reading the stack's containers")
 def status(
     settings: Settings,
     engine: docker.DockerClient | None = None,
@@ -181,6 +208,7 @@ def _present(running: dict[str, docker.models.containers.Container]) -> list[str
     return [name for name in catalogue.on_demand_names() if name in running]
 
 
+@docker_errors("reading the stack's containers")
 def service_names(settings: Settings) -> list[str]:
     """The everyday services, plus the on-demand ones that have a container
     (what `dplat logs` shows: compose leaves out a profile's services unless
@@ -208,6 +236,7 @@ class DownSummary:
     volumes: int
 
 
+@docker_errors("removing the stack")
 def down(settings: Settings, volumes: bool = False) -> DownSummary:
     """Stop and remove this project's containers (and with ``volumes`` its data)."""
     engine = daemon.client()
@@ -231,3 +260,46 @@ def down(settings: Settings, volumes: bool = False) -> DownSummary:
         for volume in engine.volumes.list(filters=label):
             volume.remove(force=True)
     return removed
+
+
+def logs(
+    settings: Settings, service: str | None = None, follow: bool = False, tail: int = 200
+) -> None:
+    """`dplat logs`: Compose prints one service's log lines, or every present
+    service's (an on-demand one only when it has a container: Compose leaves
+    out a profile's services unless they are named)."""
+    known = [cls.name for cls in catalogue.service_classes()]
+    if service is not None and service not in known:
+        from dplat.errors import SettingsError
+
+        raise SettingsError(f"no service named {service!r}", fix=f"Use one of: {', '.join(known)}.")
+    args = logs_arguments([service] if service else service_names(settings), follow, tail)
+    compose.run(settings, stack_credentials(settings), args, capture=False, check=False)
+
+
+def logs_arguments(names: list[str], follow: bool, tail: int) -> list[str]:
+    """`docker compose logs`'s arguments: history per service, then follow."""
+    return ["logs", "--tail", str(tail), *(["-f"] if follow else []), *names]
+
+
+def stopped_on_demand(statuses: list[ServiceStatus], asked: Iterable[str]) -> list[ServiceStatus]:
+    """After `up`: the on-demand services that exist but do not answer and
+    were not asked for (`up` waited for every other one), so the user hears
+    how to start them again rather than seeing a red row alone."""
+    wanted = set(asked)
+    on_demand = set(catalogue.on_demand_names())
+    return [s for s in statuses if not s.ready and s.name in on_demand and s.name not in wanted]
+
+
+def overview(settings: Settings) -> StackStatus:
+    """`dplat status`'s answer, typed for a table or JSON."""
+    return StackStatus(settings.project, status(settings))
+
+
+def flush_agent(settings: Settings, timeout: float = 60.0) -> None:
+    """`dplat agent flush`: ask the stack's agent to write every buffer now
+    (POST /api/flush, like Fluentd's SIGUSR1); it answers once each chunk was
+    tried. A stopped agent or a refused flush is a dplat error (faults)."""
+    agent = catalogue.by_name(settings, stack_credentials(settings), "agent")
+    assert isinstance(agent, Agent)
+    agent.monitor("/api/flush", "POST", timeout=timeout)
