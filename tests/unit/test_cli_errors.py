@@ -313,6 +313,11 @@ def test_an_engine_api_error_names_what_was_being_done(monkeypatch, tmp_path) ->
             def list(**kwargs):
                 raise docker.errors.APIError("500 Server Error", explanation="layer store is corrupt")
 
+        class volumes:  # asked first when no credentials exist yet: none, a first run
+            @staticmethod
+            def list(**kwargs):
+                return []
+
     monkeypatch.setenv("DPLAT_HOME", str(tmp_path))
     monkeypatch.setattr(daemon, "client", lambda timeout=300: FailingEngine())
     result = runner.invoke(app, ["status"])

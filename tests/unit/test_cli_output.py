@@ -50,6 +50,8 @@ class Engine:
     def __init__(self, *services: str) -> None:
         self.found = [Container(name) for name in services]
         self.containers = self
+        # No volumes: a first run (stack_credentials asks when no credentials exist).
+        self.volumes = type("Volumes", (), {"list": lambda self, **kw: []})()
 
     def list(self, all: bool = False, filters: dict[str, Any] | None = None) -> list[Container]:
         return self.found

@@ -31,7 +31,14 @@ def test_logs_arguments_put_history_then_follow_then_services() -> None:
 def test_logs_names_the_everyday_services_and_a_present_on_demand_one(monkeypatch, settings) -> None:
     calls: list[list[str]] = []
     present = [type("C", (), {"labels": {lifecycle.SERVICE_LABEL: "s3-iam"}, "name": "x"})()]
-    engine = type("E", (), {"containers": type("L", (), {"list": lambda self, **k: present})()})()
+    engine = type(
+        "E",
+        (),
+        {
+            "containers": type("L", (), {"list": lambda self, **k: present})(),
+            "volumes": type("V", (), {"list": lambda self, **k: []})(),  # a first run
+        },
+    )()
     monkeypatch.setattr(daemon, "client", lambda timeout=300: engine)
     monkeypatch.setattr(compose, "run", lambda s, c, args, **kw: calls.append(list(args)))
     lifecycle.logs(settings)
