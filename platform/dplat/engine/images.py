@@ -26,35 +26,45 @@ from dplat import resources
 from dplat.engine import bases
 from dplat.errors import BuildError, ImageSetIncomplete
 from dplat.settings import Settings
+from dplat.stack.base import Service
+from dplat.stack.declarations import SERVICE_CLASSES
 
 HASH_LABEL = "dplat.source-hash"
 
 
 @dataclass(frozen=True)
 class ImageSpec:
-    name: str
-    base: str
-    includes_package: bool = False
-    """Built with the dplat package as the named context ``dplat-package``."""
-    uses_shared: bool = True
-    """Built with images/shared (make-venv) as the named context ``dplat-shared``."""
+    """A declared service's local image: its tag, folder and build (Service.build)."""
+
+    service: type[Service]
+
+    @property
+    def name(self) -> str:
+        return self.service.name
 
     @property
     def tag(self) -> str:
-        return f"dplat/{self.name}:local"
+        return self.service.image()
 
     @property
     def folder(self) -> Path:
-        return resources.images_dir() / self.name
+        return self.service.folder()
+
+    @property
+    def base(self) -> str:
+        return self.service.build.base
+
+    @property
+    def includes_package(self) -> bool:
+        return self.service.build.includes_package
+
+    @property
+    def uses_shared(self) -> bool:
+        return self.service.build.uses_shared
 
 
-IMAGES: tuple[ImageSpec, ...] = (
-    ImageSpec("mysql", "sid", uses_shared=False),
-    ImageSpec("s3", "bookworm"),
-    ImageSpec("bigquery", "bookworm"),
-    ImageSpec("agent", "bookworm", includes_package=True),
-    ImageSpec("s3-iam", "bookworm"),
-)
+IMAGES: tuple[ImageSpec, ...] = tuple(ImageSpec(service) for service in SERVICE_CLASSES)
+"""One image per declared service (dplat.stack.declarations)."""
 
 
 def shared_dir() -> Path:
