@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from dplat.cli.common import resolve
-from dplat.console import FAIL, OK, WARN, console, info, table
+from dplat.console import FAIL, OK, WARN, console, info, progress, table
 
 app = typer.Typer()  # top-level `reset`
 scenario_app = typer.Typer(help="The lessons: list them, read about one.", no_args_is_help=True)
@@ -135,9 +135,9 @@ def run_scenario(
 
     settings = resolve(ctx)
     found = catalog.find(name)
-    with console.status("checking the stack") as spinner:
+    with progress("checking the stack") as report:
         # Only reports when all is ready; starts what the lesson needs otherwise.
-        lifecycle.up(settings, report=spinner.update, include=catalogue.on_demand(found.services))
+        lifecycle.up(settings, report=report, include=catalogue.on_demand(found.services))
     result = runner.run(
         found,
         settings,

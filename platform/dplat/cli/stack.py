@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from dplat.cli.common import Output, resolve
-from dplat.console import console, info, success, table, warn
+from dplat.console import console, info, progress, success, table, warn
 
 app = typer.Typer()
 PANEL = "Stack"
@@ -50,8 +50,8 @@ def up(
     from dplat.stack import lifecycle
 
     settings = resolve(ctx, images=images, timeout=timeout, port_offset=port_offset)
-    with console.status("starting") as spinner:
-        statuses = lifecycle.up(settings, report=lambda m: spinner.update(m), include=with_ or ())
+    with progress("checking the engine") as report:
+        statuses = lifecycle.up(settings, report=report, include=with_ or ())
     success("the stack is up")
     _print_status(statuses, Output.table)
     for stopped in (s for s in statuses if not s.ready and s.name not in (with_ or ())):

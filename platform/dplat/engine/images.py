@@ -14,8 +14,9 @@ import hashlib
 import json
 import subprocess
 import tarfile
+import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,11 +160,16 @@ def build(
         return []
     bases.ensure(engine, sorted({image.base for image in stale}), report=report)
     report(f"building {', '.join(image.tag for image in stale)} (a few minutes the first time)")
+    started = time.monotonic()
     # Builds wait mostly on the Debian mirror and PyPI, so they run side by side.
     with ThreadPoolExecutor(max_workers=len(stale)) as pool:
-        futures = [pool.submit(build_one, image, settings) for image in stale]
-        for future in futures:
+        futures = {pool.submit(build_one, image, settings): image for image in stale}
+        left = len(futures)
+        for future in as_completed(futures):
             future.result()
+            left -= 1
+            waiting = f"; {left} still building" if left else ""
+            report(f"built {futures[future].tag} in {time.monotonic() - started:.0f} s{waiting}")
     return [image.name for image in stale]
 
 
