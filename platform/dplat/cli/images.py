@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from dplat.cli.common import Output, OutputOption, emit, resolve
-from dplat.console import console, success, table
+from dplat.console import console, progress, success, table
 
 app = typer.Typer()
 
@@ -29,11 +29,11 @@ def build(
     from dplat.engine import daemon, images
 
     settings = resolve(ctx)
-    with console.status("checking the engine") as spinner:
-        engine = daemon.ensure(report=spinner.update)
+    with progress("checking the engine") as report:
+        engine = daemon.ensure(report=report)
         if bases:
-            bases_module.ensure(engine, rebuild=True, report=spinner.update)
-        built = images.build(engine, settings, names, force=force, report=spinner.update)
+            bases_module.ensure(engine, rebuild=True, report=report)
+        built = images.build(engine, settings, names, force=force, report=report)
     success(f"built {', '.join(built)}" if built else "every image is up to date")
 
 

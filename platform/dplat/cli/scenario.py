@@ -69,7 +69,11 @@ class ConsoleReporter:
         self.status: Any = None
 
     def stack_progress(self, message: str) -> None:
-        """What `up` is doing before the first step (one spinner at a time)."""
+        """What `up` is doing before the first step (one spinner at a time; a
+        plain line where a spinner would print nothing: CI logs, pipes)."""
+        if not self.out.is_terminal:
+            self.out.print(message, markup=False, highlight=False)
+            return
         if self.status is None:
             self.status = self.out.status(message)
             self.status.start()
@@ -78,7 +82,11 @@ class ConsoleReporter:
 
     def step_started(self, step, index: int, total: int) -> None:
         self.close()
-        self.status = self.out.status(f"[{index + 1}/{total}] {step.name}: {step.summary}")
+        line = f"[{index + 1}/{total}] {step.name}: {step.summary}"
+        if not self.out.is_terminal:
+            self.out.print(line, markup=False, highlight=False)
+            return
+        self.status = self.out.status(line)
         self.status.start()
 
     def step_progress(self, message: str) -> None:

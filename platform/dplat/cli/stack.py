@@ -15,7 +15,7 @@ from dplat.cli.common import (
     emit,
     resolve,
 )
-from dplat.console import console, info, success, table, warn
+from dplat.console import console, info, progress, success, table, warn
 
 app = typer.Typer()
 PANEL = "Stack"
@@ -52,8 +52,8 @@ def up(
     from dplat.stack import lifecycle
 
     settings = resolve(ctx, images=images, timeout=timeout, port_offset=port_offset)
-    with console.status("starting") as spinner:
-        statuses = lifecycle.up(settings, report=spinner.update, include=with_ or ())
+    with progress("checking the engine") as report:
+        statuses = lifecycle.up(settings, report=report, include=with_ or ())
     success("the stack is up")
     _print_status(statuses)
     for stopped in lifecycle.stopped_on_demand(statuses, with_ or ()):

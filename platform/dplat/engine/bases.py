@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import docker
 import docker.errors
@@ -114,11 +114,15 @@ def ensure(
 ) -> None:
     """Make sure each base image exists, making the missing ones in parallel."""
     todo = [s for s in suites if rebuild or not exists(engine, base_tag(s))]
+    if todo:
+        report(f"looking for Debian base image(s) {', '.join(todo)} in a registry")
     todo = [s for s in todo if not _from_registry(engine, s)]
     if not todo:
         return
     debootstrap = _ensure_debootstrap()
     report(f"making Debian base image(s) {', '.join(todo)} with debootstrap (about 30 s)")
     with ThreadPoolExecutor(max_workers=len(todo)) as pool:
-        for future in [pool.submit(_debootstrap, debootstrap, suite) for suite in todo]:
+        futures = {pool.submit(_debootstrap, debootstrap, suite): suite for suite in todo}
+        for future in as_completed(futures):
             future.result()
+            report(f"made the Debian base {base_tag(futures[future])}")

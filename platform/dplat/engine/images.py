@@ -14,8 +14,9 @@ import hashlib
 import json
 import subprocess
 import tarfile
+import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,35 +27,45 @@ from dplat import resources
 from dplat.engine import bases, faults
 from dplat.errors import BuildError, ImageSetIncomplete
 from dplat.settings import Settings
+from dplat.stack.base import Service
+from dplat.stack.declarations import SERVICE_CLASSES
 
 HASH_LABEL = "dplat.source-hash"
 
 
 @dataclass(frozen=True)
 class ImageSpec:
-    name: str
-    base: str
-    includes_package: bool = False
-    """Built with the dplat package as the named context ``dplat-package``."""
-    uses_shared: bool = True
-    """Built with images/shared (make-venv) as the named context ``dplat-shared``."""
+    """A declared service's local image: its tag, folder and build (Service.build)."""
+
+    service: type[Service]
+
+    @property
+    def name(self) -> str:
+        return self.service.name
 
     @property
     def tag(self) -> str:
-        return f"dplat/{self.name}:local"
+        return self.service.image()
 
     @property
     def folder(self) -> Path:
-        return resources.images_dir() / self.name
+        return self.service.folder()
+
+    @property
+    def base(self) -> str:
+        return self.service.build.base
+
+    @property
+    def includes_package(self) -> bool:
+        return self.service.build.includes_package
+
+    @property
+    def uses_shared(self) -> bool:
+        return self.service.build.uses_shared
 
 
-IMAGES: tuple[ImageSpec, ...] = (
-    ImageSpec("mysql", "sid", uses_shared=False),
-    ImageSpec("s3", "bookworm"),
-    ImageSpec("bigquery", "bookworm"),
-    ImageSpec("agent", "bookworm", includes_package=True),
-    ImageSpec("s3-iam", "bookworm"),
-)
+IMAGES: tuple[ImageSpec, ...] = tuple(ImageSpec(service) for service in SERVICE_CLASSES)
+"""One image per declared service (dplat.stack.declarations)."""
 
 
 def shared_dir() -> Path:
@@ -148,11 +159,16 @@ def build(
         return []
     bases.ensure(engine, sorted({image.base for image in stale}), report=report)
     report(f"building {', '.join(image.tag for image in stale)} (a few minutes the first time)")
+    started = time.monotonic()
     # Builds wait mostly on the Debian mirror and PyPI, so they run side by side.
     with ThreadPoolExecutor(max_workers=len(stale)) as pool:
-        futures = [pool.submit(build_one, image, settings) for image in stale]
-        for future in futures:
+        futures = {pool.submit(build_one, image, settings): image for image in stale}
+        left = len(futures)
+        for future in as_completed(futures):
             future.result()
+            left -= 1
+            waiting = f"; {left} still building" if left else ""
+            report(f"built {futures[future].tag} in {time.monotonic() - started:.0f} s{waiting}")
     return [image.name for image in stale]
 
 

@@ -9,23 +9,40 @@ import urllib.request
 from typing import Any
 
 from dplat.errors import DplatError
-from dplat.stack.base import Endpoint, Service
+from dplat.stack.base import Build, Endpoint, Service
+from dplat.stack.bigquery import BigQuery
 from dplat.stack.credentials import Credentials
 from dplat.stack.faults import monitor_errors
+from dplat.stack.s3 import REGION, S3
 from dplat.waiting import wait_until
 
 
 class Agent(Service):
     name = "agent"
+    build = Build("bookworm", includes_package=True)
     endpoints = (
-        Endpoint("agent", 24224, "tcp", "forward (Fluentd clients)"),
-        Endpoint("agent_http", 9880, "http", "HTTP input"),
-        Endpoint("agent_monitor", 24220, "http", "monitor API"),
+        Endpoint("agent", 24224, 24224, "tcp", "forward (Fluentd clients)", udp=True),
+        Endpoint("agent_http", 9880, 9880, "http", "HTTP input"),
+        Endpoint("agent_monitor", 24220, 24220, "http", "monitor API"),
     )
+    memory = "512m"
+    # The config in the shared work folder, which lessons rewrite and reload.
+    command = ("-c", "/dplat/work/agent/agent.conf")
 
     @classmethod
     def environment(cls, credentials: Credentials) -> dict[str, str]:
-        return {}
+        # The stack's S3 and BigQuery, found the way Fluentd's plugins find
+        # standard credentials and endpoints. HOME: the host user's uid has
+        # no home in the image.
+        return {
+            "AWS_ACCESS_KEY_ID": credentials.s3_access_key,
+            "AWS_SECRET_ACCESS_KEY": credentials.s3_secret_key,
+            "AWS_ENDPOINT_URL_S3": S3.network_url(),
+            "AWS_REGION": REGION,
+            "BIGQUERY_EMULATOR_HOST": BigQuery.network_url(),
+            "BIGQUERY_PROJECT": credentials.bigquery_project,
+            "HOME": "/tmp",
+        }
 
     def monitor(self, path: str = "/api/plugins.json", method: str = "GET", timeout: float = 5.0) -> Any:
         """Call the monitor API and decode its JSON answer. A flush answers only

@@ -24,10 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
-from dplat.stack.base import Endpoint, Service
+from dplat.stack.base import Build, Endpoint, Service
 from dplat.stack.credentials import Credentials
 from dplat.stack.s3 import REGION
 
@@ -37,7 +34,9 @@ SETUP_ROOT_KEY = "account-root"
 
 class S3Iam(Service):
     name = "s3-iam"
-    endpoints = (Endpoint("s3_iam", 5000, "http", "S3 + IAM API, policies enforced"),)
+    build = Build("bookworm")
+    endpoints = (Endpoint("s3_iam", 5000, 9010, "http", "S3 + IAM API, policies enforced"),)
+    memory = "256m"
     on_demand = True
 
     @classmethod
@@ -51,6 +50,9 @@ class S3Iam(Service):
 
         Without a key it is only useful inside :meth:`account_root`.
         """
+        import boto3
+        from botocore.config import Config
+
         return boto3.client(
             service,
             endpoint_url=self.url(),
