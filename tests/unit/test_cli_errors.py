@@ -117,7 +117,7 @@ class ScriptedService:
         self.exc = exc
 
     def url(self, endpoint: str | None = None) -> str:
-        return "http://127.0.0.1:1"
+        return "mysql://127.0.0.1:1"
 
     def client(self, **kwargs):
         return _Raising(self.exc)
@@ -149,6 +149,18 @@ MISTAKES = [
         _mysql_error(1142, "SELECT command denied to user 'dplat'@'172.17.0.1' for table 't'"),
         "MySQL refused: SELECT command denied",
         "SHOW DATABASES",
+    ),
+    (
+        ["sql", "mysql", "select sleep(60)"],
+        _mysql_error(2013, "Lost connection to MySQL server during query"),
+        "mysql at mysql://127.0.0.1:1 closed the connection",
+        "Start it with `dplat up`",
+    ),
+    (
+        ["sql", "mysql", "select 1"],
+        _mysql_error(1045, "Access denied for user 'dplat'@'172.17.0.1' (using password: YES)"),
+        "MySQL refused the stack's credentials",
+        "`dplat down -v` then `dplat up` recreates both",
     ),
     (
         ["sql", "bigquery", "SELEC 1"],
