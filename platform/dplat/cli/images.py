@@ -25,15 +25,13 @@ def build(
     ] = False,
 ) -> None:
     """Build the images that are missing or whose folder changed."""
-    from dplat.engine import bases as bases_module
-    from dplat.engine import daemon, images
+    from dplat.engine import images
 
     settings = resolve(ctx)
     with console.status("checking the engine") as spinner:
-        engine = daemon.ensure(report=spinner.update)
-        if bases:
-            bases_module.ensure(engine, rebuild=True, report=spinner.update)
-        built = images.build(engine, settings, names, force=force, report=spinner.update)
+        built = images.build_set(
+            settings, names, force=force, rebuild_bases=bases, report=spinner.update
+        )
     success(f"built {', '.join(built)}" if built else "every image is up to date")
 
 
