@@ -308,7 +308,7 @@ def test_a_refused_flush_carries_the_monitors_answer(monkeypatch, tmp_path) -> N
         server.shutdown()
     flat = " ".join(result.output.split())
     assert result.exit_code == 1
-    assert "error: the agent's monitor refused POST /api/flush: 503" in flat
+    assert "error: the agent's monitor API refused POST /api/flush: 503" in flat
     assert "the agent is shutting down" in flat and "fix: `dplat logs agent`" in flat
 
 

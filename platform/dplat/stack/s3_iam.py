@@ -29,6 +29,7 @@ from botocore.config import Config
 
 from dplat.stack.base import Endpoint, Service
 from dplat.stack.credentials import Credentials
+from dplat.stack.faults import http_errors
 from dplat.stack.s3 import REGION
 
 SETUP_ROOT_KEY = "account-root"
@@ -74,7 +75,10 @@ class S3Iam(Service):
             method="POST" if body is not None else "GET",
             headers={"Content-Type": "text/plain"},
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with (
+            http_errors("moto's API", self.name, self.url(), request.method, f"/moto-api/{path}"),
+            urllib.request.urlopen(request, timeout=10) as response,
+        ):
             return json.loads(response.read() or b"{}")
 
     def probe(self) -> None:
