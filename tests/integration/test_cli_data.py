@@ -30,7 +30,7 @@ from typer.testing import CliRunner
 from dplat.cli import app
 from dplat.settings import resolve
 from dplat.stack.bigquery import BigQuery
-from dplat.stack.credentials import Credentials
+from dplat.stack.credentials import load_or_create
 from dplat.stack.mysql import MySQL
 from dplat.stack.s3 import S3
 from tests.integration.conftest import RunningService, start
@@ -41,13 +41,13 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, RunningService]]:
-    credentials = Credentials.generate()
+    # The CLI reads DPLAT_HOME's credentials file: made first, the containers get its keys.
+    home = tmp_path_factory.mktemp("home")
+    credentials = load_or_create(resolve({"home": str(home)}, env={}).credentials_file)
     started: dict[str, RunningService] = {}
     try:
         for cls in (MySQL, S3, BigQuery):
             started[cls.name] = start(cls, credentials, timeout=180)
-        home = tmp_path_factory.mktemp("home")
-        credentials.write(resolve({"home": str(home)}, env={}).credentials_file)
         started["home"] = home  # type: ignore[assignment]
         yield started
     finally:

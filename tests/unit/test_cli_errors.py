@@ -73,6 +73,16 @@ def test_agent_config_errors_show_file_line_and_fix(tmp_path) -> None:
 # commands against the real services.
 
 
+def stack_home(monkeypatch, home) -> None:
+    """DPLAT_HOME of a stack that has been up: its credentials file exists.
+    (Without one, dplat first asks the engine whether the stack's data exists,
+    which is not what these tests are about.)"""
+    from dplat.stack.credentials import load_or_create
+
+    monkeypatch.setenv("DPLAT_HOME", str(home))
+    load_or_create(home / "credentials.env")
+
+
 def _mysql_error(errno: int, msg: str) -> Exception:
     from mysql.connector import errors as mysql_errors
 
@@ -117,7 +127,7 @@ class ScriptedService:
         self.exc = exc
 
     def url(self, endpoint: str | None = None) -> str:
-        return "http://127.0.0.1:1"
+        return "mysql://127.0.0.1:1"
 
     def client(self, **kwargs):
         return _Raising(self.exc)
@@ -149,6 +159,18 @@ MISTAKES = [
         _mysql_error(1142, "SELECT command denied to user 'dplat'@'172.17.0.1' for table 't'"),
         "MySQL refused: SELECT command denied",
         "SHOW DATABASES",
+    ),
+    (
+        ["sql", "mysql", "select sleep(60)"],
+        _mysql_error(2013, "Lost connection to MySQL server during query"),
+        "mysql at mysql://127.0.0.1:1 closed the connection",
+        "Start it with `dplat up`",
+    ),
+    (
+        ["sql", "mysql", "select 1"],
+        _mysql_error(1045, "Access denied for user 'dplat'@'172.17.0.1' (using password: YES)"),
+        "MySQL refused the stack's credentials",
+        "`dplat down -v` then `dplat up` recreates both",
     ),
     (
         ["sql", "bigquery", "SELEC 1"],
@@ -200,7 +222,7 @@ MISTAKES = [
 def test_user_mistakes_give_cause_and_fix(monkeypatch, tmp_path, argv, raised, cause, fix) -> None:
     from dplat.stack import browse
 
-    monkeypatch.setenv("DPLAT_HOME", str(tmp_path))
+    stack_home(monkeypatch, tmp_path)
     monkeypatch.setattr(browse, "ready", lambda settings, name: ScriptedService(raised))
     result = runner.invoke(app, argv)
     flat = " ".join(result.output.split())  # rich wraps at the runner's 80 columns
@@ -220,7 +242,7 @@ def test_user_mistakes_give_cause_and_fix(monkeypatch, tmp_path, argv, raised, c
     ],
 )
 def test_argument_mistakes_are_caught_before_any_request(monkeypatch, tmp_path, argv, cause, fix) -> None:
-    monkeypatch.setenv("DPLAT_HOME", str(tmp_path))
+    stack_home(monkeypatch, tmp_path)
     result = runner.invoke(app, argv)
     flat = " ".join(result.output.split())
     assert result.exit_code == 1
@@ -250,7 +272,7 @@ def _free_port() -> int:
     ],
 )
 def test_a_stopped_service_says_dplat_up(monkeypatch, tmp_path, argv, port, cause) -> None:
-    monkeypatch.setenv("DPLAT_HOME", str(tmp_path))
+    stack_home(monkeypatch, tmp_path)
     monkeypatch.setenv(f"DPLAT_PORT_{port}", str(_free_port()))
     result = runner.invoke(app, argv)
     flat = " ".join(result.output.split())
@@ -279,20 +301,20 @@ def test_a_refused_flush_carries_the_monitors_answer(monkeypatch, tmp_path) -> N
     server = http.server.HTTPServer(("127.0.0.1", 0), Refusing)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        monkeypatch.setenv("DPLAT_HOME", str(tmp_path))
+        stack_home(monkeypatch, tmp_path)
         monkeypatch.setenv("DPLAT_PORT_AGENT_MONITOR", str(server.server_address[1]))
         result = runner.invoke(app, ["agent", "flush"])
     finally:
         server.shutdown()
     flat = " ".join(result.output.split())
     assert result.exit_code == 1
-    assert "error: the agent's monitor refused POST /api/flush: 503" in flat
+    assert "error: the agent's monitor API refused POST /api/flush: 503" in flat
     assert "the agent is shutting down" in flat and "fix: `dplat logs agent`" in flat
 
 
 def test_a_missing_docker_cli_is_engine_missing(monkeypatch, tmp_path) -> None:
     """subprocess's FileNotFoundError (no `docker` on PATH) becomes EngineMissing."""
-    monkeypatch.setenv("DPLAT_HOME", str(tmp_path))
+    stack_home(monkeypatch, tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no docker here
     result = runner.invoke(app, ["logs", "mysql"])
     flat = " ".join(result.output.split())
@@ -313,12 +335,7 @@ def test_an_engine_api_error_names_what_was_being_done(monkeypatch, tmp_path) ->
             def list(**kwargs):
                 raise docker.errors.APIError("500 Server Error", explanation="layer store is corrupt")
 
-        class volumes:  # asked first when no credentials exist yet: none, a first run
-            @staticmethod
-            def list(**kwargs):
-                return []
-
-    monkeypatch.setenv("DPLAT_HOME", str(tmp_path))
+    stack_home(monkeypatch, tmp_path)
     monkeypatch.setattr(daemon, "client", lambda timeout=300: FailingEngine())
     result = runner.invoke(app, ["status"])
     flat = " ".join(result.output.split())

@@ -22,13 +22,16 @@ from dplat import resources
 from dplat.cli import app
 from dplat.engine import daemon
 from dplat.stack import browse, catalogue, lifecycle
+from dplat.stack.credentials import load_or_create
 
 runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """DPLAT_HOME of a stack that has been up (its credentials file exists)."""
     monkeypatch.setenv("DPLAT_HOME", str(tmp_path / "home"))
+    load_or_create(tmp_path / "home" / "credentials.env")
     return tmp_path / "home"
 
 

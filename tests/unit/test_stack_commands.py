@@ -15,12 +15,16 @@ import pytest
 from dplat.engine import compose, daemon
 from dplat.settings import resolve
 from dplat.stack import lifecycle
+from dplat.stack.credentials import load_or_create
 from dplat.stack.lifecycle import flush_agent
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Any:
-    return resolve({"home": str(tmp_path)}, env={})
+    """The settings of a stack that has been up: its credentials file exists."""
+    found = resolve({"home": str(tmp_path)}, env={})
+    load_or_create(found.credentials_file)
+    return found
 
 
 def test_logs_arguments_put_history_then_follow_then_services() -> None:

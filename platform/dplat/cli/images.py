@@ -25,15 +25,11 @@ def build(
     ] = False,
 ) -> None:
     """Build the images that are missing or whose folder changed."""
-    from dplat.engine import bases as bases_module
-    from dplat.engine import daemon, images
+    from dplat.engine import images
 
     settings = resolve(ctx)
     with progress("checking the engine") as report:
-        engine = daemon.ensure(report=report)
-        if bases:
-            bases_module.ensure(engine, rebuild=True, report=report)
-        built = images.build(engine, settings, names, force=force, report=report)
+        built = images.build_set(settings, names, force=force, rebuild_bases=bases, report=report)
     success(f"built {', '.join(built)}" if built else "every image is up to date")
 
 

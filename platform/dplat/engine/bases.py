@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 import docker
 import docker.errors
 
+from dplat.engine import faults
 from dplat.errors import BuildError, EngineMissing
 
 SUITES = ("bookworm", "sid")
@@ -53,11 +54,8 @@ def _ensure_debootstrap() -> str:
         return found
     if os.geteuid() == 0 and shutil.which("apt-get"):
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(
-            ["apt-get", "install", "-y", "-q", "debootstrap"],
-            env=env,
-            check=False,
-            capture_output=True,
+        faults.run(
+            ["apt-get", "install", "-y", "-q", "debootstrap"], env=env, capture_output=True
         )
         found = shutil.which("debootstrap")
         if found:
@@ -71,11 +69,8 @@ def _ensure_debootstrap() -> str:
 
 def _debootstrap(debootstrap: str, suite: str) -> None:
     with tempfile.TemporaryDirectory(prefix=f"dplat-base-{suite}-") as root:
-        result = subprocess.run(
-            [debootstrap, "--variant=minbase", suite, root, MIRROR],
-            capture_output=True,
-            text=True,
-            check=False,
+        result = faults.run(
+            [debootstrap, "--variant=minbase", suite, root, MIRROR], capture_output=True, text=True
         )
         if result.returncode != 0:
             raise BuildError(
@@ -93,13 +88,12 @@ def _debootstrap(debootstrap: str, suite: str) -> None:
             "usr/share/man",
         ):
             shutil.rmtree(os.path.join(root, junk), ignore_errors=True)
-        tar = subprocess.Popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE)
-        imported = subprocess.run(
+        tar = faults.popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE)
+        imported = faults.run(
             ["docker", "import", "-", base_tag(suite)],
             stdin=tar.stdout,
             capture_output=True,
             text=True,
-            check=False,
         )
         tar.wait()
         if imported.returncode != 0 or tar.returncode != 0:

@@ -130,7 +130,7 @@ def start_daemon(wait: float = 60.0) -> None:
     if dockerd is None:
         raise EngineMissing("dockerd is not installed", fix=MANUAL_INSTALL)
     log = DAEMON_LOG.open("ab")
-    subprocess.Popen(
+    faults.popen(
         [dockerd],
         stdout=log,
         stderr=subprocess.STDOUT,

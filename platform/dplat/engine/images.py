@@ -172,6 +172,24 @@ def build(
     return [image.name for image in stale]
 
 
+def build_set(
+    settings: Settings,
+    names: Iterable[str] | None = None,
+    force: bool = False,
+    rebuild_bases: bool = False,
+    report: Callable[[str], None] = print,
+) -> list[str]:
+    """`dplat images build`: make sure an engine answers (installing or
+    starting one where dplat may), remake the Debian bases when asked, then
+    build what is missing or stale; the names built."""
+    from dplat.engine import daemon
+
+    engine = daemon.ensure(report=report)
+    if rebuild_bases:
+        bases.ensure(engine, rebuild=True, report=report)
+    return build(engine, settings, names, force=force, report=report)
+
+
 @dataclass(frozen=True)
 class ImageState:
     name: str

@@ -12,7 +12,7 @@ from dplat.errors import DplatError
 from dplat.stack.base import Build, Endpoint, Service
 from dplat.stack.bigquery import BigQuery
 from dplat.stack.credentials import Credentials
-from dplat.stack.faults import monitor_errors
+from dplat.stack.faults import http_errors
 from dplat.stack.s3 import REGION, S3
 from dplat.waiting import wait_until
 
@@ -51,7 +51,7 @@ class Agent(Service):
         StackNotRunning (dplat.stack.faults)."""
         request = urllib.request.Request(self.url("agent_monitor") + path, method=method)
         with (
-            monitor_errors(self.url("agent_monitor"), method, path),
+            http_errors("the agent's monitor API", "agent", self.url("agent_monitor"), method, path),
             urllib.request.urlopen(request, timeout=timeout) as response,
         ):
             return json.loads(response.read() or b"null")

@@ -3,7 +3,7 @@
 httpx wraps httpcore's calls in one ``map_httpcore_exceptions()`` so nothing
 above it ever sees a transport's exception; each context manager here does the
 same for one client library: mysql.connector, botocore (boto3), google-api-core
-(google-cloud-bigquery) and urllib (the agent's monitor API). A mistake
+(google-cloud-bigquery) and urllib (the agent's monitor API, moto's API). A mistake
 (a missing table, bucket or key, a syntax error) becomes a typed error whose
 message says what is wrong in the user's words and whose fix names the
 command that shows what exists; a service that does not answer becomes
@@ -217,20 +217,21 @@ def bigquery_errors(where: str) -> Iterator[None]:
         raise from_google(exc, where) from exc
 
 
-# --- The agent's monitor API (urllib) --------------------------------------------
+# --- HTTP APIs called with urllib (the agent's monitor, moto's) -------------------
 
 
 @contextlib.contextmanager
-def monitor_errors(url: str, method: str, path: str) -> Iterator[None]:
-    """An HTTP error answer becomes RequestRefused with the monitor's own
-    explanation; no answer at all becomes StackNotRunning."""
+def http_errors(api: str, service: str, url: str, method: str, path: str) -> Iterator[None]:
+    """An HTTP error answer from ``api`` (words, e.g. "the agent's monitor API")
+    becomes RequestRefused with the server's own explanation; no answer at all
+    becomes StackNotRunning. ``service`` names the compose service for the fix."""
     try:
         yield
     except urllib.error.HTTPError as exc:
-        body = exc.read().decode(errors="replace").strip()
+        body = " ".join(exc.read().decode(errors="replace").split())[:300]  # one line
         raise RequestRefused(
-            f"the agent's monitor refused {method} {path}: {exc.code} {body}".strip(),
-            fix="`dplat logs agent` shows why.",
+            f"{api} refused {method} {path}: {exc.code} {body}".strip(),
+            fix=f"`dplat logs {service}` shows why.",
         ) from exc
     except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
-        raise not_answering("the agent's monitor API", url, exc) from exc
+        raise not_answering(api, url, exc) from exc

@@ -26,6 +26,7 @@ from typing import Any
 
 from dplat.stack.base import Build, Endpoint, Service
 from dplat.stack.credentials import Credentials
+from dplat.stack.faults import http_errors
 from dplat.stack.s3 import REGION
 
 SETUP_ROOT_KEY = "account-root"
@@ -76,7 +77,10 @@ class S3Iam(Service):
             method="POST" if body is not None else "GET",
             headers={"Content-Type": "text/plain"},
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with (
+            http_errors("moto's API", self.name, self.url(), request.method, f"/moto-api/{path}"),
+            urllib.request.urlopen(request, timeout=10) as response,
+        ):
             return json.loads(response.read() or b"{}")
 
     def probe(self) -> None:
