@@ -138,7 +138,8 @@ def _ports(settings: Settings) -> list[Check]:
 
 
 def _images() -> list[Check]:
-    from dplat.engine import daemon, images
+    from dplat.engine import daemon
+    from dplat.stack import images
 
     if not daemon.is_running():
         return []

@@ -266,7 +266,7 @@ class Images:
     """The engine's image store: dplat/mysql built and current, the rest absent."""
 
     def get(self, tag: str) -> Any:
-        from dplat.engine import images
+        from dplat.stack import images
 
         if tag != "dplat/mysql:local":
             raise docker.errors.ImageNotFound(tag)

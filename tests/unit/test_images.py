@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from dplat import resources
-from dplat.engine import images
 from dplat.settings import resolve
+from dplat.stack import images
 
 ROOT = Path(__file__).resolve().parents[2]
 

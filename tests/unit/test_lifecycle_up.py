@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from dplat.engine import compose, daemon, images
+from dplat.engine import compose, daemon
 from dplat.errors import CredentialsLost
 from dplat.settings import resolve
-from dplat.stack import catalogue, lifecycle, ports
+from dplat.stack import catalogue, images, lifecycle, ports
 
 EVERYDAY = ["mysql", "s3", "bigquery", "agent"]
 

@@ -16,8 +16,9 @@ from typer.testing import CliRunner
 
 from dplat.cli import app
 from dplat.console import Console, progress
-from dplat.engine import bases, daemon, images
+from dplat.engine import bases, daemon
 from dplat.settings import resolve
+from dplat.stack import images
 
 STAGES = ["installing Docker", "making Debian base image(s) bookworm", "building dplat/s3:local"]
 

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from dplat.engine import compose, images
+from dplat.engine import compose
 from dplat.settings import DEFAULT_MEMORY, DEFAULT_PORTS, resolve
-from dplat.stack import catalogue
+from dplat.stack import catalogue, images
 from dplat.stack.base import ON_DEMAND_PROFILE, Service
 from dplat.stack.credentials import Credentials
 
@@ -128,7 +128,7 @@ def test_reading_the_declarations_loads_no_client_library() -> None:
     # dplat.settings reads them in every command, and the agent's image has
     # no MySQL client: the service modules import their clients lazily.
     probe = (
-        "import sys, dplat.settings, dplat.engine.images; "
+        "import sys, dplat.settings, dplat.stack.images; "
         "print([m for m in ('boto3', 'mysql.connector', 'google.cloud.bigquery') "
         "if m in sys.modules])"
     )

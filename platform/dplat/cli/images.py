@@ -25,7 +25,7 @@ def build(
     ] = False,
 ) -> None:
     """Build the images that are missing or whose folder changed."""
-    from dplat.engine import images
+    from dplat.stack import images
 
     settings = resolve(ctx)
     with progress("checking the engine") as report:
@@ -36,7 +36,7 @@ def build(
 @app.command("list")
 def list_(output: OutputOption = Output.table) -> None:
     """The images, whether they are built and current."""
-    from dplat.engine import images
+    from dplat.stack import images
 
     found = images.listing()
     rows = [
@@ -58,7 +58,8 @@ def save(
     file: Annotated[Path, typer.Argument(help="Archive to write (.tar or .tar.gz).")],
 ) -> None:
     """Write the built images to one file, to carry to a machine with no registry."""
-    from dplat.engine import daemon, images
+    from dplat.engine import daemon
+    from dplat.stack import images
 
     with console.status(f"saving to {file}"):
         tags = images.save(daemon.client(), file)
@@ -70,7 +71,8 @@ def load(
     ctx: typer.Context, file: Annotated[Path, typer.Argument(help="Archive made by `images save`.")]
 ) -> None:
     """Load images saved by `dplat images save` and check the set is complete."""
-    from dplat.engine import daemon, images
+    from dplat.engine import daemon
+    from dplat.stack import images
 
     with console.status(f"loading {file}"):
         tags = images.load(daemon.client(), file)

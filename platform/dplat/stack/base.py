@@ -5,7 +5,7 @@ about it in one place: the image and the folder it is built from, the
 environment it gets from the credentials, its ports, its memory limit, its
 command, whether it is started only on demand, and its readiness *probe* made
 with the service's official client against the published port. The image
-list (dplat.engine.images), the default ports and memory limits
+list (dplat.stack.images), the default ports and memory limits
 (dplat.settings), the integration tests' containers (tests/integration) and
 the compose file (checked against these declarations by
 tests/unit/test_service_contract.py) all come from here.

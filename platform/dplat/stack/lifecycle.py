@@ -17,11 +17,11 @@ from typing import Any
 import docker
 
 from dplat import resources
-from dplat.engine import compose, daemon, images
+from dplat.engine import compose, daemon
 from dplat.engine.faults import docker_errors
 from dplat.errors import EngineError, ServiceUnhealthy
 from dplat.settings import Settings
-from dplat.stack import catalogue, ports
+from dplat.stack import catalogue, images, ports
 from dplat.stack.agent import Agent
 from dplat.stack.base import Service
 from dplat.stack.credentials import Credentials, load_or_create
