@@ -73,3 +73,17 @@ def test_async_form_awaits_coroutine_conditions_and_raises_the_same_way() -> Non
     assert asyncio.run(wait_until_async(grows, timeout=10, interval=0)) == 4
     with pytest.raises(WaitTimeout, match="waiting for rows; last seen: 0"):
         asyncio.run(wait_until_async(lambda: 0, timeout=0.05, interval=0.01, what="rows"))
+
+
+def test_a_service_probe_timeout_names_the_service_and_the_clients_last_error() -> None:
+    """Service.wait_ready waits with it: a real boto3 client against a closed port."""
+    from dplat.stack.credentials import Credentials
+    from dplat.stack.s3 import S3
+
+    closed = S3(Credentials.generate(), {"s3": 1})
+    with pytest.raises(TimeoutError, match=r"waiting for s3 to answer its probe; last seen: "
+                                           r"EndpointConnectionError") as caught:
+        closed.wait_ready(0.3)
+    assert type(caught.value.__cause__).__name__ == "EndpointConnectionError"
+    with pytest.raises(TimeoutError, match=r"gave up .*\(its container stopped\)"):
+        closed.wait_ready(600, still_running=lambda: False)

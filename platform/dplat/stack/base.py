@@ -20,7 +20,6 @@ has none of them.
 
 from __future__ import annotations
 
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from typing import Any, ClassVar
 
 from dplat import resources
 from dplat.stack.credentials import Credentials
+from dplat.waiting import wait_until
 
 ON_DEMAND_PROFILE = "on-demand"
 """The compose profile of on-demand services."""
@@ -134,20 +134,18 @@ class Service(ABC):
         return {}
 
     def wait_ready(self, timeout: float, still_running: Callable[[], bool] = lambda: True) -> None:
-        """Probe until it passes; raise TimeoutError with the last failure.
+        """Probe until it passes; raise TimeoutError (a WaitTimeout) naming the
+        last failure, which is also its ``__cause__``.
 
         ``still_running`` lets the caller stop early when the container exited,
         rather than waiting out the timeout.
         """
-        deadline = time.monotonic() + timeout
-        last: Exception | None = None
-        while time.monotonic() < deadline:
-            try:
-                self.probe()
-                return
-            except Exception as exc:  # any client error means "not ready yet"
-                last = exc
-            if not still_running():
-                break
-            time.sleep(self.probe_interval)
-        raise TimeoutError(f"{self.name} did not answer its probe: {last}") from last
+
+        def probed() -> bool:
+            self.probe()
+            return True
+
+        wait_until(probed, timeout, interval=self.probe_interval,
+                   ignore=(Exception,),  # any client error means "not ready yet"
+                   what=f"{self.name} to answer its probe",
+                   give_up=lambda: not still_running() and "its container stopped")
