@@ -15,8 +15,9 @@ from dplat.stack.bigquery import BigQuery
 from dplat.stack.mysql import MySQL
 from dplat.stack.s3 import S3
 from dplat.stack.s3_iam import S3Iam
+from dplat.stack.spark import Spark
 
-SERVICE_CLASSES: tuple[type[Service], ...] = (MySQL, S3, BigQuery, Agent, S3Iam)
+SERVICE_CLASSES: tuple[type[Service], ...] = (MySQL, S3, BigQuery, Agent, S3Iam, Spark)
 """Start order: the agent after the stores it writes to; on-demand services last."""
 
 
