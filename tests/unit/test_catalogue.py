@@ -19,8 +19,9 @@ def names(tmp_path: Path, include: tuple[str, ...] = ()) -> list[str]:
 
 def test_the_everyday_stack_leaves_out_on_demand_services(tmp_path: Path) -> None:
     assert names(tmp_path) == ["mysql", "s3", "bigquery", "agent"]
-    assert catalogue.on_demand_names() == ["s3-iam"]
+    assert catalogue.on_demand_names() == ["s3-iam", "spark"]
     assert catalogue.on_demand(["s3", "s3-iam", "bigquery"]) == ["s3-iam"]
+    assert catalogue.on_demand(["spark", "mysql"]) == ["spark"]
 
 
 def test_an_included_on_demand_service_comes_last_with_its_port(tmp_path: Path) -> None:

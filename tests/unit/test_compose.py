@@ -84,7 +84,7 @@ def test_on_demand_service_only_with_its_profile(tmp_path: Path, images: str, im
 @pytest.mark.parametrize("images", ["local", "upstream"])
 def test_every_service_has_a_log_size_cap(tmp_path: Path, images: str) -> None:
     services = render(tmp_path, images, profiles="on-demand")["config"]["services"]
-    assert set(services) == {"mysql", "s3", "bigquery", "agent", "s3-iam"}
+    assert set(services) == {"mysql", "s3", "bigquery", "agent", "s3-iam", "spark", "spark-worker"}
     for name, service in services.items():
         logging = service.get("logging") or {}
         assert logging.get("driver") == "json-file", name
@@ -100,6 +100,10 @@ def test_every_upstream_image_is_pinned_to_a_release(tmp_path: Path) -> None:
         "bigquery": "ghcr.io/goccy/bigquery-emulator:0.6.6",
         "agent": "dplat/agent:local",
         "s3-iam": "motoserver/moto:5.2.5",
+        # No official image runs a standalone cluster with Spark Connect as
+        # one service: both sets use ours (its files are the lake's either way).
+        "spark": "dplat/spark:local",
+        "spark-worker": "dplat/spark:local",
     }
     for image in pins.values():
         _, _, tag = image.rpartition(":")

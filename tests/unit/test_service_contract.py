@@ -72,9 +72,31 @@ def declared_ports(cls: type[Service], settings: Any) -> list[tuple[str, int, in
     return sorted(found)
 
 
+COMPANIONS = [(cls, companion) for cls in DECLARED for companion in cls.companions]
+
+
 def test_compose_has_exactly_the_declared_services(tmp_path: Path) -> None:
     services, _, _ = rendered(tmp_path, "local")
-    assert sorted(services) == sorted(cls.name for cls in DECLARED)
+    assert sorted(services) == sorted(name for cls in DECLARED for name in cls.compose_names())
+
+
+@pytest.mark.parametrize("images_set", ["local", "upstream"])
+@pytest.mark.parametrize(
+    ("cls", "companion"), COMPANIONS, ids=lambda item: getattr(item, "name", "")
+)
+def test_a_companion_is_its_service_image_with_its_own_command(
+    tmp_path: Path, cls: type[Service], companion: Any, images_set: str
+) -> None:
+    services, credentials, settings = rendered(tmp_path, images_set)
+    service = services[companion.name]
+    assert service["image"] == cls.image()
+    assert service["environment"] == cls.environment(credentials)
+    assert tuple(service.get("command") or ()) == companion.command
+    assert not service.get("ports")
+    assert int(service["mem_limit"]) == as_bytes(settings.memory[companion.settings_key()])
+    assert service.get("profiles", []) == services[cls.name].get("profiles", [])
+    # The same volumes as its service (Spark's workers write the lake too).
+    assert service.get("volumes") == services[cls.name].get("volumes")
 
 
 @pytest.mark.parametrize("cls", DECLARED, ids=lambda cls: cls.name)
@@ -104,7 +126,10 @@ def test_ports_memory_and_profile_follow_the_declaration(
 def test_the_override_and_the_defaults_come_from_the_declarations(tmp_path: Path) -> None:
     services, _, _ = rendered(tmp_path, "local")
     assert int(services["mysql"]["mem_limit"]) == as_bytes("300m")
-    assert {cls.settings_key(): cls.memory for cls in DECLARED} == DEFAULT_MEMORY
+    assert {
+        **{cls.settings_key(): cls.memory for cls in DECLARED},
+        **{companion.settings_key(): companion.memory for _, companion in COMPANIONS},
+    } == DEFAULT_MEMORY
     assert {e.name: e.default_port for cls in DECLARED for e in cls.endpoints} == DEFAULT_PORTS
     assert [image.name for image in images.IMAGES] == [cls.name for cls in DECLARED]
     assert all(image.folder.is_dir() for image in images.IMAGES)
@@ -122,6 +147,9 @@ def test_the_compose_file_falls_back_to_the_declared_defaults(tmp_path: Path) ->
         )
         assert published == declared_ports(cls, defaults), cls.name
         assert int(service["mem_limit"]) == as_bytes(cls.memory), cls.name
+    for _, companion in COMPANIONS:
+        limit = services[companion.name]["mem_limit"]
+        assert int(limit) == as_bytes(companion.memory), companion.name
 
 
 def test_reading_the_declarations_loads_no_client_library() -> None:
@@ -129,7 +157,7 @@ def test_reading_the_declarations_loads_no_client_library() -> None:
     # no MySQL client: the service modules import their clients lazily.
     probe = (
         "import sys, dplat.settings, dplat.stack.images; "
-        "print([m for m in ('boto3', 'mysql.connector', 'google.cloud.bigquery') "
+        "print([m for m in ('boto3', 'mysql.connector', 'google.cloud.bigquery', 'pyspark') "
         "if m in sys.modules])"
     )
     out = subprocess.run(

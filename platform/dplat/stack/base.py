@@ -61,6 +61,22 @@ class Build:
     """Built with images/shared (make-venv) as the named context ``dplat-shared``."""
 
 
+@dataclass(frozen=True)
+class Companion:
+    """Another compose service of the same image that starts with its service
+    (Spark's workers beside its master): no ports of its own, no probe (its
+    service's probe sees it), the service's environment and profile."""
+
+    name: str
+    """Compose service name."""
+    command: tuple[str, ...]
+    memory: str
+    """Default memory limit (DPLAT_MEMORY_<NAME> overrides it)."""
+
+    def settings_key(self) -> str:
+        return self.name.replace("-", "_")
+
+
 class Service(ABC):
     """Base of the service catalogue."""
 
@@ -75,6 +91,8 @@ class Service(ABC):
     on_demand: ClassVar[bool] = False
     """Started only when asked for (`dplat up --with NAME`, or a lesson that lists
     it), so the everyday stack stays small; compose profile ``on-demand``."""
+    companions: ClassVar[tuple[Companion, ...]] = ()
+    """More containers of this image, started and stopped with it."""
     probe_interval: ClassVar[float] = 0.5
 
     def __init__(
@@ -98,6 +116,11 @@ class Service(ABC):
     def settings_key(cls) -> str:
         """The service's key in settings' ``memory`` (DPLAT_MEMORY_<KEY>)."""
         return cls.name.replace("-", "_")
+
+    @classmethod
+    def compose_names(cls) -> list[str]:
+        """The compose services that make it up: itself and its companions."""
+        return [cls.name, *(companion.name for companion in cls.companions)]
 
     @classmethod
     def network_url(cls) -> str:

@@ -27,5 +27,8 @@ def default_ports() -> dict[str, int]:
 
 
 def default_memory() -> dict[str, str]:
-    """Memory limit per service settings key."""
-    return {cls.settings_key(): cls.memory for cls in SERVICE_CLASSES}
+    """Memory limit per service (and companion) settings key."""
+    limits = {cls.settings_key(): cls.memory for cls in SERVICE_CLASSES}
+    for cls in SERVICE_CLASSES:
+        limits.update({c.settings_key(): c.memory for c in cls.companions})
+    return limits

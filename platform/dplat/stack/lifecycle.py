@@ -158,7 +158,9 @@ def up(
     # named service starts whatever its profile; one started earlier is left
     # running by an `up` that does not name it (Compose >= 2.23.2, which
     # `dplat doctor` checks; older ones remove it as an orphan).
-    start = ["up", "-d", "--remove-orphans", "--quiet-pull", *names]
+    # Companions (Spark's worker) start with their service.
+    members = [member for service in services for member in service.compose_names()]
+    start = ["up", "-d", "--remove-orphans", "--quiet-pull", *members]
     try:
         compose.run(settings, credentials, start)
     except EngineError as exc:
@@ -216,7 +218,13 @@ def service_names(settings: Settings) -> list[str]:
     running = containers(daemon.client(), settings.project)
     on_demand = set(catalogue.on_demand_names())
     everyday = [cls.name for cls in catalogue.service_classes() if cls.name not in on_demand]
-    return everyday + _present(running)
+    companions = [
+        member
+        for cls in catalogue.service_classes()
+        for member in cls.compose_names()[1:]
+        if member in running
+    ]
+    return everyday + _present(running) + companions
 
 
 def exports(settings: Settings) -> dict[str, str]:
@@ -268,7 +276,7 @@ def logs(
     """`dplat logs`: Compose prints one service's log lines, or every present
     service's (an on-demand one only when it has a container: Compose leaves
     out a profile's services unless they are named)."""
-    known = [cls.name for cls in catalogue.service_classes()]
+    known = [name for cls in catalogue.service_classes() for name in cls.compose_names()]
     if service is not None and service not in known:
         from dplat.errors import SettingsError
 
