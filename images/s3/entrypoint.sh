@@ -26,6 +26,8 @@ rm -f /tmp/rclone/s3.sock
 # Multipart parts that arrive out of order wait in memory: rclone allows 256Mi
 # per upload and 1Gi in all by default, more than the stack's 256 MiB limit for
 # this container, so cap them (a client over the cap is slowed, not failed).
+# No directory cache: Spark (images/spark) writes files into this volume
+# directly, and rclone's default cache (5 min) would hide them from listings.
 quote() { local value=${1//\"/\"\"}; printf '"%s"' "$value"; }
 RCLONE_AUTH_KEY=$(quote "$S3_ACCESS_KEY,$S3_SECRET_KEY") \
     rclone serve s3 /data \
@@ -33,6 +35,7 @@ RCLONE_AUTH_KEY=$(quote "$S3_ACCESS_KEY,$S3_SECRET_KEY") \
     --addr unix:///tmp/rclone/s3.sock \
     --multipart-streaming-buffer-limit 64Mi \
     --multipart-streaming-buffer-total 96Mi \
+    --dir-cache-time 0s \
     --log-level "${S3_LOG_LEVEL:-NOTICE}" &
 rclone_pid=$!
 

@@ -26,6 +26,7 @@ os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
 os.environ.setdefault("TC_HOST", "127.0.0.1")
 
 from testcontainers.core.container import DockerContainer
+from testcontainers.core.network import Network
 
 from dplat.stack.base import Service
 from dplat.stack.credentials import Credentials
@@ -85,13 +86,20 @@ def start(
     timeout: float = 120,
     volumes: dict[str, str] | None = None,
     env: dict[str, str] | None = None,
+    network: Network | None = None,
+    aliases: tuple[str, ...] = (),
 ) -> RunningService:
     """Run ``service_cls``'s local image as its declaration says, wait for its
     probe, return it.
 
-    ``env`` adds variables for a test's own instrumentation (e.g. PATH)."""
+    ``env`` adds variables for a test's own instrumentation (e.g. PATH);
+    ``network`` and ``aliases`` let containers reach each other by name, as
+    compose's network does (Spark's worker finds ``spark``, its executors
+    ``mysql``)."""
     container = DockerContainer(service_cls.image())
     container.with_kwargs(labels=TEST_LABEL, mem_limit=service_cls.memory)
+    if network is not None:
+        container.with_network(network).with_network_aliases(*aliases)
     if service_cls.command:
         container.with_command(list(service_cls.command))
     for key, value in {**service_cls.environment(credentials), **(env or {})}.items():

@@ -95,8 +95,13 @@ class Spark(Service):
             raise SettingsError("the Spark Connect client (pyspark-client) is not installed",
                                 fix=CLIENT_MISSING_FIX)
         from pyspark.sql import SparkSession
+        from pyspark.sql.connect.client.retries import DefaultPolicy
 
-        return SparkSession.builder.remote(self.url()).create()
+        session = SparkSession.builder.remote(self.url()).create()
+        # The client's own policy retries a failed call for 10 minutes; a
+        # stopped cluster should be an error within seconds (a probe, a lesson).
+        session.client.set_retry_policies([DefaultPolicy(max_retries=4, max_backoff=4000)])
+        return session
 
     def probe(self) -> None:
         state = self.master_state()
@@ -107,12 +112,30 @@ class Spark(Service):
         self.application()
         if not client_installed():
             return  # the master's view is all the host can check without the client
+        self._connect_listens()
         session = self.client()
         try:
             if session.range(1).count() != 1:
                 raise RuntimeError("spark.range(1).count() did not return 1")
         finally:
             session.stop()
+
+    def _connect_listens(self, timeout: float = 3.0) -> None:
+        """Raise unless the Connect server completes a gRPC handshake.
+
+        A plain TCP check is not enough: the engine's port proxy accepts
+        connections before the server in the container listens (it starts
+        some 20 s after the master lists its application).
+        """
+        import grpc
+
+        channel = grpc.insecure_channel(f"{self.host}:{self.port()}")
+        try:
+            grpc.channel_ready_future(channel).result(timeout=timeout)
+        except grpc.FutureTimeoutError as exc:
+            raise RuntimeError("the Spark Connect server does not answer yet") from exc
+        finally:
+            channel.close()
 
     def exports(self) -> dict[str, str]:
         # SPARK_REMOTE: `SparkSession.builder.getOrCreate()` connects there.
