@@ -31,10 +31,11 @@ from typing import Any
 
 import pytest
 
+from dplat.stack.credentials import Credentials
 from dplat.stack.mysql import MySQL
 from dplat.stack.s3 import S3
 from dplat.stack.spark import Spark, client_installed
-from tests.integration.conftest import TEST_LABEL
+from tests.integration.conftest import TEST_LABEL, RunningService, start
 
 pytestmark = [
     pytest.mark.integration,
@@ -63,18 +64,29 @@ def lake_volume() -> Iterator[str]:
     volume.remove(force=True)
 
 
-@pytest.fixture(scope="module")
-def store(service_factory: Any, lake_volume: str) -> S3:
-    return service_factory(S3, volumes={lake_volume: "/data"}).service
+def started(running: RunningService) -> Iterator[Any]:
+    """Yield the service; remove its container when the module is done (before
+    the network and the volume it uses, which the session's factory would not)."""
+    try:
+        yield running.service
+    finally:
+        running.container.stop()
 
 
 @pytest.fixture(scope="module")
-def mysql(service_factory: Any, network: Any) -> MySQL:
-    return service_factory(MySQL, network=network, aliases=("mysql",)).service
+def store(credentials: Credentials, lake_volume: str) -> Iterator[S3]:
+    yield from started(start(S3, credentials, volumes={lake_volume: "/data"}))
 
 
 @pytest.fixture(scope="module")
-def worker(network: Any, lake_volume: str, credentials: Any, store: S3) -> Iterator[Any]:
+def mysql(credentials: Credentials, network: Any) -> Iterator[MySQL]:
+    yield from started(start(MySQL, credentials, network=network, aliases=("mysql",)))
+
+
+@pytest.fixture(scope="module")
+def worker(
+    network: Any, lake_volume: str, credentials: Credentials, store: S3
+) -> Iterator[Any]:
     """The `spark-worker` companion, as compose declares it; started before the
     master (it retries registering), because the master's probe waits for it."""
     from testcontainers.core.container import DockerContainer
@@ -93,12 +105,11 @@ def worker(network: Any, lake_volume: str, credentials: Any, store: S3) -> Itera
 
 
 @pytest.fixture(scope="module")
-def spark(service_factory: Any, network: Any, lake_volume: str, worker: Any) -> Spark:
-    started = service_factory(
-        Spark, network=network, aliases=("spark",), volumes={lake_volume: "/lake"},
+def spark(credentials: Credentials, network: Any, lake_volume: str, worker: Any) -> Iterator[Spark]:
+    yield from started(start(
+        Spark, credentials, network=network, aliases=("spark",), volumes={lake_volume: "/lake"},
         timeout=STARTUP_TIMEOUT,
-    )
-    return started.service
+    ))
 
 
 @pytest.fixture(scope="module")
