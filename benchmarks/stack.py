@@ -33,14 +33,17 @@ def timed(label: str, fn) -> float:
     return took
 
 
+def container_memory(container) -> tuple[float, float]:
+    """(usage, limit) in bytes, as `docker stats` counts it (page cache left out)."""
+    stats = container.stats(stream=False)["memory_stats"]
+    usage = stats.get("usage", 0) - stats.get("stats", {}).get("inactive_file", 0)
+    return usage, stats.get("limit", 0)
+
+
 def idle_memory(engine: docker.DockerClient) -> float:
     total = 0.0
     for name, container in sorted(lifecycle.containers(engine, PROJECT).items()):
-        stats = container.stats(stream=False)
-        usage = stats["memory_stats"].get("usage", 0) - stats["memory_stats"].get("stats", {}).get(
-            "inactive_file", 0
-        )
-        limit = stats["memory_stats"].get("limit", 0)
+        usage, limit = container_memory(container)
         total += usage
         print(f"idle memory {name:<28} {usage / 2**20:8.1f} MiB (limit {limit / 2**20:.0f} MiB)")
     print(f"{'idle memory total':<40} {total / 2**20:8.1f} MiB (goal <= 1024)")

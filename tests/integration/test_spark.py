@@ -79,8 +79,17 @@ def store(credentials: Credentials, lake_volume: str) -> Iterator[S3]:
 
 
 @pytest.fixture(scope="module")
-def mysql(credentials: Credentials, network: Any) -> Iterator[MySQL]:
-    yield from started(start(MySQL, credentials, network=network, aliases=("mysql",)))
+def mysql_container(credentials: Credentials, network: Any) -> Iterator[RunningService]:
+    running = start(MySQL, credentials, network=network, aliases=("mysql",))
+    yield running
+    running.container.stop()
+
+
+@pytest.fixture(scope="module")
+def mysql(mysql_container: RunningService) -> MySQL:
+    service = mysql_container.service
+    assert isinstance(service, MySQL)
+    return service
 
 
 @pytest.fixture(scope="module")
@@ -150,9 +159,22 @@ def test_a_connect_session_runs_its_job_in_the_workers_executor(
     assert driver["completedTasks"] == 0
 
 
-def test_mariadb_connector_j_reads_a_mysql_9_table_in_splits(
-    spark: Spark, session: Any, mysql: MySQL
-) -> None:
+def jdbc_reader(session: Any, mysql: MySQL, parameters: str) -> Any:
+    """A JDBC read of ``spark_orders`` through MariaDB Connector/J, as the app user."""
+    c = mysql.credentials
+    return (
+        session.read.format("jdbc")
+        .option("url", f"jdbc:mysql://mysql:3306/{c.mysql_database}{parameters}")
+        .option("driver", "org.mariadb.jdbc.Driver")
+        .option("dbtable", "spark_orders")
+        .option("user", c.mysql_user)
+        .option("password", c.mysql_password)
+    )
+
+
+@pytest.fixture(scope="module")
+def orders(mysql: MySQL) -> str:
+    """Table ``spark_orders`` in MySQL: ids 1..100, amount = 1.5 * id."""
     connection = mysql.client()
     try:
         cursor = connection.cursor()
@@ -164,17 +186,14 @@ def test_mariadb_connector_j_reads_a_mysql_9_table_in_splits(
         connection.commit()
     finally:
         connection.close()
-    c = mysql.credentials
-    # MySQL 9 has no mysql_native_password: the user authenticates with
-    # caching_sha2_password. Without TLS the driver must fetch the server's RSA
-    # key to send the password, hence allowPublicKeyRetrieval=true.
+    return "spark_orders"
+
+
+def test_mariadb_connector_j_reads_a_mysql_9_table_in_splits(
+    session: Any, mysql: MySQL, orders: str
+) -> None:
     frame = (
-        session.read.format("jdbc")
-        .option("url", f"jdbc:mysql://mysql:3306/{c.mysql_database}?allowPublicKeyRetrieval=true")
-        .option("driver", "org.mariadb.jdbc.Driver")
-        .option("dbtable", "spark_orders")
-        .option("user", c.mysql_user)
-        .option("password", c.mysql_password)
+        jdbc_reader(session, mysql, "?allowPublicKeyRetrieval=true")
         .option("partitionColumn", "id")
         .option("lowerBound", "1")
         .option("upperBound", "101")
@@ -212,3 +231,21 @@ def test_parquet_written_to_the_lake_is_what_s3_lists_and_serves(
         table = pq.read_table(io.BytesIO(body))
         read_back += [(r["id"], r["name"]) for r in table.to_pylist()]
     assert sorted(read_back) == [(i, f"user-{i}") for i in range(10)]
+
+
+def test_caching_sha2_password_without_tls_needs_the_servers_rsa_key(
+    session: Any, mysql: MySQL, mysql_container: RunningService, orders: str
+) -> None:
+    """MySQL 9 has no mysql_native_password; its users log in with
+    caching_sha2_password. Once the server has cached a user's verified
+    password, a login is a quick hash exchange; the first one (and any after
+    FLUSH PRIVILEGES) must send the password itself, over TLS or encrypted with
+    the server's RSA key, which the driver fetches only when allowed to."""
+    flushed = mysql_container.container.get_wrapped_container().exec_run(
+        ["mysql", "-uroot", "-e", "FLUSH PRIVILEGES"],
+        environment={"MYSQL_PWD": mysql.credentials.mysql_root_password},
+    )
+    assert flushed.exit_code == 0, flushed.output
+    with pytest.raises(Exception, match=r"(?i)RSA public key"):
+        jdbc_reader(session, mysql, "").load().count()
+    assert jdbc_reader(session, mysql, "?allowPublicKeyRetrieval=true").load().count() == 100
