@@ -249,3 +249,25 @@ def test_caching_sha2_password_without_tls_needs_the_servers_rsa_key(
     with pytest.raises(Exception, match=r"(?i)RSA public key"):
         jdbc_reader(session, mysql, "").load().count()
     assert jdbc_reader(session, mysql, "?allowPublicKeyRetrieval=true").load().count() == 100
+
+
+def test_a_python_udf_runs_in_the_executors_python(session: Any, worker: Any) -> None:
+    """Python code sent from the host runs in the worker's Python (3.11, as the
+    host's: Connect refuses a different minor version for UDFs), which needs
+    pyarrow in the image."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType
+
+    @F.udf(returnType=StringType())
+    def where_am_i(value):  # no hints: with postponed annotations Spark cannot read them
+        import platform
+        import sys
+
+        return f"{platform.node()}:{sys.version_info.major}.{sys.version_info.minor}:{value}"
+
+    rows = session.range(3).select(where_am_i("id").alias("seen")).collect()
+    seen = sorted(row["seen"] for row in rows)
+    assert [s.rsplit(":", 1)[1] for s in seen] == ["0", "1", "2"]
+    assert {s.split(":")[1] for s in seen} == {"3.11"}
+    # The container's host name is its short id: the worker's, not the driver's.
+    assert {s.split(":")[0] for s in seen} == {worker.get_wrapped_container().id[:12]}
