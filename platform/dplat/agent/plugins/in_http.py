@@ -15,6 +15,11 @@ emit fails (the buffer is full), so the client retries; ``403`` for an
 origin that ``cors_allow_origins`` does not list. ``GET`` and ``HEAD`` answer
 200 (health checks), ``OPTIONS`` is the CORS preflight.
 
+Bounded (issue 10 B): at most ``max_concurrent_requests`` requests are read,
+parsed and emitted at once (the others wait before their body is read), a
+body is read up to ``body_size_limit`` (413 past it) and inflates up to
+``decompression_size_limit`` (default: ``body_size_limit``; Fluentd 256 MiB).
+
 Differences from Fluentd: invalid JSON and non-object array elements get a
 400 instead of a silent 200, an unparsable ``time`` gets a 400 instead of
 "now", an empty path (no tag) gets a 400, and ``<parse>`` is not supported.
@@ -22,6 +27,7 @@ Differences from Fluentd: invalid JSON and non-object array elements get a
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -57,8 +63,12 @@ class HttpInput(Input):
     bind = config_param("string", default="0.0.0.0", desc="Address to listen on.")
     body_size_limit = config_param("size", default=32 * 1024 * 1024,
                                    desc="Largest request body (as sent); larger gets 413.")
-    decompression_size_limit = config_param("size", default=256 * 1024 * 1024,
-                                            desc="Largest body after Content-Encoding.")
+    decompression_size_limit = config_param("size", default=None,
+                                            desc="Largest body after Content-Encoding "
+                                            "(default: body_size_limit; Fluentd: 256 MiB).")
+    max_concurrent_requests = config_param("integer", default=4,
+                                           desc="Requests read and parsed at once; others "
+                                           "wait (not in Fluentd).")
     keepalive_timeout = config_param("time", default=10.0, desc="Idle keep-alive seconds.")
     add_http_headers = config_param("bool", default=False,
                                     desc="Add each header as HTTP_<NAME> to the records.")
@@ -82,6 +92,7 @@ class HttpInput(Input):
         self.http_counters: dict[str, int] = dict.fromkeys(COUNTER_NAMES, 0)
         self.quiet = QuietLog(self.log)
         self._listener: HttpListener | None = None
+        self._slots: asyncio.Semaphore | None = None
 
     def configure(self, element: Element, **kwargs: Any) -> None:
         super().configure(element, **kwargs)
@@ -91,9 +102,12 @@ class HttpInput(Input):
                           "specific origins")
         if self.add_tag_prefix == "":
             raise located(element.origin, "'add_tag_prefix' parameter must not be empty")
+        if self.max_concurrent_requests < 1:
+            raise located(element.origin, "'max_concurrent_requests' must be at least 1")
 
     # -- life cycle --------------------------------------------------------------------
     async def start(self) -> None:
+        self._slots = asyncio.Semaphore(self.max_concurrent_requests)
         app = web.Application(client_max_size=self.body_size_limit)
         app.router.add_route("*", "/{path:.*}", self._handle)
         self._listener = HttpListener(app, self.bind, self.port,
@@ -118,6 +132,11 @@ class HttpInput(Input):
                 origin):
             self.http_counters["forbidden_requests"] += 1
             return text(403, headers={"Connection": "close"})
+        assert self._slots is not None
+        async with self._slots:  # bodies held and parsed at once: bounded
+            return await self._post(request)
+
+    async def _post(self, request: web.Request) -> web.StreamResponse:
         try:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
@@ -148,7 +167,7 @@ class HttpInput(Input):
         if self.add_tag_prefix:
             tag = f"{self.add_tag_prefix}.{tag}"
         body = inflate(body, request.headers.get("Content-Encoding", ""),
-                       self.decompression_size_limit)
+                       self.decompression_size_limit or self.body_size_limit)
         query = parse_query(request.rel_url.raw_query_string)
         params: Params = {**query, **body_params(body, request.headers.get("Content-Type", ""))}
         extra = self._extra_fields(request, query)

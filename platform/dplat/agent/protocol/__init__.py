@@ -19,6 +19,7 @@ from dplat.agent.protocol.ack import encode_ack
 from dplat.agent.protocol.decoder import (
     DEFAULT_CHUNK_SIZE_LIMIT,
     DEFAULT_DECOMPRESSION_SIZE_LIMIT,
+    DEFAULT_ENTRIES_LIMIT,
     Decoded,
     ForwardDecoder,
 )
@@ -31,6 +32,7 @@ from dplat.agent.protocol.errors import (
     MessageRejected,
     ProtocolError,
     StreamError,
+    TooManyEntries,
     UndecodableStream,
     UnsupportedCompression,
 )
@@ -48,6 +50,7 @@ from dplat.agent.protocol.message import EventMode, Message, Ping
 __all__ = [
     "DEFAULT_CHUNK_SIZE_LIMIT",
     "DEFAULT_DECOMPRESSION_SIZE_LIMIT",
+    "DEFAULT_ENTRIES_LIMIT",
     "CorruptPayload",
     "Decoded",
     "DecompressionLimit",
@@ -61,6 +64,7 @@ __all__ = [
     "Ping",
     "ProtocolError",
     "StreamError",
+    "TooManyEntries",
     "UndecodableStream",
     "UnsupportedCompression",
     "coerce_time",

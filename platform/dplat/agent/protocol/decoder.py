@@ -10,8 +10,11 @@ in_forward owns the socket and calls :meth:`ForwardDecoder.feed` from
   a JSON stream (the Go logger's ``MarshalAsJSON``), and replies must then be
   JSON too (:attr:`ForwardDecoder.is_json`), else msgpack;
 - bounded memory: no single object may exceed ``chunk_size_limit`` bytes,
-  enforced while it is still arriving, and gzip payloads inflate at most
-  ``decompression_size_limit`` bytes.
+  enforced while it is still arriving (a header announcing more fails at
+  once), gzip payloads inflate incrementally and stop past
+  ``decompression_size_limit`` bytes (by default the same as
+  ``chunk_size_limit``), and no message yields more than
+  ``entries_limit`` events (decoding stops one entry past it).
 
 ``feed`` returns, in stream order, :class:`Message` items, a :class:`Ping`
 (first object, when the server expects a ``<security>`` handshake) and
@@ -43,13 +46,23 @@ from dplat.agent.protocol.eventtime import MAX_SECONDS, new_unpacker
 from dplat.agent.protocol.jsonframes import JsonFramer
 from dplat.agent.protocol.message import EventMode, Limits, Message, Ping, absorb, interpret
 
-DEFAULT_CHUNK_SIZE_LIMIT = 64 * 1024 * 1024
-"""Largest object accepted on a connection. Fluentd's in_forward has no limit
-by default; we need one to bound memory per peer, and 64 MiB is well above
-out_forward's and Fluent Bit's default chunk sizes (8 MiB, 2 MiB)."""
+MiB = 1024 * 1024
 
-DEFAULT_DECOMPRESSION_SIZE_LIMIT = 256 * 1024 * 1024
-"""Fluentd's ``decompression_size_limit`` default."""
+DEFAULT_CHUNK_SIZE_LIMIT = 16 * MiB
+"""Largest object accepted on a connection, as sent, and by default the
+largest a compressed payload may inflate to. Fluentd's in_forward has no
+limit by default (and inflates up to 256 MiB); the agent runs in a 512 MiB
+container, where one decoded message may cost ten times its msgpack size.
+16 MiB is twice out_forward's default chunk (8 MiB) and eight times Fluent
+Bit's (2 MiB)."""
+
+DEFAULT_DECOMPRESSION_SIZE_LIMIT = DEFAULT_CHUNK_SIZE_LIMIT
+"""Inflated bytes of one payload, unless ``decompression_size_limit`` says."""
+
+DEFAULT_ENTRIES_LIMIT = 250_000
+"""Most events in one message (``chunk_entries_limit``; Fluentd has none).
+An 8 MiB out_forward chunk holds this many events of 33 bytes; decoded, that
+many tiny events take about 55 MiB of Python objects."""
 
 Decoded = Message | Ping | MessageRejected
 """One item of :meth:`ForwardDecoder.feed`'s result."""
@@ -67,7 +80,8 @@ class ForwardDecoder:
         self,
         *,
         chunk_size_limit: int = DEFAULT_CHUNK_SIZE_LIMIT,
-        decompression_size_limit: int = DEFAULT_DECOMPRESSION_SIZE_LIMIT,
+        decompression_size_limit: int | None = None,
+        entries_limit: int = DEFAULT_ENTRIES_LIMIT,
         expect_ping: bool = False,
         coalesce: bool = False,
     ) -> None:
@@ -77,14 +91,17 @@ class ForwardDecoder:
         ``feed`` completes come out as one :class:`Message` (its ``frames``
         says how many), the last of them the only one that may carry a
         ``chunk``. A logger writes one frame per event, and a Message each
-        costs more than decoding the event; see :meth:`_add`."""
-        if chunk_size_limit < 1 or decompression_size_limit < 1:
-            raise ValueError("size limits must be positive")
-        self._limits = Limits(chunk_size_limit, decompression_size_limit)
+        costs more than decoding the event; see :meth:`_add`.
+        ``decompression_size_limit`` None: the same as ``chunk_size_limit``."""
+        if decompression_size_limit is None:
+            decompression_size_limit = chunk_size_limit
+        if min(chunk_size_limit, decompression_size_limit, entries_limit) < 1:
+            raise ValueError("size and entry limits must be positive")
+        self._limits = Limits(chunk_size_limit, decompression_size_limit, entries_limit)
         self._expect_ping = expect_ping
         self._coalesce = coalesce
         self._json: JsonFramer | None = None
-        self._unpacker = new_unpacker(chunk_size_limit)
+        self._unpacker = new_unpacker(chunk_size_limit, entries_limit)
         self._framing_known = False
         self._fed = 0  # bytes given to the unpacker so far
         self._frame_start = 0  # stream offset where the unfinished object began
@@ -191,7 +208,8 @@ class ForwardDecoder:
                 # FormatError and StackError are ValueErrors too; "exceeds
                 # max_str_len" etc. come from a header announcing a huge object.
                 if "exceeds max_" in str(exc):
-                    raise FrameTooLarge(f"an object announces more than {limit} bytes") from exc
+                    raise FrameTooLarge(f"an object announces more than {limit} bytes or "
+                                        f"{limits.entries_limit} items") from exc
                 raise UndecodableStream(f"not a msgpack stream: {exc!r:.80}") from exc
             except Exception as exc:  # e.g. TypeError: a map key that is a list
                 raise UndecodableStream(f"not a msgpack stream: {exc!r:.80}") from exc

@@ -26,6 +26,7 @@ and the message is still acknowledged (Fluentd's ``skip_invalid_event``).
     │   ├── MalformedMessage      not an array, wrong arity, tag/option types
     │   ├── CorruptPayload        packed entries or gzip data that do not decode
     │   ├── DecompressionLimit    gzip inflates past decompression_size_limit
+    │   ├── TooManyEntries        more events than chunk_entries_limit in one message
     │   └── UnsupportedCompression  ``compressed`` other than text/gzip (zstd)
     └── HandshakeError            a peer's HELO or PONG cannot be used (client side)
 """
@@ -87,6 +88,15 @@ class CorruptPayload(MessageRejected):
 class DecompressionLimit(MessageRejected):
     """A compressed payload would inflate past ``decompression_size_limit``
     (a gzip bomb, or a peer sending chunks larger than we accept)."""
+
+
+class TooManyEntries(MessageRejected):
+    """One message carries more events than ``chunk_entries_limit``.
+
+    Bytes alone do not bound memory: a tiny msgpack entry (7 bytes) becomes a
+    Python event of about 230 bytes, so a 16 MiB payload of them would take
+    over 500 MiB once decoded. Decoding stops one entry past the limit.
+    """
 
 
 class UnsupportedCompression(MessageRejected):

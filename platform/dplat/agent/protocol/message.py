@@ -19,6 +19,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from dplat.agent.event import EventStream, EventTime
@@ -27,6 +28,7 @@ from dplat.agent.protocol.errors import (
     CorruptPayload,
     MalformedMessage,
     MessageRejected,
+    TooManyEntries,
     UnsupportedCompression,
 )
 from dplat.agent.protocol.eventtime import MAX_SECONDS, coerce_time, new_unpacker
@@ -93,10 +95,12 @@ class Ping:
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Bounds the decoder enforces for one connection."""
+    """Bounds the decoder enforces for one connection: bytes of one object
+    as sent, bytes of a payload once inflated, events in one message."""
 
     chunk_size_limit: int
     decompression_size_limit: int
+    entries_limit: int
 
 
 def absorb(run: Message, frame: Message) -> None:
@@ -220,6 +224,8 @@ def _interpret_batch(
             mode = _FORWARD if type(body) is list else _PACKED
             return _signal_skipped(tag, chunk, mode, size_hint, signal, nbytes)
     if type(body) is list:
+        if len(body) > limits.entries_limit:  # the stream's unpacker caps it too
+            return _too_many(tag, limits)
         entries, skipped, reason = decode_entries(body)
         return Message(tag, entries, chunk, _FORWARD, size_hint, skipped, reason, nbytes)
 
@@ -237,8 +243,12 @@ def _interpret_batch(
             return exc
     unpacker = new_unpacker(len(blob) + 1)
     unpacker.feed(blob)
+    del blob  # an inflated payload: let it go as soon as the entries are read
     try:
-        entries, skipped, reason = decode_entries(unpacker)
+        # One entry past the limit at most is ever decoded.
+        entries, skipped, reason = decode_entries(islice(unpacker, limits.entries_limit + 1))
+        if len(entries) + skipped > limits.entries_limit:
+            return _too_many(tag, limits)
         # Did the blob end between entries? The unpacker swallows a cut-short
         # entry silently (and tell() moves into it), so probe with a nil: it
         # comes back as None only at an entry boundary.
@@ -249,6 +259,11 @@ def _interpret_batch(
     if not whole:
         return CorruptPayload("packed entries end in the middle of an entry", tag)
     return Message(tag, entries, chunk, mode, size_hint, skipped, reason, nbytes)
+
+
+def _too_many(tag: str, limits: Limits) -> TooManyEntries:
+    return TooManyEntries(f"more than chunk_entries_limit {limits.entries_limit} events "
+                          "in one message", tag)
 
 
 def _parse_option(
