@@ -38,6 +38,7 @@ from dplat.agent.params import Configurable, config_param, render
 from dplat.agent.plugins.in_monitor_agent import attach as attach_monitors
 from dplat.agent.plugins.log import AGENT_LOGGER, LEVELS, kv
 from dplat.agent.router import Router
+from dplat.agent.rpc import RpcServer, parse_endpoint
 
 log = logging.getLogger(f"{AGENT_LOGGER}.server")
 
@@ -53,6 +54,9 @@ class SystemConfig(Configurable):
     root_dir = config_param("string", default=None,
                             desc="Where file buffers of plugins with an @id live.")
     workers = config_param("integer", default=1, desc="Only 1 is supported.")
+    rpc_endpoint = config_param("string", default=None,
+                                desc="host:port of Fluentd's GET control paths (rpc.py); "
+                                "127.0.0.1 unless a host is named.")
 
 
 class AgentServer:
@@ -73,6 +77,8 @@ class AgentServer:
         self._force = asyncio.Event()
         self._lock = asyncio.Lock()
         self._background: set[asyncio.Task[Any]] = set()
+        self.rpc: RpcServer | None = None
+        """The RPC endpoint, opened at start when ``<system> rpc_endpoint`` is set."""
         self._previous_handlers: dict[signal.Signals, Any] = {}
 
     # -- configuration ----------------------------------------------------------
@@ -101,6 +107,9 @@ class AgentServer:
         self._apply(system)
         await router.start()
         self._root, self.router, self.system = root, router, system
+        if system.rpc_endpoint:  # as Fluentd's supervisor: read at start only
+            self.rpc = RpcServer(system.rpc_endpoint, self)
+            await self.rpc.start()
         self.started.set()
         log.info("agent started %s", kv(config=str(self.config_path), **summary(router)))
         log.debug("configuration (secrets masked):\n%s", dump_config(router))
@@ -157,6 +166,8 @@ class AgentServer:
 
     # -- stopping -------------------------------------------------------------
     async def _shutdown(self) -> None:
+        if self.rpc is not None:
+            await self.rpc.stop()
         for task in list(self._background):
             task.cancel()  # a reload cut short leaves the old pipeline to close below
         await asyncio.gather(*self._background, return_exceptions=True)
@@ -228,6 +239,12 @@ def build(root: Element) -> tuple[Router, SystemConfig]:
     sections = root.sections("system")
     if sections:
         system.configure(sections[0])
+        if system.rpc_endpoint:
+            try:
+                parse_endpoint(system.rpc_endpoint)
+            except ConfigError as exc:
+                raise ConfigError(exc.message, sections[0].params["rpc_endpoint"].origin,
+                                  exc.fix) from None
         if system.workers != 1:
             raise ConfigError("workers other than 1 are not supported",
                               sections[0].params["workers"].origin)

@@ -27,11 +27,14 @@ class Origin:
 @dataclass
 class Param:
     """One ``key value`` line; ``value`` is already unquoted and unescaped, with
-    ``"#{ENV['X']}"`` resolved, but not yet converted to a type."""
+    ``"#{ENV['X']}"`` resolved, but not yet converted to a type.
+    ``from_env``: part of the value came from the environment, so dumps of
+    the config (``/api/config.json``) mask it like a declared secret."""
 
     key: str
     value: str
     origin: Origin
+    from_env: bool = False
 
 
 @dataclass

@@ -183,6 +183,7 @@ class _Parser:
         if key == "@include" or (key == "include" and len(stack) == 1):
             self._include(sc, element, base_dir, chain)
             return
+        sc.used_env = False
         value = "" if sc.at_value_end() else sc.read_value()
         sc.expect_line_end(f"the value of {key!r}")
         if key.startswith("@") and key not in RESERVED_PARAMS and element.name in _TOP_DIRECTIVES:
@@ -191,7 +192,7 @@ class _Parser:
                 "Remove the '@'; reserved names are " + ", ".join(sorted(RESERVED_PARAMS)) + ".",
                 start,
             )
-        element.params[key] = Param(key, value, sc.origin(start))
+        element.params[key] = Param(key, value, sc.origin(start), sc.used_env)
 
     def _include(self, sc: Scanner, into: Element, base_dir: Path, chain: tuple[str, ...]) -> None:
         start = sc.pos

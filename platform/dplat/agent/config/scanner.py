@@ -81,6 +81,8 @@ class Scanner:
         self.pos = 0
         self.env = env
         self.strict_env = strict_env
+        self.used_env = False
+        """Set when an ``ENV[...]`` was resolved (the parser resets it per value)."""
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
 
     # -- positions and errors -------------------------------------------------
@@ -287,6 +289,7 @@ class Scanner:
         if match is None:
             raise self.error(f"embedded Ruby '#{{{code}}}' is not supported", ONLY_ENV_FIX, at)
         name = match.group(1) if match.group(1) is not None else match.group(2)
+        self.used_env = True
         value = self.env.get(name)
         if value is None:
             if self.strict_env:

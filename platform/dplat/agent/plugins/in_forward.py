@@ -107,7 +107,7 @@ class _Node:
 @register("forward")
 class ForwardInput(Input):
     port = config_param("integer", default=24224, desc="TCP and UDP (heartbeat) port.")
-    bind = config_param("string", default="0.0.0.0", desc="Address to listen on.")
+    bind = config_param("string", default="127.0.0.1", desc="Address to listen on (Fluentd: 0.0.0.0).")
     chunk_size_warn_limit = config_param("size", default=None,
                                          desc="Warn about messages larger than this.")
     chunk_size_limit = config_param("size", default=None,

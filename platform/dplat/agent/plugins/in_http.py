@@ -60,7 +60,7 @@ COUNTER_NAMES = ("requests", "bad_requests", "too_large_requests", "forbidden_re
 @register("http")
 class HttpInput(Input):
     port = config_param("integer", default=9880, desc="Port to listen on.")
-    bind = config_param("string", default="0.0.0.0", desc="Address to listen on.")
+    bind = config_param("string", default="127.0.0.1", desc="Address to listen on (Fluentd: 0.0.0.0).")
     body_size_limit = config_param("size", default=32 * 1024 * 1024,
                                    desc="Largest request body (as sent); larger gets 413.")
     decompression_size_limit = config_param("size", default=None,
