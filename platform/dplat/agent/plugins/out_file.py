@@ -61,6 +61,8 @@ def generate_path_template(path: str, timekey: float | None, *, append: bool,
 @register("file")
 class FileOutput(Output):
     buffer_defaults: ClassVar[dict[str, Any]] = {"chunk_keys": "time", "timekey": DEFAULT_TIMEKEY}
+    names_paths_by_placeholders: ClassVar[bool] = True
+    """Chunk-key values become path segments: climbing ones are refused (controller.py)."""
 
     path = config_param("string", desc="Base path of the files; placeholders allowed.")
     append = config_param("bool", default=False,

@@ -1,0 +1,206 @@
+"""A hostile-input flood against a running agent on loopback (issue 10 B).
+
+Used by tests/integration/test_agent_hostile.py (which asserts) and by
+benchmarks/agent_forward.py (which reports the peak RSS). Everything goes
+to 127.0.0.1, is seeded, and is bounded in count and time. The pieces:
+
+    bombs        gzip bombs (packed entries inflating past the limit, and
+                 under it but with too many entries), an uncompressed
+                 packed-entry bomb, a Forward-mode array announcing 4 Gi items
+    lengths      str/bin/array/map headers announcing 4 GiB
+    nesting      100,000 nested arrays (msgpack) and JSON brackets
+    types        invalid UTF-8 tags and keys, wrong types everywhere
+    idle         300 connections that send nothing
+    http         64 MiB bodies (plain and gzip'd zeros)
+    mutations    a few thousand seeded mutations of valid frames
+
+Each piece only sends; what the agent did is for the caller to check
+(counters, RSS, whether good traffic still gets through).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gzip
+import random
+import zlib
+
+import msgpack
+
+from dplat.agent.event import EventTime
+from dplat.agent.protocol.eventtime import packer, to_ext
+
+HOST = "127.0.0.1"
+NOW = EventTime(1704164645, 0)
+TINY_ENTRY = msgpack.packb([1704164645, {}])
+"""7 bytes on the wire, about 230 bytes once decoded."""
+
+
+async def _send(port: int, data: bytes, *, linger: float = 0.2) -> None:
+    """Open, write ``data``, wait a moment for the server's reaction, close."""
+    try:
+        reader, writer = await asyncio.open_connection(HOST, port)
+    except OSError:
+        return  # refused (max_connections): also an answer
+    try:
+        writer.write(data)
+        with contextlib.suppress(ConnectionError, TimeoutError):
+            await writer.drain()
+            async with asyncio.timeout(linger):
+                await reader.read(65536)
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError, OSError):
+            await writer.wait_closed()
+
+
+def _packed(tag: str, blob: bytes, option: dict[str, object]) -> bytes:
+    return packer().pack([tag, blob, option])
+
+
+async def bombs(port: int) -> None:
+    raw = zlib.compressobj(6, zlib.DEFLATED, 31)
+    inflating = raw.compress(TINY_ENTRY * 6_000_000) + raw.flush()  # 42 MB inflated
+    many = gzip.compress(TINY_ENTRY * 2_000_000, 6)  # 14 MB: under the bytes, over entries
+    frames = [
+        _packed("bomb.gzip", inflating, {"compressed": "gzip", "chunk": "g1"}),
+        _packed("bomb.gzip", many, {"compressed": "gzip", "chunk": "g2"}),
+        _packed("bomb.packed", TINY_ENTRY * 2_000_000, {"chunk": "p1"}),
+        b"\x93\xa4bomb\xdd\xff\xff\xff\xff",  # Forward mode: 4 Gi entries announced
+    ]
+    for frame in frames:
+        await _send(port, frame, linger=1.0)
+
+
+async def lengths(port: int) -> None:
+    for header in (b"\xdb", b"\xc6", b"\xdd", b"\xdf"):  # str32 bin32 array32 map32
+        await _send(port, b"\x93\xa3len" + header + b"\xff\xff\xff\xff" + b"x" * 65536)
+
+
+async def nesting(port: int) -> None:
+    await _send(port, b"\x91" * 100_000)
+    await _send(port, b"[" * 100_000)
+    await _send(port, b'{"a":' * 50_000)
+
+
+async def wrong_types(port: int) -> None:
+    t = to_ext(NOW)
+    frames = [
+        b"\x93\xa2\xff\xfe" + packer().pack(t) + packer().pack({"a": 1}),  # bad UTF-8 tag
+        packer().pack(["ok", t, {b"\xff\xfe": b"\xc3\x28"}]),  # bad UTF-8 key and value
+        packer().pack([1, t, {}]), packer().pack(["t", "yesterday", {}]),
+        packer().pack(["t", t, [1, 2]]), packer().pack(["t", t, {}, "not a map"]),
+        packer().pack(["t", [[t]], {"chunk": 7}]), packer().pack({"not": "an array"}),
+        packer().pack(["t", b"\x92\x01", {"compressed": "zstd"}]),
+        packer().pack(["t", -1, {}]), packer().pack(["t", 2**63, {}]),
+    ]
+    await _send(port, b"".join(frames))
+
+
+async def idle_connections(port: int, count: int = 300, hold: float = 3.0) -> int:
+    """Open ``count`` connections, send nothing, hold them ``hold`` seconds;
+    how many the server had closed by then."""
+    writers = []
+    for _ in range(count):
+        with contextlib.suppress(OSError):  # refused past max_connections: fine
+            writers.append(await asyncio.open_connection(HOST, port))
+    await asyncio.sleep(hold)
+    closed = 0
+    for reader, writer in writers:
+        if reader.at_eof() or writer.is_closing():
+            closed += 1
+        else:
+            with contextlib.suppress(TimeoutError, ConnectionError):
+                async with asyncio.timeout(0.01):
+                    if await reader.read(1) == b"":
+                        closed += 1
+        writer.close()
+    return closed
+
+
+async def http_bodies(port: int, size: int = 64 * 1024 * 1024) -> list[int]:
+    """POST ``size`` bytes plain and as a gzip bomb; the status codes."""
+    statuses = []
+    zeros = gzip.compress(b"0" * size, 6)
+    for body, extra in ((None, b""), (zeros, b"Content-Encoding: gzip\r\n")):
+        length = size if body is None else len(body)
+        try:
+            reader, writer = await asyncio.open_connection(HOST, port)
+        except OSError:
+            statuses.append(0)
+            continue
+        head = (f"POST /hostile.http HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {length}\r\n").encode()
+        writer.write(head + extra + b"\r\n")
+        try:
+            if body is None:
+                block = b"[" + b"{}," * (1024 * 1024 // 3)
+                for _ in range(size // len(block)):
+                    writer.write(block)
+                    await writer.drain()
+            else:
+                writer.write(body)
+                await writer.drain()
+        except ConnectionError:
+            pass  # the server answered 413 and closed while we were still sending
+        try:
+            async with asyncio.timeout(10):
+                line = await reader.readline()
+            statuses.append(int(line.split()[1]) if line else 0)
+        except (TimeoutError, ConnectionError, IndexError, ValueError):
+            statuses.append(0)
+        writer.close()
+    return statuses
+
+
+def mutated_frames(count: int, seed: int = 10) -> list[bytes]:
+    """``count`` seeded mutations (bit flips, cuts, splices, length bytes) of
+    valid frames of the four modes."""
+    rng = random.Random(seed)
+    t = to_ext(NOW)
+    entries = b"".join(packer().pack([t, {"n": i, "s": "x" * i}]) for i in range(20))
+    seeds = [
+        packer().pack(["m.a", t, {"k": "v", "n": 1}, {"chunk": "a"}]),
+        packer().pack(["m.b", [[t, {"k": i}] for i in range(10)], {"chunk": "b"}]),
+        packer().pack(["m.c", entries, {"chunk": "c", "size": 20}]),
+        packer().pack(["m.d", gzip.compress(entries), {"compressed": "gzip", "chunk": "d"}]),
+    ]
+    out = []
+    for _ in range(count):
+        frame = bytearray(rng.choice(seeds))
+        for _ in range(rng.randint(1, 4)):
+            kind = rng.random()
+            pos = rng.randrange(len(frame))
+            if kind < 0.4:
+                frame[pos] ^= 1 << rng.randrange(8)
+            elif kind < 0.6:
+                frame[pos] = rng.choice((0xC1, 0xDB, 0xDD, 0xDF, 0xFF, 0x00, 0x7F))
+            elif kind < 0.8:
+                del frame[pos:pos + rng.randint(1, 8)]
+            else:
+                frame[pos:pos] = rng.randbytes(rng.randint(1, 8))
+        out.append(bytes(frame))
+    return out
+
+
+async def mutations(port: int, count: int = 3000, per_connection: int = 50) -> None:
+    frames = mutated_frames(count)
+    batches = [frames[i:i + per_connection] for i in range(0, count, per_connection)]
+    sem = asyncio.Semaphore(8)
+
+    async def one(batch: list[bytes]) -> None:
+        async with sem:
+            await _send(port, b"".join(batch), linger=0.05)
+
+    await asyncio.gather(*(one(batch) for batch in batches))
+
+
+async def flood(forward_port: int, http_port: int) -> dict[str, object]:
+    """Every piece, the cheap ones alongside each other; what the client saw."""
+    idle = asyncio.ensure_future(idle_connections(forward_port))
+    await asyncio.gather(bombs(forward_port), lengths(forward_port), nesting(forward_port),
+                         wrong_types(forward_port))
+    statuses = await http_bodies(http_port)
+    await mutations(forward_port)
+    return {"idle_closed_seen": await idle, "http_statuses": statuses}
