@@ -15,7 +15,6 @@ decompression_size_limit), in_http.rb (body_size_limit, 413).
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from pathlib import Path
 
@@ -25,61 +24,12 @@ import pytest
 from dplat.agent import hostile
 from dplat.agent.event import EventTime
 from dplat.agent.protocol.eventtime import packer, to_ext
-from dplat.agent.testing import AgentProcess, agent_process
+from dplat.agent.testing import agent_process
 from tests.integration.agent_harness import http_json
 
 pytestmark = pytest.mark.integration
 
 LIMIT_KIB = 512 * 1024
-CONFIG = """
-<source>
-  @type forward
-  port 0
-  idle_timeout 2s
-  max_connections 256
-</source>
-<source>
-  @type http
-  port 0
-</source>
-<source>
-  @type monitor_agent
-  port 0
-</source>
-<match good.** climb.**>
-  @type file
-  path {out}/${{tag}}/events
-  append true
-  <format>
-    @type json
-  </format>
-  <buffer tag>
-    flush_mode interval
-    flush_interval 1h
-  </buffer>
-</match>
-<match **>
-  @type null
-</match>
-"""
-
-
-class RssSampler(threading.Thread):
-    """Samples VmRSS of one process every 50 ms until stopped."""
-
-    def __init__(self, agent: AgentProcess) -> None:
-        super().__init__(daemon=True)
-        self.agent = agent
-        self.samples: list[int] = []
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        while not self.done.is_set():
-            try:
-                self.samples.append(self.agent.proc_status_kib("VmRSS"))
-            except (OSError, KeyError):
-                return
-            time.sleep(0.05)
 
 
 async def good_batch(port: int, count: int) -> object:
@@ -96,23 +46,17 @@ async def good_batch(port: int, count: int) -> object:
 def test_hostile_flood_stays_bounded_and_good_events_still_arrive(tmp_path: Path) -> None:
     out = tmp_path / "out"
     config = tmp_path / "agent.conf"
-    config.write_text(CONFIG.format(out=out))
+    config.write_text(hostile.CONFIG.format(out=out))
     started = time.monotonic()
     with agent_process(config, tmp_path / "agent.log") as agent:
         forward_port = agent.port()
-        http_port = int(agent.wait_for_log(r"listening http .*port=(\d+)").group(1))
         monitor = int(agent.wait_for_log(r"monitoring http server url=\S+:(\d+)/").group(1))
-        sampler = RssSampler(agent)
-        sampler.start()
-        seen = asyncio.run(hostile.flood(forward_port, http_port))
-        sampler.done.set()
-        sampler.join()
-        peak_kib = agent.proc_status_kib("VmHWM")
+        flood = hostile.run_flood(agent)
         assert agent.process.poll() is None, "the agent survived"
 
         assert asyncio.run(good_batch(forward_port, 1000)) == {"ack": "good-1"}
         climb = packer().pack(["climb.x/../../../escape", to_ext(EventTime.now()), {"a": 1}])
-        asyncio.run(hostile._send(forward_port, climb))
+        asyncio.run(hostile.send(forward_port, climb))
 
         base = f"http://127.0.0.1:{monitor}"
         assert http_json(f"{base}/api/plugins.flushBuffers")[0] == 404  # no rpc_endpoint
@@ -125,17 +69,22 @@ def test_hostile_flood_stays_bounded_and_good_events_still_arrive(tmp_path: Path
         _, plugins = http_json(f"{base}/api/plugins.json")
         agent.stop()
 
-    forward = next(p for p in plugins["plugins"] if p["type"] == "forward")  # type: ignore[index]
+    rows = plugins["plugins"]  # type: ignore[index]
+    forward = next(p for p in rows if p["type"] == "forward")
+    files = next(p for p in rows if p["type"] == "file")
     lines = (out / "good.app" / "events.log").read_text().splitlines()
     escaped = [p for p in tmp_path.rglob("*") if "escape" in p.name]
-    report = (f"peak RSS {peak_kib // 1024} MiB (sampled max "
-              f"{max(sampler.samples) // 1024} MiB, {len(sampler.samples)} samples); "
-              f"client saw {seen}; {time.monotonic() - started:.1f} s; counters "
+    seen = flood.seen
+    report = (f"peak RSS {flood.peak_rss_kib // 1024} MiB (sampled max "
+              f"{max(flood.samples_kib) // 1024} MiB, {len(flood.samples_kib)} samples); "
+              f"client saw {seen}; flood {flood.seconds:.1f} s, all "
+              f"{time.monotonic() - started:.1f} s; counters "
               f"{ {k: v for k, v in forward.items() if isinstance(v, int) and v} }")
     print(report)
-    assert peak_kib < LIMIT_KIB, report
+    assert flood.peak_rss_kib < LIMIT_KIB, report
     assert len(lines) == 1000, report
     assert not escaped, f"written outside the output folder: {escaped}"
+    assert files["unsafe_placeholder_events"] == 1, files
     assert seen["http_statuses"] == [413, 400], report  # too large; inflates past the limit
     assert seen["idle_closed_seen"] >= 250, report
     for counter in ("entries_limit_exceeded", "decompression_limit_exceeded",

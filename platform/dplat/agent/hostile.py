@@ -15,7 +15,9 @@ to 127.0.0.1, is seeded, and is bounded in count and time. The pieces:
     mutations    a few thousand seeded mutations of valid frames
 
 Each piece only sends; what the agent did is for the caller to check
-(counters, RSS, whether good traffic still gets through).
+(counters, RSS, whether good traffic still gets through). :func:`run_flood`
+runs them all at an :class:`~dplat.agent.testing.AgentProcess` started with
+:data:`CONFIG`, sampling its RSS.
 """
 
 from __future__ import annotations
@@ -24,20 +26,62 @@ import asyncio
 import contextlib
 import gzip
 import random
+import threading
+import time
 import zlib
+from dataclasses import dataclass, field
 
 import msgpack
 
 from dplat.agent.event import EventTime
 from dplat.agent.protocol.eventtime import packer, to_ext
+from dplat.agent.testing import AgentProcess
+
+CONFIG = """
+<source>
+  @type forward
+  port 0
+  idle_timeout 2s
+  max_connections 256
+</source>
+<source>
+  @type http
+  port 0
+</source>
+<source>
+  @type monitor_agent
+  port 0
+</source>
+<match good.** climb.**>
+  @type file
+  path {out}/${{tag}}/events
+  append true
+  <format>
+    @type json
+  </format>
+  <buffer tag>
+    flush_mode interval
+    flush_interval 1h
+  </buffer>
+</match>
+<match **>
+  @type null
+</match>
+"""
+"""The agent the flood is aimed at (``{out}``: out_file's folder). Every
+input on 127.0.0.1 by default; idle connections are closed after 2 s and at
+most 256 are open, so the 300 idle ones meet both limits."""
 
 HOST = "127.0.0.1"
+IDLE_HOLD_SECONDS = 3.0
+"""How long the idle connections are held: past CONFIG's idle_timeout (2 s)
+plus one sweep (0.5 s)."""
 NOW = EventTime(1704164645, 0)
 TINY_ENTRY = msgpack.packb([1704164645, {}])
 """7 bytes on the wire, about 230 bytes once decoded."""
 
 
-async def _send(port: int, data: bytes, *, linger: float = 0.2) -> None:
+async def send(port: int, data: bytes, *, linger: float = 0.2) -> None:
     """Open, write ``data``, wait a moment for the server's reaction, close."""
     try:
         reader, writer = await asyncio.open_connection(HOST, port)
@@ -70,18 +114,18 @@ async def bombs(port: int) -> None:
         b"\x93\xa4bomb\xdd\xff\xff\xff\xff",  # Forward mode: 4 Gi entries announced
     ]
     for frame in frames:
-        await _send(port, frame, linger=1.0)
+        await send(port, frame, linger=1.0)
 
 
 async def lengths(port: int) -> None:
     for header in (b"\xdb", b"\xc6", b"\xdd", b"\xdf"):  # str32 bin32 array32 map32
-        await _send(port, b"\x93\xa3len" + header + b"\xff\xff\xff\xff" + b"x" * 65536)
+        await send(port, b"\x93\xa3len" + header + b"\xff\xff\xff\xff" + b"x" * 65536)
 
 
 async def nesting(port: int) -> None:
-    await _send(port, b"\x91" * 100_000)
-    await _send(port, b"[" * 100_000)
-    await _send(port, b'{"a":' * 50_000)
+    await send(port, b"\x91" * 100_000)
+    await send(port, b"[" * 100_000)
+    await send(port, b'{"a":' * 50_000)
 
 
 async def wrong_types(port: int) -> None:
@@ -95,26 +139,30 @@ async def wrong_types(port: int) -> None:
         packer().pack(["t", b"\x92\x01", {"compressed": "zstd"}]),
         packer().pack(["t", -1, {}]), packer().pack(["t", 2**63, {}]),
     ]
-    await _send(port, b"".join(frames))
+    await send(port, b"".join(frames))
 
 
-async def idle_connections(port: int, count: int = 300, hold: float = 3.0) -> int:
-    """Open ``count`` connections, send nothing, hold them ``hold`` seconds;
-    how many the server had closed by then."""
-    writers = []
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+async def open_idle(port: int, count: int = 300) -> list[Connection]:
+    """Open ``count`` connections that will send nothing (those refused at
+    once past max_connections are kept too: they read as closed)."""
+    connections = []
     for _ in range(count):
-        with contextlib.suppress(OSError):  # refused past max_connections: fine
-            writers.append(await asyncio.open_connection(HOST, port))
-    await asyncio.sleep(hold)
+        with contextlib.suppress(OSError):
+            connections.append(await asyncio.open_connection(HOST, port))
+    return connections
+
+
+async def count_closed(connections: list[Connection]) -> int:
+    """How many of ``connections`` the server has closed; closes them all."""
     closed = 0
-    for reader, writer in writers:
-        if reader.at_eof() or writer.is_closing():
-            closed += 1
-        else:
-            with contextlib.suppress(TimeoutError, ConnectionError):
-                async with asyncio.timeout(0.01):
-                    if await reader.read(1) == b"":
-                        closed += 1
+    for reader, writer in connections:
+        with contextlib.suppress(TimeoutError, ConnectionError):
+            async with asyncio.timeout(0.01):
+                if await reader.read(1) == b"":
+                    closed += 1
         writer.close()
     return closed
 
@@ -191,16 +239,61 @@ async def mutations(port: int, count: int = 3000, per_connection: int = 50) -> N
 
     async def one(batch: list[bytes]) -> None:
         async with sem:
-            await _send(port, b"".join(batch), linger=0.05)
+            await send(port, b"".join(batch), linger=0.05)
 
     await asyncio.gather(*(one(batch) for batch in batches))
 
 
 async def flood(forward_port: int, http_port: int) -> dict[str, object]:
-    """Every piece, the cheap ones alongside each other; what the client saw."""
-    idle = asyncio.ensure_future(idle_connections(forward_port))
+    """Every piece, the cheap ones alongside each other; what the client saw.
+    The idle connections come first, alone: while they hold every one of
+    max_connections, the other pieces would only be refused at the door."""
+    idle = await open_idle(forward_port)
+    await asyncio.sleep(IDLE_HOLD_SECONDS)
+    closed = await count_closed(idle)
     await asyncio.gather(bombs(forward_port), lengths(forward_port), nesting(forward_port),
                          wrong_types(forward_port))
     statuses = await http_bodies(http_port)
     await mutations(forward_port)
-    return {"idle_closed_seen": await idle, "http_statuses": statuses}
+    return {"idle_closed_seen": closed, "http_statuses": statuses}
+
+
+@dataclass
+class FloodReport:
+    """What :func:`run_flood` measured."""
+
+    peak_rss_kib: int
+    """The kernel's high-water mark of the agent's RSS (VmHWM) after the flood."""
+    seconds: float
+    seen: dict[str, object]
+    """What the flooding client saw (idle connections closed, http statuses)."""
+    samples_kib: list[int] = field(default_factory=list)
+    """VmRSS every 50 ms during the flood."""
+
+
+def run_flood(agent: AgentProcess) -> FloodReport:
+    """The whole flood at ``agent`` (started with :data:`CONFIG`), its RSS
+    sampled throughout by a thread."""
+    forward_port = agent.port()
+    http_port = int(agent.wait_for_log(r"listening http .*port=(\d+)").group(1))
+    samples: list[int] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            try:
+                samples.append(agent.proc_status_kib("VmRSS"))
+            except (OSError, KeyError):
+                return
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, name="rss sampler", daemon=True)
+    started = time.monotonic()
+    sampler.start()
+    try:
+        seen = asyncio.run(flood(forward_port, http_port))
+    finally:
+        done.set()
+        sampler.join()
+    return FloodReport(agent.proc_status_kib("VmHWM"), time.monotonic() - started, seen,
+                       samples)
