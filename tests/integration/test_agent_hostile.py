@@ -89,5 +89,6 @@ def test_hostile_flood_stays_bounded_and_good_events_still_arrive(tmp_path: Path
     assert seen["idle_closed_seen"] >= 250, report
     for counter in ("entries_limit_exceeded", "decompression_limit_exceeded",
                     "frames_too_large", "undecodable_streams", "idle_closed",
-                    "connections_refused", "malformed_messages", "skipped_events"):
+                    "connections_refused", "malformed_messages", "skipped_events",
+                    "memory_limit_exceeded"):
         assert forward.get(counter, 0) > 0, f"{counter} never counted; {report}"

@@ -7,6 +7,9 @@ to 127.0.0.1, is seeded, and is bounded in count and time. The pieces:
     bombs        gzip bombs (packed entries inflating past the limit, and
                  under it but with too many entries), an uncompressed
                  packed-entry bomb, a Forward-mode array announcing 4 Gi items
+    expansion    objects that grow ~80x when decoded: 20 connections each
+                 holding an unfinished Forward frame of 240,000 tiny entries,
+                 and one message of 12 million empty arrays
     lengths      str/bin/array/map headers announcing 4 GiB
     nesting      100,000 nested arrays (msgpack) and JSON brackets
     types        invalid UTF-8 tags and keys, wrong types everywhere
@@ -115,6 +118,24 @@ async def bombs(port: int) -> None:
     ]
     for frame in frames:
         await send(port, frame, linger=1.0)
+
+
+async def expansion(port: int, connections: int = 20, hold: float = 1.0) -> None:
+    unfinished = packer().pack(["grow.partial", [[1704164645, {}]] * 240_000])[:-1]
+    writers = []
+    for _ in range(connections):
+        with contextlib.suppress(OSError):
+            _, writer = await asyncio.open_connection(HOST, port)
+            writer.write(unfinished)
+            writers.append(writer)
+    with contextlib.suppress(ConnectionError):
+        await asyncio.gather(*(writer.drain() for writer in writers))
+    await asyncio.sleep(hold)
+    for writer in writers:
+        writer.close()
+    nested = packer().pack(["grow.nested", [[1704164645, {"a": [[[]] * 60] * 200_000}]],
+                            {"chunk": "n"}])
+    await send(port, nested, linger=1.0)
 
 
 async def lengths(port: int) -> None:
@@ -253,6 +274,7 @@ async def flood(forward_port: int, http_port: int) -> dict[str, object]:
     closed = await count_closed(idle)
     await asyncio.gather(bombs(forward_port), lengths(forward_port), nesting(forward_port),
                          wrong_types(forward_port))
+    await expansion(forward_port)
     statuses = await http_bodies(http_port)
     await mutations(forward_port)
     return {"idle_closed_seen": closed, "http_statuses": statuses}

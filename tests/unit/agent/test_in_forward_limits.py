@@ -11,9 +11,17 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from forward_peers import T1, Peer, blob, eventually, forward, gz, message, packed, running
 
-from dplat.agent.protocol import DEFAULT_CHUNK_SIZE_LIMIT, DEFAULT_ENTRIES_LIMIT
+from dplat.agent.protocol import (
+    DEFAULT_CHUNK_SIZE_LIMIT,
+    DEFAULT_ENTRIES_LIMIT,
+    ForwardDecoder,
+    Message,
+    MessageOverMemory,
+    StreamOverMemory,
+)
 
 
 def run(coro: object) -> None:
@@ -148,5 +156,64 @@ def test_unfinished_objects_of_all_connections_are_bounded_together() -> None:
             assert await first.read_object() == {"ack": "a"}
             await eventually(lambda: plugin.held_bytes == 0)
         assert len(router.events) == 1
+
+    run(scenario())
+
+
+# -- memory: bytes do not bound what a message decodes to ----------------------------------
+
+
+def test_the_decoder_stops_a_large_unfinished_object_when_memory_is_over() -> None:
+    """240,000 tiny entries: 1.7 MB on the wire, ~45 MiB once decoded."""
+    frame = forward("t", [[T1, {}]] * 240_000)
+    asked: list[int] = []
+
+    def over(expected: int) -> bool:
+        asked.append(expected)
+        return len(asked) > 3  # memory "passes the limit" after a few slices
+
+    decoder = ForwardDecoder(over_memory=over)
+    with pytest.raises(StreamOverMemory):
+        decoder.feed(frame)
+    assert len(asked) == 4
+    calm = ForwardDecoder(over_memory=lambda expected: False)
+    assert len(calm.feed(frame)[0].entries) == 240_000
+
+
+def test_a_large_payload_stops_decoding_and_the_stream_goes_on() -> None:
+    """A small gzip'd frame whose entries inflate to ~600 KB: decoded by slices.
+    (Over memory, a large object still *arriving* closes the connection.)"""
+    entries = gz(blob([(T1, {"n": n}) for n in range(40_000)]))
+    decoder = ForwardDecoder(over_memory=lambda expected: True)
+    items = decoder.feed(packed("t", entries, {"compressed": "gzip", "chunk": "big"})
+                         + message("t", T1, {"n": -1}))
+    assert [type(item) for item in items] == [MessageOverMemory, Message]
+    small = ForwardDecoder(over_memory=lambda expected: True)  # small payloads are not asked
+    assert len(small.feed(packed("t", blob([(T1, {"n": 1})] * 10)))[0].entries) == 10
+
+
+def test_a_large_json_message_is_weighed_before_it_is_parsed() -> None:
+    text = b'["t",[' + b",".join([b'[1704164645,{}]'] * 10_000) + b"]]"
+    weighed: list[int] = []
+    decoder = ForwardDecoder(over_memory=lambda expected: weighed.append(expected) or True)
+    (item,) = decoder.feed(text)
+    assert isinstance(item, MessageOverMemory)
+    assert weighed[0] >= 80 * 20_000  # every container counted
+
+
+def test_in_forward_refuses_large_messages_while_over_memory_limit() -> None:
+    async def scenario() -> None:
+        async with running("memory_limit 1m") as (plugin, router):  # always over here
+            peer = await Peer.connect(plugin.bound_port)
+            large = packed("t", gz(blob([(T1, {"n": n}) for n in range(40_000)])),
+                           {"compressed": "gzip", "chunk": "big"})
+            await peer.send(large + message("t", T1, {"n": -1}, {"chunk": "small"}))
+            assert await peer.read_object() == {"ack": "small"}
+            assert plugin.counters()["memory_limit_exceeded"] == 1
+            other = await Peer.connect(plugin.bound_port)
+            await other.send(forward("t", [[T1, {}]] * 50_000, {"chunk": "f"}))
+            assert await other.closed_by_server()
+            assert plugin.counters()["memory_limit_exceeded"] == 2
+        assert [r for _, _, r in router.events] == [{"n": -1}]
 
     run(scenario())

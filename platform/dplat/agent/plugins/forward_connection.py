@@ -51,9 +51,11 @@ from dplat.agent.protocol import (
     FrameTooLarge,
     MalformedMessage,
     Message,
+    MessageOverMemory,
     MessageRejected,
     Ping,
     StreamError,
+    StreamOverMemory,
     TooManyEntries,
     UndecodableStream,
     UnsupportedCompression,
@@ -69,6 +71,8 @@ _REJECTIONS: dict[type[Exception], str] = {
     CorruptPayload: "corrupt_payloads",
     DecompressionLimit: "decompression_limit_exceeded",
     TooManyEntries: "entries_limit_exceeded",
+    MessageOverMemory: "memory_limit_exceeded",
+    StreamOverMemory: "memory_limit_exceeded",
     UnsupportedCompression: "unsupported_compression",
     FrameTooLarge: "frames_too_large",
     UndecodableStream: "undecodable_streams",
@@ -83,7 +87,7 @@ COUNTER_NAMES = (
     "acks",  # acks sent
     "skipped_events",  # invalid events inside good messages (bad time, record not a map)
     "invalid_tags",  # messages skipped because their tag is not UTF-8
-    *_REJECTIONS.values(),
+    *dict.fromkeys(_REJECTIONS.values()),
     "handshake_failures",  # PINGs that failed (the connection is closed)
     "refused_messages",  # messages not acked because the emit raised (buffer full)
     "refused_events",
@@ -105,6 +109,7 @@ class ForwardConnection(asyncio.Protocol):
             chunk_size_limit=plugin.effective_chunk_size_limit,
             decompression_size_limit=plugin.effective_decompression_size_limit,
             entries_limit=plugin.chunk_entries_limit,
+            over_memory=plugin.memory.over,
             expect_ping=plugin.security is not None,
             coalesce=not plugin.deny_keepalive,  # there, one message per connection
         )
@@ -150,7 +155,7 @@ class ForwardConnection(asyncio.Protocol):
             items = self._decoder.feed(data)
         except StreamError as exc:
             items = exc.decoded
-            self._broken = exc
+            self._broken = _without_tracebacks(exc)
         self._account()
         if self._closing:
             return
@@ -162,6 +167,7 @@ class ForwardConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = True
+        self._decoder.release()
         self.plugin.connections.discard(self)
         self.plugin.held_bytes -= self._held
         self._held = 0
@@ -208,6 +214,7 @@ class ForwardConnection(asyncio.Protocol):
         """Close after what was written (acks, PONG) went out; drop the rest."""
         self._closing = True
         self._pending.clear()
+        self._decoder.release()
         if self.transport is not None:
             self.transport.close()
 
@@ -347,6 +354,17 @@ class ForwardConnection(asyncio.Protocol):
                                   "cannot be read on %s", kv(peer=self.peer, reason=error.reason,
                                                              received=self._decoder.buffered))
         self.close()
+
+
+def _without_tracebacks(error: StreamError) -> StreamError:
+    """``error`` with its tracebacks (and its causes') dropped: they hold the
+    decoder's frames, whose locals hold the half-decoded object, which would
+    otherwise stay in memory until a full garbage collection."""
+    seen: BaseException | None = error
+    while seen is not None:
+        seen.__traceback__ = None
+        seen = seen.__cause__ or seen.__context__
+    return error
 
 
 def _counter_of(error: Exception) -> str:

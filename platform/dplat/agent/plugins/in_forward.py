@@ -28,7 +28,10 @@ in Fluentd); a message of more than ``chunk_entries_limit`` events is
 refused unacked; at most ``max_connections`` connections are open, one
 silent for ``idle_timeout`` is closed, and the unfinished objects of all
 connections together hold at most ``connections_buffer_limit`` bytes (the
-connection that would pass it is closed). Fluentd has none of these five.
+connection that would pass it is closed). And since a byte on the wire can
+become an 80-byte Python object, a large object or payload is decoded by
+slices and dropped once the agent's resident memory passes ``memory_limit``
+(dplat.agent.memory). Fluentd has none of these six.
 
 Other differences from Fluentd: invalid events are
 always skipped (``skip_invalid_event false`` is accepted but cannot make an
@@ -45,6 +48,7 @@ import socket
 from typing import Any
 
 from dplat.agent.config.element import Element
+from dplat.agent.memory import DEFAULT_MEMORY_LIMIT, MemoryGuard
 from dplat.agent.params import Configurable, config_param, config_section, located
 from dplat.agent.plugins.base import Input
 from dplat.agent.plugins.forward_connection import COUNTER_NAMES, ForwardConnection
@@ -128,6 +132,9 @@ class ForwardInput(Input):
                                             desc="Bytes of unfinished messages held across "
                                             "all connections; the connection that would pass "
                                             "it is closed (not in Fluentd).")
+    memory_limit = config_param("size", default=DEFAULT_MEMORY_LIMIT,
+                                desc="Stop decoding a large message (refused, no ack) while "
+                                "the agent's resident memory is above this (not in Fluentd).")
     skip_invalid_event = config_param("bool", default=True,
                                       desc="Skip events whose time or record is invalid.")
     source_address_key = config_param("string", default=None,
@@ -151,6 +158,8 @@ class ForwardInput(Input):
         """The TCP port actually listened on (``port 0`` picks a free one)."""
         self.connections: set[ForwardConnection] = set()
         self.held_bytes = 0
+        self.memory = MemoryGuard()
+        """Asked while large objects decode (memory_limit)."""
         """Bytes of unfinished objects all connections hold (connections_buffer_limit)."""
         self.net_counters: dict[str, int] = dict.fromkeys(COUNTER_NAMES, 0)
         self.quiet = QuietLog(self.log)
@@ -177,6 +186,7 @@ class ForwardInput(Input):
         for name in ("chunk_entries_limit", "max_connections"):
             if getattr(self, name) < 1:
                 raise located(origin, f"'{name}' must be at least 1")
+        self.memory.limit = self.memory_limit
         if self.idle_timeout <= 0:
             raise located(origin, "'idle_timeout' must be positive")
         if not self.skip_invalid_event:
@@ -244,6 +254,7 @@ class ForwardInput(Input):
                              kv(count=len(self.connections)))
         for conn in list(self.connections):
             conn.abort()
+        self.memory.close()
 
     # -- what connections ask of the plugin ----------------------------------------------
     @property

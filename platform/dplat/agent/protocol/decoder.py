@@ -13,8 +13,12 @@ in_forward owns the socket and calls :meth:`ForwardDecoder.feed` from
   enforced while it is still arriving (a header announcing more fails at
   once), gzip payloads inflate incrementally and stop past
   ``decompression_size_limit`` bytes (by default the same as
-  ``chunk_size_limit``), and no message yields more than
-  ``entries_limit`` events (decoding stops one entry past it).
+  ``chunk_size_limit``), no message yields more than ``entries_limit``
+  events (decoding stops one entry past it), and, since a byte can become
+  an 80-byte Python object, an object still arriving past 64 KiB (and a
+  payload's entries past 64 KiB) is decoded by slices with ``over_memory``
+  asked after each: True drops it (:class:`StreamOverMemory`,
+  :class:`MessageOverMemory`); see dplat.agent.memory.
 
 ``feed`` returns, in stream order, :class:`Message` items, a :class:`Ping`
 (first object, when the server expects a ``<security>`` handshake) and
@@ -32,19 +36,31 @@ Reply to every Message whose ``chunk`` is not None, in order, with
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from dplat.agent.event import EventTime
+from dplat.agent.memory import json_cost
 from dplat.agent.protocol.errors import (
     FrameTooLarge,
     MalformedMessage,
+    MessageOverMemory,
     MessageRejected,
     StreamError,
+    StreamOverMemory,
     UndecodableStream,
 )
 from dplat.agent.protocol.eventtime import MAX_SECONDS, new_unpacker
 from dplat.agent.protocol.jsonframes import JsonFramer
-from dplat.agent.protocol.message import EventMode, Limits, Message, Ping, absorb, interpret
+from dplat.agent.protocol.message import (
+    LARGE,
+    EventMode,
+    Limits,
+    Message,
+    Ping,
+    absorb,
+    interpret,
+)
 
 MiB = 1024 * 1024
 
@@ -84,6 +100,7 @@ class ForwardDecoder:
         entries_limit: int = DEFAULT_ENTRIES_LIMIT,
         expect_ping: bool = False,
         coalesce: bool = False,
+        over_memory: Callable[[int], bool] | None = None,
     ) -> None:
         """``expect_ping``: the server sent HELO, so the first object is the
         client's PING and is returned as a :class:`Ping`, not interpreted.
@@ -92,12 +109,15 @@ class ForwardDecoder:
         says how many), the last of them the only one that may carry a
         ``chunk``. A logger writes one frame per event, and a Message each
         costs more than decoding the event; see :meth:`_add`.
-        ``decompression_size_limit`` None: the same as ``chunk_size_limit``."""
+        ``decompression_size_limit`` None: the same as ``chunk_size_limit``.
+        ``over_memory``: asked while large objects decode (module docstring)."""
         if decompression_size_limit is None:
             decompression_size_limit = chunk_size_limit
         if min(chunk_size_limit, decompression_size_limit, entries_limit) < 1:
             raise ValueError("size and entry limits must be positive")
-        self._limits = Limits(chunk_size_limit, decompression_size_limit, entries_limit)
+        self._limits = Limits(chunk_size_limit, decompression_size_limit, entries_limit,
+                              over_memory)
+        self._over_memory = over_memory
         self._expect_ping = expect_ping
         self._coalesce = coalesce
         self._json: JsonFramer | None = None
@@ -124,6 +144,15 @@ class ForwardDecoder:
             return self._json.buffered
         return self._fed - self._frame_start
 
+    def release(self) -> None:
+        """Let go of any half-decoded object now (the connection is done).
+        Not left to the garbage collector: a connection's objects sit in
+        reference cycles, and a half-decoded object can be hundreds of MiB."""
+        self._unpacker = new_unpacker(1)
+        if self._json is not None:
+            self._json = JsonFramer(1)
+        self._frame_start = self._fed
+
     def feed(self, data: bytes | bytearray | memoryview) -> list[Decoded]:
         """Everything that ``data`` completes, in order; see the module docstring.
 
@@ -146,6 +175,7 @@ class ForwardDecoder:
         except StreamError as exc:
             exc.decoded = out
             self._error = exc
+            self._unpacker = new_unpacker(1)  # let go of a half-decoded object at once
             raise
         return out
 
@@ -167,9 +197,16 @@ class ForwardDecoder:
         # so its own buffer limit does not bound an object's size: we count
         # the bytes since the last complete object ourselves, and never feed
         # more than the room left under the limit.
+        over_memory = self._over_memory
         while offset < len(view):
-            room = limit - (self._fed - self._frame_start)
-            piece = view[offset : offset + room]
+            unfinished = self._fed - self._frame_start
+            room = limit - unfinished
+            piece = view[offset : offset + min(room, LARGE)]
+            # Asked before decoding more of a large object too: other
+            # connections may have taken the memory since our last slice.
+            if (unfinished > LARGE and over_memory is not None and over_memory(0)):
+                raise StreamOverMemory(f"the agent's memory passed memory_limit while a "
+                                       f"{unfinished} bytes object was arriving")
             unpacker.feed(piece)
             self._fed += len(piece)
             offset += len(piece)
@@ -204,6 +241,8 @@ class ForwardDecoder:
                         run = add(item, out, run)
                         if run is not None:
                             run_tag, run_append = run.tag, run.entries.append
+            except StreamError:
+                raise
             except ValueError as exc:
                 # FormatError and StackError are ValueErrors too; "exceeds
                 # max_str_len" etc. come from a header announcing a huge object.
@@ -215,8 +254,12 @@ class ForwardDecoder:
                 raise UndecodableStream(f"not a msgpack stream: {exc!r:.80}") from exc
             finally:
                 self._frame_start = start
-            if self._fed - start >= limit:
+            unfinished = self._fed - start
+            if unfinished >= limit:
                 raise FrameTooLarge(f"an object is larger than chunk_size_limit {limit}")
+            if unfinished > LARGE and over_memory is not None and over_memory(0):
+                raise StreamOverMemory(f"the agent's memory passed memory_limit while a "
+                                       f"{unfinished} bytes object was arriving")
 
     def _add(self, item: Decoded, out: list[Decoded], run: Message | None) -> Message | None:
         """Append ``item`` to ``out``, or fold it into ``run`` when coalescing;
@@ -241,7 +284,14 @@ class ForwardDecoder:
         assert self._json is not None
         frames, error = self._json.feed(data)
         run: Message | None = None
+        over_memory = self._over_memory
         for frame in frames:
+            if (len(frame) > LARGE and over_memory is not None
+                    and over_memory(json_cost(frame))):  # json.loads cannot be stopped midway
+                out.append(MessageOverMemory("a JSON message would take the agent's memory "
+                                             "past memory_limit"))
+                run = None
+                continue
             try:
                 obj = json.loads(frame.decode("utf-8", "surrogateescape"))
             except (ValueError, RecursionError) as exc:

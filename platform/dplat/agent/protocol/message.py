@@ -17,7 +17,7 @@ path, so the common cases are written inline rather than through helpers.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -27,6 +27,7 @@ from dplat.agent.protocol.compression import gunzip
 from dplat.agent.protocol.errors import (
     CorruptPayload,
     MalformedMessage,
+    MessageOverMemory,
     MessageRejected,
     TooManyEntries,
     UnsupportedCompression,
@@ -101,6 +102,13 @@ class Limits:
     chunk_size_limit: int
     decompression_size_limit: int
     entries_limit: int
+    over_memory: Callable[[int], bool] | None = None
+    """Asked between slices of a large payload: True stops decoding it."""
+
+
+LARGE = 64 * 1024
+"""Objects and payloads past this many bytes are decoded by slices of it, with
+``over_memory`` asked after each (one slice can cost ~80x its bytes)."""
 
 
 def absorb(run: Message, frame: Message) -> None:
@@ -242,11 +250,15 @@ def _interpret_batch(
             exc.tag = tag
             return exc
     unpacker = new_unpacker(len(blob) + 1)
-    unpacker.feed(blob)
+    if len(blob) > LARGE and limits.over_memory is not None:
+        items: Iterable[Any] = _by_slices(unpacker, blob, limits.over_memory)
+    else:
+        unpacker.feed(blob)
+        items = unpacker
     del blob  # an inflated payload: let it go as soon as the entries are read
     try:
         # One entry past the limit at most is ever decoded.
-        entries, skipped, reason = decode_entries(islice(unpacker, limits.entries_limit + 1))
+        entries, skipped, reason = decode_entries(islice(items, limits.entries_limit + 1))
         if len(entries) + skipped > limits.entries_limit:
             return _too_many(tag, limits)
         # Did the blob end between entries? The unpacker swallows a cut-short
@@ -254,11 +266,29 @@ def _interpret_batch(
         # comes back as None only at an entry boundary.
         unpacker.feed(b"\xc0")
         whole = next(unpacker, unpacker) is None
+    except _OverMemory:
+        return MessageOverMemory("the agent's memory passed memory_limit while the entries "
+                                 "decoded", tag)
     except Exception as exc:  # any msgpack failure: FormatError, StackError, TypeError...
         return CorruptPayload(f"packed entries do not decode: {exc!r:.80}", tag)
     if not whole:
         return CorruptPayload("packed entries end in the middle of an entry", tag)
     return Message(tag, entries, chunk, mode, size_hint, skipped, reason, nbytes)
+
+
+class _OverMemory(Exception):
+    """Raised out of :func:`_by_slices` to stop decoding a payload."""
+
+
+def _by_slices(unpacker: Any, blob: bytes, over_memory: Callable[[int], bool]) -> Iterator[Any]:
+    """The objects of ``blob``, fed to ``unpacker`` a slice at a time, with
+    ``over_memory`` asked after each slice (an entry may span slices)."""
+    view = memoryview(blob)
+    for offset in range(0, len(view), LARGE):
+        unpacker.feed(view[offset : offset + LARGE])
+        yield from unpacker
+        if over_memory(0):
+            raise _OverMemory
 
 
 def _too_many(tag: str, limits: Limits) -> TooManyEntries:
