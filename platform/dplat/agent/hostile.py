@@ -14,7 +14,8 @@ to 127.0.0.1, is seeded, and is bounded in count and time. The pieces:
     nesting      100,000 nested arrays (msgpack) and JSON brackets
     types        invalid UTF-8 tags and keys, wrong types everywhere
     idle         300 connections that send nothing
-    http         64 MiB bodies (plain and gzip'd zeros)
+    http         64 MiB bodies (plain and gzip'd zeros), bodies that grow
+                 30-80x when parsed (JSON and msgpack empty objects)
     mutations    a few thousand seeded mutations of valid frames
 
 Each piece only sends; what the agent did is for the caller to check
@@ -188,39 +189,53 @@ async def count_closed(connections: list[Connection]) -> int:
     return closed
 
 
-async def http_bodies(port: int, size: int = 64 * 1024 * 1024) -> list[int]:
-    """POST ``size`` bytes plain and as a gzip bomb; the status codes."""
-    statuses = []
-    zeros = gzip.compress(b"0" * size, 6)
-    for body, extra in ((None, b""), (zeros, b"Content-Encoding: gzip\r\n")):
-        length = size if body is None else len(body)
-        try:
-            reader, writer = await asyncio.open_connection(HOST, port)
-        except OSError:
-            statuses.append(0)
-            continue
-        head = (f"POST /hostile.http HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {length}\r\n").encode()
-        writer.write(head + extra + b"\r\n")
-        try:
-            if body is None:
-                block = b"[" + b"{}," * (1024 * 1024 // 3)
-                for _ in range(size // len(block)):
-                    writer.write(block)
-                    await writer.drain()
-            else:
-                writer.write(body)
+async def _post(port: int, head: bytes, body: bytes | None, size: int) -> int:
+    """POST ``body`` (or ``size`` bytes of ``[{},{},...`` streamed); the status."""
+    try:
+        reader, writer = await asyncio.open_connection(HOST, port)
+    except OSError:
+        return 0
+    length = size if body is None else len(body)
+    writer.write(head.replace(b"LENGTH", str(length).encode()))
+    try:
+        if body is None:
+            block = b"{}," * (1024 * 1024 // 3)
+            for _ in range(size // len(block)):
+                writer.write(block)
                 await writer.drain()
-        except ConnectionError:
-            pass  # the server answered 413 and closed while we were still sending
-        try:
-            async with asyncio.timeout(10):
-                line = await reader.readline()
-            statuses.append(int(line.split()[1]) if line else 0)
-        except (TimeoutError, ConnectionError, IndexError, ValueError):
-            statuses.append(0)
+        else:
+            writer.write(body)
+            await writer.drain()
+    except ConnectionError:
+        pass  # the server answered 413 and closed while we were still sending
+    try:
+        async with asyncio.timeout(10):
+            line = await reader.readline()
+        return int(line.split()[1]) if line else 0
+    except (TimeoutError, ConnectionError, IndexError, ValueError):
+        return 0
+    finally:
         writer.close()
-    return statuses
+
+
+async def http_bodies(port: int, size: int = 64 * 1024 * 1024) -> list[int]:
+    """The statuses of: ``size`` bytes as sent (over body_size_limit), a gzip
+    bomb inflating to ``size``, 30 MB of JSON empty objects (~800 MiB parsed)
+    and 24 MB of msgpack empty maps (~1.8 GiB decoded)."""
+    def head(kind: str, extra: str = "") -> bytes:
+        return (f"POST /hostile.http HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: {kind}"
+                f"\r\nContent-Length: LENGTH\r\n{extra}\r\n").encode()
+
+    json, msgpack_type = "application/json", "application/msgpack"
+    json_empties = b"[" + b"{}," * 10_000_000 + b"{}]"
+    msgpack_empties = b"\xdd" + (24_000_000).to_bytes(4, "big") + b"\x80" * 24_000_000
+    return [
+        await _post(port, head(json), None, size),
+        await _post(port, head(json, "Content-Encoding: gzip\r\n"),
+                    gzip.compress(b"0" * size, 6), 0),
+        await _post(port, head(json), json_empties, 0),
+        await _post(port, head(msgpack_type), msgpack_empties, 0),
+    ]
 
 
 def mutated_frames(count: int, seed: int = 10) -> list[bytes]:

@@ -412,3 +412,26 @@ def test_gzip_bodies_inflate_up_to_body_size_limit_by_default() -> None:
             assert status == 400 and "inflates past 65536" in reason
 
     run(scenario)
+
+
+def test_large_bodies_are_weighed_against_memory_limit() -> None:
+    """A JSON body of empty objects costs ~25x its size once parsed."""
+    body = "[" + ",".join(["{}"] * 50_000) + "]"  # 150 KB, ~4 MB of objects
+    json_type = {"Content-Type": "application/json"}
+
+    async def scenario() -> None:
+        async with serving("memory_limit 1m") as client:  # the body alone passes it
+            status, reason = await client.post("/t", body, json_type)
+            assert status == 413 and "memory_limit" in reason
+        async with serving() as client:
+            client.plugin.memory.over = lambda expected: True  # the agent is near its limit
+            status, reason, headers = await client.request("POST", "/t", body, json_type)
+            assert status == 503 and headers["Retry-After"] == "1"
+            packed = msgpack.packb([{"n": n} for n in range(30_000)])  # decoded by slices
+            status, _ = await client.post("/t", packed, {"Content-Type": "application/msgpack"})
+            assert status == 503
+            assert client.plugin.counters()["memory_limit_exceeded"] == 2
+            status, _ = await client.post("/t", '{"small": 1}', json_type)  # not weighed
+            assert status == 200
+
+    run(scenario)

@@ -18,7 +18,10 @@ origin that ``cors_allow_origins`` does not list. ``GET`` and ``HEAD`` answer
 Bounded (issue 10 B): at most ``max_concurrent_requests`` requests are read,
 parsed and emitted at once (the others wait before their body is read), a
 body is read up to ``body_size_limit`` (413 past it) and inflates up to
-``decompression_size_limit`` (default: ``body_size_limit``; Fluentd 256 MiB).
+``decompression_size_limit`` (default: ``body_size_limit``; Fluentd 256 MiB),
+and a body past 64 KiB is weighed before it is parsed (JSON) or decoded by
+slices (msgpack) against ``memory_limit``: 503 while the agent is near it,
+413 when the body alone would pass it (see dplat.agent.memory).
 
 Differences from Fluentd: invalid JSON and non-object array elements get a
 400 instead of a silent 200, an unparsable ``time`` gets a 400 instead of
@@ -34,10 +37,12 @@ from aiohttp import web
 
 from dplat.agent.config.element import Element
 from dplat.agent.event import EventStream
+from dplat.agent.memory import DEFAULT_MEMORY_LIMIT, MemoryGuard
 from dplat.agent.params import config_param, located
 from dplat.agent.plugins.base import Input
 from dplat.agent.plugins.http_bodies import (
     BadRequest,
+    OverMemory,
     Params,
     body_params,
     inflate,
@@ -54,7 +59,7 @@ from dplat.agent.plugins.registry import register
 EMPTY_GIF = (b"GIF89a\x01\x00\x01\x00\x80\xff\x00\xff\xff\xff\x00\x00\x00,\x00\x00\x00\x00"
              b"\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
 COUNTER_NAMES = ("requests", "bad_requests", "too_large_requests", "forbidden_requests",
-                 "refused_requests")
+                 "refused_requests", "memory_limit_exceeded")
 
 
 @register("http")
@@ -66,6 +71,9 @@ class HttpInput(Input):
     decompression_size_limit = config_param("size", default=None,
                                             desc="Largest body after Content-Encoding "
                                             "(default: body_size_limit; Fluentd: 256 MiB).")
+    memory_limit = config_param("size", default=DEFAULT_MEMORY_LIMIT,
+                                desc="Refuse large bodies (503, or 413 if alone too big) "
+                                "while memory is near this (not in Fluentd).")
     max_concurrent_requests = config_param("integer", default=4,
                                            desc="Requests read and parsed at once; others "
                                            "wait (not in Fluentd).")
@@ -93,6 +101,7 @@ class HttpInput(Input):
         self.quiet = QuietLog(self.log)
         self._listener: HttpListener | None = None
         self._slots: asyncio.Semaphore | None = None
+        self.memory = MemoryGuard()
 
     def configure(self, element: Element, **kwargs: Any) -> None:
         super().configure(element, **kwargs)
@@ -102,6 +111,7 @@ class HttpInput(Input):
                           "specific origins")
         if self.add_tag_prefix == "":
             raise located(element.origin, "'add_tag_prefix' parameter must not be empty")
+        self.memory.limit = self.memory_limit
         if self.max_concurrent_requests < 1:
             raise located(element.origin, "'max_concurrent_requests' must be at least 1")
 
@@ -145,6 +155,12 @@ class HttpInput(Input):
             return text(413, "Too large", {"Connection": "close"})
         try:
             tag, stream = self._events(request, body)
+        except OverMemory as exc:
+            self.http_counters["memory_limit_exceeded"] += 1
+            self._log_failure("over memory", request, str(exc))
+            status = 413 if exc.permanent else 503
+            return self._cors(request, text(status, f"{status} {exc}\n",
+                                            None if exc.permanent else {"Retry-After": "1"}))
         except BadRequest as exc:
             self.http_counters["bad_requests"] += 1
             self._log_failure("bad request", request, str(exc))
@@ -173,7 +189,7 @@ class HttpInput(Input):
         extra = self._extra_fields(request, query)
         when = query_time(params.get("time"))
         stream: EventStream = []
-        for record in records_of(params):
+        for record in records_of(params, self.memory.over, self.memory_limit):
             record.update(extra)
             stream.append((when or record_time(record), record))
         return tag, stream
