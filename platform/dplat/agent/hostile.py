@@ -34,12 +34,13 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import msgpack
 
 from dplat.agent.event import EventTime
 from dplat.agent.protocol.eventtime import packer, to_ext
-from dplat.agent.testing import AgentProcess
+from dplat.agent.testing import AgentProcess, agent_process
 
 CONFIG = """
 <source>
@@ -334,3 +335,14 @@ def run_flood(agent: AgentProcess) -> FloodReport:
         sampler.join()
     return FloodReport(agent.proc_status_kib("VmHWM"), time.monotonic() - started, seen,
                        samples)
+
+
+def flood_new_agent(directory: Path) -> FloodReport:
+    """:func:`run_flood` at a new ``dplat agent run`` with :data:`CONFIG`,
+    its files in ``directory`` (benchmarks/agent_forward.py)."""
+    config = directory / "agent.conf"
+    config.write_text(CONFIG.format(out=directory / "out"))
+    with agent_process(config, directory / "agent.log") as agent:
+        report = run_flood(agent)
+        agent.stop()
+    return report
