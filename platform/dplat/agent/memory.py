@@ -42,11 +42,14 @@ class MemoryGuard:
     def __init__(self, limit: int = DEFAULT_MEMORY_LIMIT) -> None:
         self.limit = limit
         self._fd: int | None = None
-        with contextlib.suppress(OSError):
-            self._fd = os.open("/proc/self/statm", os.O_RDONLY)
+        self._opened = False  # opened at the first question, not by `agent check`
 
     def resident(self) -> int | None:
         """Resident bytes now, or None where the system does not say."""
+        if not self._opened:
+            self._opened = True
+            with contextlib.suppress(OSError):
+                self._fd = os.open("/proc/self/statm", os.O_RDONLY)
         if self._fd is None:
             return None
         try:
@@ -61,6 +64,8 @@ class MemoryGuard:
         return resident is not None and resident + expected > self.limit
 
     def close(self) -> None:
+        """Close the file; a later question opens it again."""
         if self._fd is not None:
             os.close(self._fd)
-            self._fd = None
+        self._fd = None
+        self._opened = False

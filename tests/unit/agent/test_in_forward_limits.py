@@ -14,6 +14,7 @@ import asyncio
 import pytest
 from forward_peers import T1, Peer, blob, eventually, forward, gz, message, packed, running
 
+from dplat.agent.memory import MemoryGuard
 from dplat.agent.protocol import (
     DEFAULT_CHUNK_SIZE_LIMIT,
     DEFAULT_ENTRIES_LIMIT,
@@ -217,3 +218,14 @@ def test_in_forward_refuses_large_messages_while_over_memory_limit() -> None:
         assert [r for _, _, r in router.events] == [{"n": -1}]
 
     run(scenario())
+
+
+def test_the_memory_guard_reads_this_process_resident_size() -> None:
+    guard = MemoryGuard(limit=1)
+    resident = guard.resident()
+    assert resident is not None and 10 * 2**20 < resident < 4 * 2**30  # a Python process
+    assert guard.over() and not MemoryGuard(limit=2**40).over()
+    assert MemoryGuard(limit=resident + 2**30).over(expected=2**31)
+    guard.close()
+    assert guard.resident() is not None  # opened again
+    guard.close()

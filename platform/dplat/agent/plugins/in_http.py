@@ -129,6 +129,7 @@ class HttpInput(Input):
     async def stop(self) -> None:
         if self._listener is not None:
             await self._listener.stop()
+        self.memory.close()
 
     # -- requests ----------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.StreamResponse:
