@@ -334,7 +334,7 @@ def masked(element: Element, cls: type[Configurable] | None,
 
 
 _SECRET_WORDS = ("password", "passwd", "secret", "token", "credential", "authorization")
-_KEY_OWNERS = {"api", "access", "secret", "private", "shared", "auth", "encryption",
+_KEY_OWNERS = {"api", "aws", "access", "secret", "private", "shared", "auth", "encryption",
                "signing", "master", "sas", "client"}
 """Words before ``key`` that make it a secret (``api_key``), unlike ``time_key``."""
 
