@@ -15,10 +15,12 @@ in_forward owns the socket and calls :meth:`ForwardDecoder.feed` from
   ``decompression_size_limit`` bytes (by default the same as
   ``chunk_size_limit``), no message yields more than ``entries_limit``
   events (decoding stops one entry past it), and, since a byte can become
-  an 80-byte Python object, an object still arriving past 64 KiB (and a
-  payload's entries past 64 KiB) is decoded by slices with ``over_memory``
-  asked after each: True drops it (:class:`StreamOverMemory`,
-  :class:`MessageOverMemory`); see dplat.agent.memory.
+  an 80-byte Python object, an object still arriving past 64 KiB is decoded by
+  64 KiB slices with ``over_memory`` asked around each, a payload's entries
+  past 1 MiB too, and a payload of 64 KiB to 1 MiB is weighed once (ten
+  times its size) before it decodes: True drops it
+  (:class:`StreamOverMemory`, :class:`MessageOverMemory`); see
+  dplat.agent.memory.
 
 ``feed`` returns, in stream order, :class:`Message` items, a :class:`Ping`
 (first object, when the server expects a ``<security>`` handshake) and

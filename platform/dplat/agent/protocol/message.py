@@ -107,8 +107,15 @@ class Limits:
 
 
 LARGE = 64 * 1024
-"""Objects and payloads past this many bytes are decoded by slices of it, with
-``over_memory`` asked after each (one slice can cost ~80x its bytes)."""
+"""Objects still arriving past this many bytes are decoded by slices of it,
+with ``over_memory`` asked around each (one slice can cost ~80x its bytes);
+payloads past it are weighed first."""
+SLICED = 1024 * 1024
+"""Payloads past this many bytes are decoded by LARGE slices, asking after
+each; smaller ones (a 1000-event batch is ~100 KB) are asked once, for
+EXPANSION times their size, which keeps the hot path free of the slicing."""
+EXPANSION = 10
+"""What decoding typical entries costs per byte (~100-byte records)."""
 
 
 def absorb(run: Message, frame: Message) -> None:
@@ -250,9 +257,13 @@ def _interpret_batch(
             exc.tag = tag
             return exc
     unpacker = new_unpacker(len(blob) + 1)
-    if len(blob) > LARGE and limits.over_memory is not None:
-        items: Iterable[Any] = _by_slices(unpacker, blob, limits.over_memory)
+    over_memory = limits.over_memory
+    if over_memory is not None and len(blob) > SLICED:
+        items: Iterable[Any] = _by_slices(unpacker, blob, over_memory)
     else:
+        # Up to SLICED, one question before: what real entries typically cost.
+        if over_memory is not None and len(blob) > LARGE and over_memory(EXPANSION * len(blob)):
+            return _over_memory(tag)
         unpacker.feed(blob)
         items = unpacker
     del blob  # an inflated payload: let it go as soon as the entries are read
@@ -267,13 +278,17 @@ def _interpret_batch(
         unpacker.feed(b"\xc0")
         whole = next(unpacker, unpacker) is None
     except _OverMemory:
-        return MessageOverMemory("the agent's memory passed memory_limit while the entries "
-                                 "decoded", tag)
+        return _over_memory(tag)
     except Exception as exc:  # any msgpack failure: FormatError, StackError, TypeError...
         return CorruptPayload(f"packed entries do not decode: {exc!r:.80}", tag)
     if not whole:
         return CorruptPayload("packed entries end in the middle of an entry", tag)
     return Message(tag, entries, chunk, mode, size_hint, skipped, reason, nbytes)
+
+
+def _over_memory(tag: str) -> MessageOverMemory:
+    return MessageOverMemory("the agent's memory is past memory_limit for a payload this "
+                             "size", tag)
 
 
 class _OverMemory(Exception):
