@@ -29,6 +29,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from dplat.agent.config import compat
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
 from dplat.agent.event import EventStream, EventTime, Record
@@ -170,7 +171,9 @@ class Router:
     @classmethod
     def build(cls, root: Element, *, root_dir: str | None = None) -> Router:
         """Configure every plugin of a parsed config; ConfigError naming the line.
-        ``root_dir`` is ``<system> root_dir``, handed to every plugin."""
+        ``root_dir`` is ``<system> root_dir``, handed to every plugin. v0.12
+        parameters are first moved into v1 sections (config/compat.py)."""
+        compat.convert(root)
         router = cls()
         router.root_dir = root_dir
         for element in root.sections("label"):

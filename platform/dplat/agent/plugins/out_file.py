@@ -32,6 +32,7 @@ from dplat.agent.event import EventStream, EventTime, Record
 from dplat.agent.params import config_param, config_section, describe, located
 from dplat.agent.plugins.base import Output
 from dplat.agent.plugins.formatters import new_formatter
+from dplat.agent.plugins.inject import Injector
 from dplat.agent.plugins.registry import register
 
 DEFAULT_TIMEKEY = 86400.0
@@ -70,6 +71,7 @@ class FileOutput(Output):
     compress = config_param("enum", default="text", choices=("text", "gz", "gzip"),
                             desc="gzip writes gzip members (.gz).")
     format_config = config_section("format", desc="Line format (default: out_file).")
+    inject_config = config_section("inject", desc="Add time, tag or hostname to records.")
 
     def __init__(self) -> None:
         super().__init__()
@@ -92,6 +94,7 @@ class FileOutput(Output):
         except ConfigError as exc:
             raise exc.with_origin(element.params["path"].origin) from None
         self.formatter = new_formatter(self.format_config, "out_file")
+        self.injector = Injector(self.inject_config, keys.fields)
         self._check_writable(element)
 
     def _check_writable(self, element: Element) -> None:
@@ -108,10 +111,13 @@ class FileOutput(Output):
                           f"{describe(element)}: '{directory}' is not writable")
 
     def format(self, tag: str, time: EventTime, record: Record) -> bytes:
+        record = self.injector.inject(tag, time, record)
         return self.formatter.format(tag, time, record).encode("utf-8", "surrogateescape")
 
     def format_stream(self, tag: str, stream: EventStream) -> list[bytes]:
         """``format`` of each event in one call (see Buffering._pack)."""
+        if self.injector.enabled:
+            stream = [(time, self.injector.inject(tag, time, record)) for time, record in stream]
         return [line.encode("utf-8", "surrogateescape")
                 for line in self.formatter.format_stream(tag, stream)]
 
