@@ -177,10 +177,15 @@ class Router:
         router = cls()
         router.root_dir = root_dir
         for element in root.sections("label"):
+            # Fluentd (root_agent.rb) takes any non-empty name; '@' is only a
+            # convention, so <label mylabel> with @label mylabel works there.
             name = element.arg.strip()
-            if not name.startswith("@") or " " in name:
-                raise located(element.origin, f"<label {name}>: a label name is one word "
-                              "starting with @, e.g. <label @ERROR>")
+            if not name or " " in name:
+                raise located(element.origin, f"<label {name}>: a label needs a one-word name, "
+                              "e.g. <label @ERROR>")
+            if name == ROOT_LABEL:
+                raise located(element.origin, "<label @ROOT> is not allowed: @ROOT is the top "
+                              "level", "Give the label another name.")
             if name in router.labels:
                 raise located(element.origin, f"label {name} is defined twice")
             router.labels[name] = Label(name)

@@ -25,6 +25,7 @@ a hostile or broken file can only ever produce an :class:`Element` or a
 from __future__ import annotations
 
 import glob
+import logging
 import os
 import re
 from collections.abc import Mapping
@@ -33,6 +34,8 @@ from pathlib import Path
 from dplat.agent.config.element import Element, Origin, Param
 from dplat.agent.config.errors import ConfigError
 from dplat.agent.config.scanner import Scanner
+
+log = logging.getLogger("dplat.agent.config")
 
 ROOT = "ROOT"
 RESERVED_PARAMS = frozenset({"@type", "@id", "@label", "@log_level"})
@@ -213,6 +216,12 @@ class _Parser:
         pattern = os.path.join(base_dir, os.path.expanduser(path))
         if _GLOB_MAGIC.search(path):
             files = [f for f in sorted(glob.glob(pattern, recursive=True)) if os.path.isfile(f)]
+        elif not os.path.lexists(pattern):
+            # Fluentd globs every path, so a missing file includes nothing, silently
+            # (v1_parser.rb eval_include); we skip it too, but say so.
+            log.warning("%s: @include %s: no such file; skipped, as Fluentd skips it",
+                        origin, spec)
+            return
         else:
             files = [pattern]
         for file in files:
