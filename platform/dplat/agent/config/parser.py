@@ -50,18 +50,18 @@ def parse_config(
     env: Mapping[str, str] | None = None,
     *,
     base_dir: str | os.PathLike[str] | None = None,
-    strict_env: bool = False,
     allow_include: bool = True,
 ) -> Element:
     """Parse config text into a tree whose root element is named ``ROOT``.
 
-    ``env`` resolves ``"#{ENV['NAME']}"`` (default: the process environment);
-    with ``strict_env`` a missing variable is an error instead of ``""``.
+    ``env`` resolves ``"#{ENV['NAME']}"`` and the other settings forms of
+    ruby_expr.py (default: the process environment); an unset variable with
+    no default is an error naming it.
     Relative ``@include`` paths start at ``base_dir`` (default: the current
     directory); ``allow_include=False`` refuses includes, for text that must
     not reach the file system.
     """
-    parser = _Parser(os.environ if env is None else env, strict_env, allow_include)
+    parser = _Parser(os.environ if env is None else env, allow_include)
     root = Element(ROOT, origin=Origin(filename, 1))
     parser.parse_into(root, text, filename, Path(base_dir or Path.cwd()), ())
     return root
@@ -71,11 +71,10 @@ def load_config(
     path: str | os.PathLike[str],
     env: Mapping[str, str] | None = None,
     *,
-    strict_env: bool = False,
     allow_include: bool = True,
 ) -> Element:
     """Read and parse a config file; its includes are relative to its folder."""
-    parser = _Parser(os.environ if env is None else env, strict_env, allow_include)
+    parser = _Parser(os.environ if env is None else env, allow_include)
     file = Path(path)
     root = Element(ROOT, origin=Origin(str(file), 1))
     text = parser.read_file(file, None)
@@ -86,9 +85,8 @@ def load_config(
 class _Parser:
     """Builds elements from one file's text and recurses only into includes."""
 
-    def __init__(self, env: Mapping[str, str], strict_env: bool, allow_include: bool) -> None:
+    def __init__(self, env: Mapping[str, str], allow_include: bool) -> None:
         self.env = env
-        self.strict_env = strict_env
         self.allow_include = allow_include
 
     def parse_into(
@@ -99,7 +97,7 @@ class _Parser:
         ``chain`` holds the real paths of the files being included, so that a
         file including itself (directly or not) is reported, not looped on.
         """
-        sc = Scanner(text, file, self.env, self.strict_env)
+        sc = Scanner(text, file, self.env)
         stack = [into]
         while True:
             sc.skip_space_and_comments()
