@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from dplat.agent.config import compat
 from dplat.agent.config.element import Element
-from dplat.agent.config.errors import ConfigError
+from dplat.agent.config.errors import ConfigError, ErrorCollector
 from dplat.agent.event import EventStream, EventTime, Record
 from dplat.agent.params import describe, located
 from dplat.agent.plugins import registry
@@ -170,46 +170,59 @@ class Router:
     # -- building ---------------------------------------------------------------
     @classmethod
     def build(cls, root: Element, *, root_dir: str | None = None) -> Router:
-        """Configure every plugin of a parsed config; ConfigError naming the line.
-        ``root_dir`` is ``<system> root_dir``, handed to every plugin. v0.12
-        parameters are first moved into v1 sections (config/compat.py)."""
-        compat.convert(root)
+        """Configure every plugin of a parsed config (v0.12 keys first moved into
+        sections, config/compat.py); every error found, each naming its line.
+        ``root_dir`` is ``<system> root_dir``, handed to every plugin."""
+        errors = ErrorCollector()
         router = cls()
         router.root_dir = root_dir
         for element in root.sections("label"):
-            # Fluentd (root_agent.rb) takes any non-empty name; '@' is only a
-            # convention, so <label mylabel> with @label mylabel works there.
-            name = element.arg.strip()
-            if not name or " " in name:
-                raise located(element.origin, f"<label {name}>: a label needs a one-word name, "
-                              "e.g. <label @ERROR>")
-            if name == ROOT_LABEL:
-                raise located(element.origin, "<label @ROOT> is not allowed: @ROOT is the top "
-                              "level", "Give the label another name.")
-            if name in router.labels:
-                raise located(element.origin, f"label {name} is defined twice")
-            router.labels[name] = Label(name)
+            with errors.collecting():
+                router._add_label(element)
         for element in root.elements:
-            if element.name == "source":
-                router.inputs.append(router._plugin("input", element, router.root))
-            elif element.name in ("filter", "match"):
-                router._add_rule(router.root, element)
-            elif element.name == "label":
-                label = router.labels[element.arg.strip()]
-                for child in element.elements:
+            with errors.collecting():
+                router._add_directive(element)
+        router._check_unique(errors)
+        errors.raise_if_any()
+        return router
+
+    def _add_label(self, element: Element) -> None:
+        # Fluentd (root_agent.rb) takes any non-empty name; '@' is a convention.
+        name = element.arg.strip()
+        if not name or " " in name:
+            raise located(element.origin, f"<label {name}>: a label needs a one-word name, "
+                          "e.g. <label @ERROR>")
+        if name == ROOT_LABEL:
+            raise located(element.origin, "<label @ROOT> is not allowed: @ROOT is the top "
+                          "level", "Give the label another name.")
+        if name in self.labels:
+            raise located(element.origin, f"label {name} is defined twice")
+        self.labels[name] = Label(name)
+
+    def _add_directive(self, element: Element) -> None:
+        """One top-level directive; inside a label, errors are collected per rule."""
+        if element.name == "source":
+            self.inputs.append(self._plugin("input", element, self.root))
+        elif element.name in ("filter", "match"):
+            self._add_rule(self.root, element)
+        elif element.name == "label":
+            label = self.labels.get(element.arg.strip())
+            if label is None:  # its own error was reported by _add_label
+                return
+            errors = ErrorCollector()
+            for child in element.elements:
+                with errors.collecting():
                     if child.name not in ("filter", "match"):
                         raise located(child.origin, f"<{child.name}> is not allowed in "
                                       f"<label {label.name}>; only <filter> and <match>")
-                    router._add_rule(label, child)
-            elif element.name == "worker":
-                raise located(element.origin, "<worker> is not supported: the agent runs "
-                              "one worker")
-            elif element.name != "system":
-                log.warning("%s: unknown directive %s is ignored", element.origin,
-                            describe(element))
-        router._check_ids()
-        router._check_buffer_paths()
-        return router
+                    self._add_rule(label, child)
+            errors.raise_if_any()
+        elif element.name == "worker":
+            raise located(element.origin, "<worker> is not supported: the agent runs "
+                          "one worker", "Remove the <worker> section and keep its content.")
+        elif element.name != "system":
+            log.warning("%s: unknown directive %s is ignored", element.origin,
+                        describe(element))
 
     def _add_rule(self, label: Label, element: Element) -> None:
         category = "filter" if element.name == "filter" else "output"
@@ -218,6 +231,7 @@ class Router:
         label.rules.append(Rule(pattern, plugin))  # type: ignore[arg-type]
 
     def _plugin(self, category: str, element: Element, label: Label) -> Plugin:
+        compat.convert_plugin(element)
         type_name = element.get("@type") or element.get("type")
         if not type_name:
             raise located(element.origin, f"{describe(element)}: missing '@type' parameter")
@@ -227,6 +241,7 @@ class Router:
             raise exc.with_origin(element.origin) from None
         plugin: Plugin = cls()
         plugin.root_dir = self.root_dir
+        plugin.log.origin = element.origin
         plugin.configure(element)
         self._attach(plugin, label)
         if isinstance(plugin, Filter):
@@ -250,31 +265,27 @@ class Router:
             for child in plugin.children():
                 self._attach(child, label)
 
-    def _check_ids(self) -> None:
-        seen: dict[str, Plugin] = {}
+    def _check_unique(self, errors: ErrorCollector) -> None:
+        """A second plugin with the same @id, or a second output on the same file
+        buffer (they would resume each other's chunks), is an error at its line."""
+        ids: dict[str, Plugin] = {}
+        paths: dict[str, Plugin] = {}
         for plugin in self.plugins():
-            if not plugin.id_configured:
-                continue
-            if plugin.plugin_id in seen:
-                raise located(plugin.config_element.origin,
-                              f"duplicated plugin id '{plugin.plugin_id}'; @id must be unique")
-            seen[plugin.plugin_id] = plugin
-
-    def _check_buffer_paths(self) -> None:
-        """Two outputs sharing a file buffer would resume each other's chunks."""
-        owners: dict[str, Plugin] = {}
-        for plugin in self.plugins():
-            if not isinstance(plugin, Output) or plugin.buffering is None:
-                continue
-            path = plugin.buffering.buffer.storage_path()
-            if path is None:
-                continue
-            if path in owners:
-                raise located(plugin.config_element.origin,
-                              f"{describe(plugin.config_element)}: buffer path '{path}' is "
-                              f"already used by {describe(owners[path].config_element)}",
-                              "Give each output its own buffer path (or @id with root_dir).")
-            owners[path] = plugin
+            where = plugin.config_element
+            if plugin.id_configured and plugin.plugin_id in ids:
+                errors.add(located(where.origin, f"duplicated plugin id '{plugin.plugin_id}'; "
+                                   "@id must be unique"))
+            elif plugin.id_configured:
+                ids[plugin.plugin_id] = plugin
+            buffering = plugin.buffering if isinstance(plugin, Output) else None
+            path = buffering.buffer.storage_path() if buffering is not None else None
+            if path is not None and path in paths:
+                errors.add(located(where.origin, f"{describe(where)}: buffer path '{path}' is "
+                                   f"already used by {describe(paths[path].config_element)}",
+                                   "Give each output its own buffer path (or @id with "
+                                   "root_dir)."))
+            elif path is not None:
+                paths[path] = plugin
 
     def plugins(self) -> Iterator[Plugin]:
         """Every plugin, child outputs (``<store>``, ``<secondary>``) included."""

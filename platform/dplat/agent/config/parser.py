@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from dplat.agent.config.element import Element, Origin, Param
-from dplat.agent.config.errors import ConfigError
+from dplat.agent.config.errors import ConfigError, ErrorCollector
 from dplat.agent.config.scanner import Scanner
 
 log = logging.getLogger("dplat.agent.config")
@@ -51,6 +51,7 @@ def parse_config(
     *,
     base_dir: str | os.PathLike[str] | None = None,
     allow_include: bool = True,
+    errors: ErrorCollector | None = None,
 ) -> Element:
     """Parse config text into a tree whose root element is named ``ROOT``.
 
@@ -59,11 +60,16 @@ def parse_config(
     no default is an error naming it.
     Relative ``@include`` paths start at ``base_dir`` (default: the current
     directory); ``allow_include=False`` refuses includes, for text that must
-    not reach the file system.
+    not reach the file system. ``errors``: as for :func:`load_config`.
     """
-    parser = _Parser(os.environ if env is None else env, allow_include)
+    parser = _Parser(os.environ if env is None else env, allow_include, errors)
     root = Element(ROOT, origin=Origin(filename, 1))
-    parser.parse_into(root, text, filename, Path(base_dir or Path.cwd()), ())
+    try:
+        parser.parse_into(root, text, filename, Path(base_dir or Path.cwd()), ())
+    except ConfigError as exc:
+        parser.errors.raise_if_any(exc)
+    if errors is None:
+        parser.errors.raise_if_any()
     return root
 
 
@@ -72,21 +78,36 @@ def load_config(
     env: Mapping[str, str] | None = None,
     *,
     allow_include: bool = True,
+    errors: ErrorCollector | None = None,
 ) -> Element:
-    """Read and parse a config file; its includes are relative to its folder."""
-    parser = _Parser(os.environ if env is None else env, allow_include)
+    """Read and parse a config file; its includes are relative to its folder.
+
+    With ``errors``, mistakes that do not stop the parse (a wrong embedded
+    expression, a reserved key) are left there for the caller, which goes on
+    to find the plugins' errors too (``dplat agent check`` reports them all);
+    without it they are raised at the end."""
+    parser = _Parser(os.environ if env is None else env, allow_include, errors)
     file = Path(path)
     root = Element(ROOT, origin=Origin(str(file), 1))
-    text = parser.read_file(file, None)
-    parser.parse_into(root, text, str(file), file.parent, (os.path.realpath(file),))
+    try:
+        text = parser.read_file(file, None)
+        parser.parse_into(root, text, str(file), file.parent, (os.path.realpath(file),))
+    except ConfigError as exc:
+        parser.errors.raise_if_any(exc)
+    if errors is None:
+        parser.errors.raise_if_any()
     return root
 
 
 class _Parser:
     """Builds elements from one file's text and recurses only into includes."""
 
-    def __init__(self, env: Mapping[str, str], allow_include: bool) -> None:
+    def __init__(self, env: Mapping[str, str], allow_include: bool,
+                 errors: ErrorCollector | None) -> None:
         self.env = env
+        self.errors = errors if errors is not None else ErrorCollector()
+        """Errors that do not stop the parse (a value, a reserved key): all are
+        reported at the end, with the first one that does stop it."""
         self.allow_include = allow_include
 
     def parse_into(
@@ -97,7 +118,7 @@ class _Parser:
         ``chain`` holds the real paths of the files being included, so that a
         file including itself (directly or not) is reported, not looped on.
         """
-        sc = Scanner(text, file, self.env)
+        sc = Scanner(text, file, self.env, self.errors)
         stack = [into]
         while True:
             sc.skip_space_and_comments()
@@ -187,11 +208,11 @@ class _Parser:
         value = "" if sc.at_value_end() else sc.read_value()
         sc.expect_line_end(f"the value of {key!r}")
         if key.startswith("@") and key not in RESERVED_PARAMS and element.name in _TOP_DIRECTIVES:
-            raise sc.error(
+            self.errors.add(sc.error(
                 f"'{key}': the '@' prefix is reserved for Fluentd's own parameters",
                 "Remove the '@'; reserved names are " + ", ".join(sorted(RESERVED_PARAMS)) + ".",
                 start,
-            )
+            ))
         element.params[key] = Param(key, value, sc.origin(start))
 
     def _include(self, sc: Scanner, into: Element, base_dir: Path, chain: tuple[str, ...]) -> None:

@@ -29,7 +29,7 @@ from bisect import bisect_right
 from collections.abc import Mapping
 
 from dplat.agent.config.element import Origin
-from dplat.agent.config.errors import ConfigError
+from dplat.agent.config.errors import ConfigError, ErrorCollector
 from dplat.agent.config.ruby_expr import RubyExprError, evaluate
 
 _ESCAPES = {
@@ -72,12 +72,16 @@ def _embedded_end(text: str, start: int, stop: int) -> int:
 class Scanner:
     """A cursor over one file's text that can name the line of any position."""
 
-    def __init__(self, text: str, file: str, env: Mapping[str, str]) -> None:
+    def __init__(self, text: str, file: str, env: Mapping[str, str],
+                 errors: ErrorCollector | None = None) -> None:
+        """``errors``: where a wrong embedded expression is reported so the
+        scan goes on (its value is then empty); without it, it is raised."""
         # Windows line ends and a byte-order mark would otherwise leak into values.
         self.text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
         self.file = file
         self.pos = 0
         self.env = env
+        self.errors = errors
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
 
     # -- positions and errors -------------------------------------------------
@@ -283,5 +287,8 @@ class Scanner:
         try:
             value = evaluate(code, self.env)
         except RubyExprError as exc:
-            raise self.error(str(exc), exc.fix, at) from None
+            if self.errors is None:
+                raise self.error(str(exc), exc.fix, at) from None
+            self.errors.add(self.error(str(exc), exc.fix, at))
+            value = ""
         return value, end + 1
