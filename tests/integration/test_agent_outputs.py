@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from dplat.agent.event import EventTime, Record
-from dplat.agent.plugins.base import Output
+from dplat.agent.output import Output
 from dplat.agent.router import Router
 from dplat.agent.testing import parse
 from dplat.stack.bigquery import BigQuery

@@ -31,12 +31,13 @@ from dataclasses import dataclass, field
 
 from dplat.agent.config import compat
 from dplat.agent.config.element import Element
-from dplat.agent.config.errors import ConfigError, ErrorCollector
+from dplat.agent.config.errors import ErrorCollector
+from dplat.agent.core import registry
+from dplat.agent.core.base import Filter, Input, Plugin
+from dplat.agent.core.log import kv
+from dplat.agent.core.params import describe, located
 from dplat.agent.event import EventStream, EventTime, Record
-from dplat.agent.params import describe, located
-from dplat.agent.plugins import registry
-from dplat.agent.plugins.base import Filter, Input, Output, Plugin
-from dplat.agent.plugins.log import kv
+from dplat.agent.output import Output
 from dplat.agent.tagmatch import TagPattern
 
 log = logging.getLogger("dplat.agent.router")
@@ -232,17 +233,7 @@ class Router:
 
     def _plugin(self, category: str, element: Element, label: Label) -> Plugin:
         compat.convert_plugin(element)
-        type_name = element.get("@type") or element.get("type")
-        if not type_name:
-            raise located(element.origin, f"{describe(element)}: missing '@type' parameter")
-        try:
-            cls = registry.lookup(category, type_name)
-        except ConfigError as exc:
-            raise exc.with_origin(element.origin) from None
-        plugin: Plugin = cls()
-        plugin.root_dir = self.root_dir
-        plugin.log.origin = element.origin
-        plugin.configure(element)
+        plugin: Plugin = registry.build(category, element, preset={"root_dir": self.root_dir})
         self._attach(plugin, label)
         if isinstance(plugin, Filter):
             self.filters.append(plugin)

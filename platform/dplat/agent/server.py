@@ -35,10 +35,10 @@ from typing import Any, ClassVar
 from dplat.agent.config import ConfigError, load_config
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ErrorCollector
-from dplat.agent.params import Configurable, config_param, render
-from dplat.agent.plugins.base import Plugin
+from dplat.agent.core.base import Plugin
+from dplat.agent.core.log import AGENT_LOGGER, LEVELS, kv
+from dplat.agent.core.params import Configurable, config_param, render
 from dplat.agent.plugins.in_monitor_agent import attach as attach_monitors
-from dplat.agent.plugins.log import AGENT_LOGGER, LEVELS, kv
 from dplat.agent.router import Router
 
 log = logging.getLogger(f"{AGENT_LOGGER}.server")

@@ -31,8 +31,9 @@ from dplat.agent.buffer.chunk import Chunk
 from dplat.agent.buffer.metadata import Metadata
 from dplat.agent.config import parse_config
 from dplat.agent.config.element import Element
+from dplat.agent.core.base import Filter, Input, Plugin
 from dplat.agent.event import EventStream, EventTime, Record
-from dplat.agent.plugins.base import Filter, Input, Output, Plugin
+from dplat.agent.output import Output
 
 P = TypeVar("P", bound=Plugin)
 DEFAULT_TIME = EventTime(1704164645, 0)

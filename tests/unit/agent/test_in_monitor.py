@@ -11,10 +11,10 @@ from typing import Any
 import aiohttp
 import pytest
 
+from dplat.agent.core.base import Filter
+from dplat.agent.core.registry import register
 from dplat.agent.event import EventTime, Record
-from dplat.agent.plugins.base import Filter
 from dplat.agent.plugins.in_monitor_agent import MonitorAgentInput, attach
-from dplat.agent.plugins.registry import register
 from dplat.agent.router import Router
 from dplat.agent.testing import parse
 

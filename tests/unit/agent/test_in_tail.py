@@ -299,7 +299,7 @@ def test_multiline_without_firstline_gathers_until_it_parses(tmp_path: Path) -> 
     ("path /x\ntag t\npath_delimiter *\n<parse>\n@type none\n</parse>", "reserved"),
     ("path /x\ntag t\nglob_policy always\n<parse>\n@type none\n</parse>", "path_delimiter"),
     ("path /x\ntag t\nencoding nope\n<parse>\n@type none\n</parse>", "unknown encoding"),
-    ("path /x\ntag t\n<parse>\nkeys a\n</parse>", "@type is required"),
+    ("path /x\ntag t\n<parse>\nkeys a\n</parse>", "missing '@type' parameter"),
 ])
 def test_config_errors(conf: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
@@ -321,7 +321,7 @@ def test_two_sources_cannot_share_a_pos_file(tmp_path: Path) -> None:
 def test_whole_pipeline_tail_grep_record_transformer(tmp_path: Path) -> None:
     """Through the real router: tail -> grep -> record_transformer -> a
     buffered output (conftest's test_sink)."""
-    from dplat.agent.plugins import registry
+    from dplat.agent.core import registry
     from dplat.agent.router import Router
     from dplat.agent.testing import parse
 

@@ -11,7 +11,7 @@ from tail_support import append, eventually, messages, pos_entries, run, tail_co
 
 from dplat.agent.buffer.errors import BufferOverflowError
 from dplat.agent.event import EventStream
-from dplat.agent.plugins.tail_watcher import BLOCK_SIZE
+from dplat.agent.plugins.tail.watcher import BLOCK_SIZE
 from dplat.agent.testing import CollectingRouter
 
 

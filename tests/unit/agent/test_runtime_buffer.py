@@ -14,8 +14,8 @@ import pytest
 from dplat.agent.buffer.errors import BufferOverflowError
 from dplat.agent.buffer.metadata import ChunkKeys, Metadata, TimeZone
 from dplat.agent.config import ConfigError
+from dplat.agent.core import registry
 from dplat.agent.event import EventTime
-from dplat.agent.plugins import registry
 from dplat.agent.plugins.buf_memory import MemoryBuffer
 from dplat.agent.protocol.eventtime import pack_entry
 from dplat.agent.testing import configured, element

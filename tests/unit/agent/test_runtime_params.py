@@ -11,7 +11,9 @@ import pytest
 
 from dplat.agent.config import ConfigError
 from dplat.agent.config.element import Element
-from dplat.agent.params import (
+from dplat.agent.core import registry
+from dplat.agent.core.base import Filter, Input, Plugin
+from dplat.agent.core.params import (
     MASK,
     Configurable,
     config_param,
@@ -20,8 +22,7 @@ from dplat.agent.params import (
     masked,
     render,
 )
-from dplat.agent.plugins import registry
-from dplat.agent.plugins.base import Filter, Input, Output, Plugin
+from dplat.agent.output import Output
 from dplat.agent.testing import configured, parse, run_filter
 
 

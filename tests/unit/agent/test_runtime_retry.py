@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from dplat.agent.buffer.retry import RetryPolicy, RetryState
+from dplat.agent.core import registry
 from dplat.agent.event import EventTime
-from dplat.agent.plugins import registry
 from dplat.agent.testing import configured
 
 Sink = registry.lookup("output", "test_sink")  # registered by conftest.py

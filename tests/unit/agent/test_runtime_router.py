@@ -10,10 +10,11 @@ import pytest
 
 from dplat.agent.buffer.errors import BufferOverflowError
 from dplat.agent.config import ConfigError
+from dplat.agent.core.base import Filter, Plugin
+from dplat.agent.core.params import config_param
+from dplat.agent.core.registry import register
 from dplat.agent.event import EventStream, EventTime, Record
-from dplat.agent.params import config_param
-from dplat.agent.plugins.base import Filter, Output, Plugin
-from dplat.agent.plugins.registry import register
+from dplat.agent.output import Output
 from dplat.agent.router import CACHE_SIZE, Router
 from dplat.agent.testing import parse
 

@@ -28,7 +28,7 @@ from dplat.agent.buffer.chunk import Chunk, ChunkState
 from dplat.agent.buffer.errors import BufferOverflowError
 from dplat.agent.buffer.metadata import Metadata
 from dplat.agent.config.element import Element
-from dplat.agent.params import Configurable, config_param
+from dplat.agent.core.params import Configurable, config_param
 
 MiB = 1024 * 1024
 log = logging.getLogger("dplat.agent.buffer")

@@ -28,10 +28,10 @@ from dplat.agent.buffer.chunk import Chunk
 from dplat.agent.buffer.config import BufferSection
 from dplat.agent.buffer.errors import UnrecoverableError
 from dplat.agent.buffer.retry import RetryState
-from dplat.agent.plugins.log import kv
+from dplat.agent.core.log import kv
 
 if TYPE_CHECKING:
-    from dplat.agent.plugins.base import Output
+    from dplat.agent.output import Output
 
 
 class Flusher:

@@ -11,7 +11,7 @@ import time
 from dplat.agent.buffer.buffer import Buffer
 from dplat.agent.buffer.chunk import Chunk
 from dplat.agent.buffer.metadata import Metadata
-from dplat.agent.plugins.registry import register
+from dplat.agent.core.registry import register
 
 
 class MemoryChunk(Chunk):

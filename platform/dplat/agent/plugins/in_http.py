@@ -3,7 +3,7 @@
 ``POST /app/log`` emits with tag ``app.log``. The body is JSON (an object or
 an array of objects), NDJSON, msgpack (a map, an array of maps, or several
 concatenated), or a form with a ``json``, ``ndjson`` or ``msgpack`` field
-(http_bodies.py); ``Content-Encoding: gzip`` or ``deflate`` is undone first.
+(http/bodies.py); ``Content-Encoding: gzip`` or ``deflate`` is undone first.
 The event time is ``?time=<float seconds>``, else the record's ``time``
 field (removed from the record), else now.
 
@@ -27,10 +27,12 @@ from typing import Any
 from aiohttp import web
 
 from dplat.agent.config.element import Element
+from dplat.agent.core.base import Input
+from dplat.agent.core.log import kv
+from dplat.agent.core.params import config_param, located
+from dplat.agent.core.registry import register
 from dplat.agent.event import EventStream
-from dplat.agent.params import config_param, located
-from dplat.agent.plugins.base import Input
-from dplat.agent.plugins.http_bodies import (
+from dplat.agent.plugins.http.bodies import (
     BadRequest,
     Params,
     body_params,
@@ -40,10 +42,8 @@ from dplat.agent.plugins.http_bodies import (
     record_time,
     records_of,
 )
-from dplat.agent.plugins.http_common import HttpListener, text
-from dplat.agent.plugins.log import kv
+from dplat.agent.plugins.http.common import HttpListener, text
 from dplat.agent.plugins.net_common import QuietLog
-from dplat.agent.plugins.registry import register
 
 EMPTY_GIF = (b"GIF89a\x01\x00\x01\x00\x80\xff\x00\xff\xff\xff\x00\x00\x00,\x00\x00\x00\x00"
              b"\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")

@@ -28,12 +28,12 @@ from dplat.agent.buffer.metadata import Metadata
 from dplat.agent.buffer.placeholders import keys_used, tag_parts_used, timekey_format
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
+from dplat.agent.core.params import config_param, config_section, describe, located
+from dplat.agent.core.registry import register
 from dplat.agent.event import EventStream, EventTime, Record
-from dplat.agent.params import config_param, config_section, describe, located
-from dplat.agent.plugins.base import Output
+from dplat.agent.output import Output
 from dplat.agent.plugins.formatters import new_formatter
 from dplat.agent.plugins.inject import Injector
-from dplat.agent.plugins.registry import register
 
 DEFAULT_TIMEKEY = 86400.0
 INDEX = "_**"

@@ -12,12 +12,12 @@ from typing import Any, ClassVar, TextIO
 
 from dplat.agent.buffer.chunk import Chunk
 from dplat.agent.config.element import Element
+from dplat.agent.core.params import config_section
+from dplat.agent.core.registry import register
 from dplat.agent.event import EventStream, EventTime, Record
-from dplat.agent.params import config_section
-from dplat.agent.plugins.base import Output
+from dplat.agent.output import Output
 from dplat.agent.plugins.formatters import new_formatter
 from dplat.agent.plugins.inject import Injector
-from dplat.agent.plugins.registry import register
 
 
 @register("stdout")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from dplat.agent.event import EventStream, EventTime, Record
 from dplat.agent.plugins.parser_base import ParsedLines, Parser, ParserError
 from dplat.agent.plugins.parser_multiline import MultilineParser
-from dplat.agent.plugins.tail_watcher import TailWatcher
+from dplat.agent.plugins.tail.watcher import TailWatcher
 
 UNMATCHED_KEY = "unmatched_line"
 

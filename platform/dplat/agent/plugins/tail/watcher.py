@@ -23,7 +23,7 @@ import os
 from dataclasses import dataclass, field
 
 from dplat.agent.event import EventStream
-from dplat.agent.plugins.tail_position import MemoryEntry
+from dplat.agent.plugins.tail.position import MemoryEntry
 
 BLOCK_SIZE = 256 * 1024
 

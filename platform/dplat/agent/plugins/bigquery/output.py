@@ -27,7 +27,7 @@ written inline), ``schema_path`` (a JSON file read at start) or
 ``fetch_schema`` (asked from the table, cached ``schema_cache_expire``).
 
 Events are buffered as lines holding time, tag and the JSON record
-(bigquery_rows.py); rows are shaped by the schema when the chunk is written.
+(rows.py); rows are shaped by the schema when the chunk is written.
 """
 
 from __future__ import annotations
@@ -40,20 +40,20 @@ from typing import Any
 from dplat.agent.buffer.chunk import Chunk
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
+from dplat.agent.core.log import kv
+from dplat.agent.core.params import config_param, config_section, describe, located
 from dplat.agent.event import EventTime, Record
-from dplat.agent.params import config_param, config_section, describe, located
-from dplat.agent.plugins.base import Output
-from dplat.agent.plugins.bigquery_client import BigQueryClient, ClientSettings, TableRef
-from dplat.agent.plugins.bigquery_rows import (
+from dplat.agent.output import Output
+from dplat.agent.plugins.bigquery.client import BigQueryClient, ClientSettings, TableRef
+from dplat.agent.plugins.bigquery.rows import (
     InvalidRowError,
     Outcome,
     Row,
     decode_lines,
     encode_line,
 )
-from dplat.agent.plugins.bigquery_schema import TableSchema
+from dplat.agent.plugins.bigquery.schema import TableSchema
 from dplat.agent.plugins.inject import Injector
-from dplat.agent.plugins.log import kv
 
 AUTH_METHODS = ("private_key", "json_key", "compute_engine", "application_default")
 SETTLED_MEMORY = 1024

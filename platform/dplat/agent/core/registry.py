@@ -1,4 +1,5 @@
-"""Plugin types by name, per category, found the way Fluentd finds them.
+"""Plugin types by name, per category, found the way Fluentd finds them, and
+the one place a plugin is built from its config section (``build()``).
 
 Each plugin file registers its class with ``@register("name", "alias")``; the
 category (input, output, buffer...) comes from the class's base. A lookup of a
@@ -6,6 +7,9 @@ name nobody registered yet imports ``plugins/<prefix>_<name>.py`` (Fluentd
 searches ``in_<name>.rb`` the same way), so only the plugins a config uses are
 imported; if that fails, every module of the category is imported so aliases
 are found and the error can list all known types.
+
+The plugin package is reached by name only (``PLUGIN_PACKAGE``), never
+imported here: core/ stands below buffer/ and plugins/, which build on it.
 """
 
 from __future__ import annotations
@@ -15,9 +19,15 @@ import pkgutil
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
+from dplat.agent.core.log import PluginLog
+from dplat.agent.core.params import describe, located
 
 T = TypeVar("T", bound=type)
+
+PLUGIN_PACKAGE = "dplat.agent.plugins"
+"""Where plugin files live; discovery imports ``<PLUGIN_PACKAGE>.<prefix>_<name>``."""
 
 PREFIXES = {
     "input": "in",
@@ -56,7 +66,7 @@ def lookup(category: str, name: str) -> Any:
     """The class registered as ``name``; ConfigError listing known types otherwise."""
     known = _registry[category]
     if name not in known:
-        _import_quietly(f"{__package__}.{PREFIXES[category]}_{name}")
+        _import_quietly(f"{PLUGIN_PACKAGE}.{PREFIXES[category]}_{name}")
     if name not in known:
         _import_category(category)
     if name not in known:
@@ -64,6 +74,39 @@ def lookup(category: str, name: str) -> Any:
             f"unknown {category} plugin type '{name}'; known types: {', '.join(sorted(known))}"
         )
     return known[name]
+
+
+def build(category: str, element: Element, *, type_name: str | None = None,
+          default_type: str | None = None, usage: str = "", hint: str = "",
+          preset: dict[str, Any] | None = None, **configure_kwargs: Any) -> Any:
+    """A configured plugin of ``category`` for ``element``: the one way every
+    kind (input, filter, output, buffer, parser, formatter) is built.
+
+    The type is ``type_name`` when given (a ``<buffer>``'s type is resolved
+    with its defaults first), else the section's ``@type``, else
+    ``default_type``; without any, the error names the section (``usage``
+    says what it belongs to, ``hint`` how to fix it). ``preset`` attributes
+    are set before ``configure()`` because configuring reads them (a
+    ``<secondary>``'s ``primary``, ``root_dir`` for state paths). An unknown
+    type's error points at the section's line.
+    """
+    name = type_name or element.get("@type") or element.get("type") or default_type
+    if not name:
+        owner = f" of {usage}" if usage else ""
+        raise located(element.origin, f"{describe(element)}{owner}: missing '@type' parameter",
+                      hint)
+    try:
+        cls = lookup(category, name)
+    except ConfigError as exc:
+        raise exc.with_origin(element.origin) from None
+    plugin = cls()
+    for attribute, value in (preset or {}).items():
+        setattr(plugin, attribute, value)
+    plugin_log = getattr(plugin, "log", None)
+    if isinstance(plugin_log, PluginLog):  # configure-time warnings name the line
+        plugin_log.origin = element.origin
+    plugin.configure(element, **configure_kwargs)
+    return plugin
 
 
 def known_types(category: str) -> list[str]:
@@ -74,7 +117,7 @@ def known_types(category: str) -> list[str]:
 
 def _import_category(category: str) -> None:
     prefix = PREFIXES[category]
-    package = importlib.import_module(__package__ or "dplat.agent.plugins")
+    package = importlib.import_module(PLUGIN_PACKAGE)
     for module in pkgutil.iter_modules(package.__path__):
         if module.name.startswith(f"{prefix}_") or module.name == f"{prefix}s":
             _import_quietly(f"{package.__name__}.{module.name}")

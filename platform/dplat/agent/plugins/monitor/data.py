@@ -1,10 +1,10 @@
 """What in_monitor_agent shows: one row per plugin, filters, LTSV, config.
 
-A row is the plugin's ``statistics()`` (base.py: ids, category, counters,
-and an output's buffer figures) plus, from plugins that have them, their
-own ``counters()`` (in_forward's rejected frames, in_http's refused
-requests), with Fluentd's keys first so a row reads like Fluentd's
-``/api/plugins.json``. Plugins come from the router in Fluentd's order:
+A row is the plugin's ``statistics()`` (core/base.py, output.py: ids,
+category, counters, and an output's buffer figures) plus, from plugins that
+have them, their own ``counters()`` (in_forward's rejected frames,
+in_http's refused requests), with Fluentd's keys first so a row reads like
+Fluentd's ``/api/plugins.json``. Plugins come from the router in Fluentd's order:
 inputs, filters, outputs, each output followed by the outputs it owns
 (``copy``'s ``<store>``s, ``<secondary>``).
 """
@@ -16,9 +16,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from dplat.agent.config.element import Element
+from dplat.agent.core.base import Plugin
+from dplat.agent.core.params import render
 from dplat.agent.event import EventTime
-from dplat.agent.params import render
-from dplat.agent.plugins.base import Plugin
 from dplat.agent.router import ROOT_LABEL, Router
 
 FIRST_KEYS = ("plugin_id", "plugin_category", "type", "output_plugin", "buffer_queue_length",

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dplat.agent.event import EventTime, Record
-from dplat.agent.plugins.bigquery_client import (
+from dplat.agent.plugins.bigquery.client import (
     RETRYABLE_REASONS,
     BigQueryError,
     RequestRejected,

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
 from dplat.agent.buffer.errors import UnrecoverableError
-from dplat.agent.plugins.bigquery_schema import TableSchema
+from dplat.agent.plugins.bigquery.schema import TableSchema
 
 SCOPE = "https://www.googleapis.com/auth/bigquery"
 RETRYABLE_REASONS = frozenset({"backendError", "internalError", "rateLimitExceeded",

@@ -20,8 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dplat.agent.plugins.base import Plugin
-from dplat.agent.plugins.monitor_data import extra_counters, extra_gauges
+from dplat.agent.core.base import Plugin
+from dplat.agent.plugins.monitor.data import extra_counters, extra_gauges
 from dplat.agent.router import Router
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"

@@ -34,8 +34,8 @@ import asyncio
 from collections import deque
 from typing import TYPE_CHECKING
 
+from dplat.agent.core.log import kv
 from dplat.agent.event import EventStream
-from dplat.agent.plugins.log import kv
 from dplat.agent.plugins.net_common import format_peer
 from dplat.agent.protocol import (
     CorruptPayload,
