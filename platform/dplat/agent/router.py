@@ -139,6 +139,11 @@ class EventRouter:
                          error: BaseException) -> None:
         self._router.emit_error_event(tag, time, record, error)
 
+    def to_label(self, name: str) -> EventRouter | None:
+        """The router of another label, None if there is none (rewrite_tag_filter)."""
+        label = self._router.labels.get(name)
+        return None if label is None else EventRouter(self._router, label)
+
 
 class Router:
     """All labels and plugins of one config, and their life cycle."""
@@ -201,7 +206,6 @@ class Router:
         self.labels[name] = Label(name)
 
     def _add_directive(self, element: Element) -> None:
-        """One top-level directive; inside a label, errors are collected per rule."""
         if element.name == "source":
             self.inputs.append(self._plugin("input", element, self.root))
         elif element.name in ("filter", "match"):
