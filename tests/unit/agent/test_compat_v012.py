@@ -322,3 +322,12 @@ def test_check_v1_prints_the_migrated_config(tmp_path: Path) -> None:
     new.write_text(text)
     output = _file_output(new.read_text())
     assert output.buffering is not None and output.buffering.keys.timekey == 3600
+
+
+def test_a_file_buffer_without_path_uses_the_output_path(tmp_path: Path) -> None:
+    """out_file.rb: a file <buffer> (here from v0.12 buffer_type file) without a
+    path keeps its chunks at the output's path, treated as a folder."""
+    text = f"<match a>\n  @type file\n  path {tmp_path}/logs/app\n  buffer_type file\n</match>\n"
+    output = _file_output(text)
+    assert output.buffering is not None
+    assert output.buffering.buffer.storage_path() == f"{tmp_path}/logs/app/buffer.*.log"
