@@ -13,6 +13,7 @@ Inputs emit into the label named by their ``@label`` (else ``@ROOT``);
 and a counter. A whole stream an output refused (buffer overflow) also goes
 to ``@ERROR`` when it exists; otherwise the error reaches the input, which
 must not ack. Emission returns only after the outputs accepted the events.
+With a ``<label @FLUENT_LOG>``, the agent's own log lines go there while it runs.
 
     Router              built once per config; owns labels and plugins
      ├── Label          rules of one <label> (or ROOT), tag -> Pipeline cache
@@ -35,6 +36,8 @@ from dplat.agent.config.errors import ErrorCollector
 from dplat.agent.core import registry
 from dplat.agent.core.base import Filter, Input, Plugin
 from dplat.agent.core.log import kv
+from dplat.agent.core.log_events import LABEL as LOG_LABEL
+from dplat.agent.core.log_events import LogEventForwarder
 from dplat.agent.core.params import describe, located
 from dplat.agent.event import EventStream, EventTime, Record
 from dplat.agent.output import Output
@@ -48,8 +51,7 @@ CACHE_SIZE = 1024
 """Tags whose pipeline is remembered per label (Fluentd's MatchCache size)."""
 
 _routing_errors = contextvars.ContextVar("routing_errors", default=False)
-"""True while error events are being delivered: errors raised then are only
-logged, so a failing filter inside @ERROR cannot loop forever."""
+"""True while error events are delivered: errors then are only logged (no loop)."""
 
 
 @dataclass
@@ -160,6 +162,7 @@ class Router:
         self._drainer: asyncio.Task[None] | None = None
         self._closed: set[int] = set()
         """ids of plugins already closed, so a stop cut short can be resumed."""
+        self.log_events: LogEventForwarder | None = None
 
     @property
     def root(self) -> Label:
@@ -176,9 +179,8 @@ class Router:
     # -- building ---------------------------------------------------------------
     @classmethod
     def build(cls, root: Element, *, root_dir: str | None = None) -> Router:
-        """Configure every plugin of a parsed config (v0.12 keys first moved into
-        sections, config/compat.py); every error found, each naming its line.
-        ``root_dir`` is ``<system> root_dir``, handed to every plugin."""
+        """Configure every plugin (v0.12 keys moved first, config/compat.py); every
+        error found names its line. ``root_dir``: ``<system> root_dir``."""
         errors = ErrorCollector()
         router = cls()
         router.root_dir = root_dir
@@ -195,12 +197,9 @@ class Router:
     def _add_label(self, element: Element) -> None:
         # Fluentd (root_agent.rb) takes any non-empty name; '@' is a convention.
         name = element.arg.strip()
-        if not name or " " in name:
-            raise located(element.origin, f"<label {name}>: a label needs a one-word name, "
-                          "e.g. <label @ERROR>")
-        if name == ROOT_LABEL:
-            raise located(element.origin, "<label @ROOT> is not allowed: @ROOT is the top "
-                          "level", "Give the label another name.")
+        if not name or " " in name or name == ROOT_LABEL:
+            raise located(element.origin, f"<label {name}>: a label needs a one-word name "
+                          "other than @ROOT (the top level), e.g. <label @ERROR>")
         if name in self.labels:
             raise located(element.origin, f"label {name} is defined twice")
         self.labels[name] = Label(name)
@@ -355,12 +354,18 @@ class Router:
             for plugin in reversed(started):
                 await plugin.kill()
             raise
+        if LOG_LABEL in self.labels:  # the agent's own log into <label @FLUENT_LOG>
+            self.log_events = LogEventForwarder(self.emitter(LOG_LABEL),
+                                                self.labels[LOG_LABEL].pipeline)
+            self.log_events.start()
 
     async def stop(self) -> None:
         """Close inputs first, then filters, then outputs (which drain)."""
         for group in (self.inputs, self.filters):
             for plugin in group:
                 await self._close(plugin)
+        if self.log_events is not None:
+            await self.log_events.stop()
         if self._drainer is not None:
             await asyncio.gather(self._drainer, return_exceptions=True)
         await asyncio.gather(*(self._close(output) for output in self.outputs))
