@@ -63,11 +63,14 @@ def start(
     credentials: Credentials,
     timeout: float = 120,
     volumes: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
 ) -> RunningService:
-    """Run ``service_cls``'s local image, wait for its probe, return it."""
+    """Run ``service_cls``'s local image, wait for its probe, return it.
+
+    ``env`` adds variables for a test's own instrumentation (e.g. PATH)."""
     container = DockerContainer(service_cls.image("local"))
     container.with_kwargs(labels=TEST_LABEL)
-    for key, value in service_cls.environment(credentials).items():
+    for key, value in {**service_cls.environment(credentials), **(env or {})}.items():
         container.with_env(key, value)
     for endpoint in service_cls.endpoints:
         container.with_bind_ports(endpoint.container_port, None)

@@ -79,3 +79,13 @@ def test_on_demand_service_only_with_its_profile(tmp_path: Path, images: str, im
     ]
     # Enforcement from the first call, in both sets (moto's default is never).
     assert service["environment"]["INITIAL_NO_AUTH_ACTION_COUNT"] == "0"
+
+
+@pytest.mark.parametrize("images", ["local", "upstream"])
+def test_every_service_has_a_log_size_cap(tmp_path: Path, images: str) -> None:
+    services = render(tmp_path, images, profiles="on-demand")["config"]["services"]
+    assert set(services) == {"mysql", "s3", "bigquery", "agent", "s3-iam"}
+    for name, service in services.items():
+        logging = service.get("logging") or {}
+        assert logging.get("driver") == "json-file", name
+        assert logging["options"] == {"max-size": "10m", "max-file": "3"}, name

@@ -44,12 +44,9 @@ def check(
 @app.command()
 def flush(ctx: typer.Context) -> None:
     """Flush every buffer of the running stack's agent now (like Fluentd's SIGUSR1)."""
-    from dplat.stack import catalogue
-    from dplat.stack.credentials import load_or_create
+    from dplat.stack.lifecycle import flush_agent
 
-    settings = resolve(ctx)
-    agent = catalogue.by_name(settings, load_or_create(settings.credentials_file), "agent")
-    agent.monitor("/api/flush", method="POST")  # type: ignore[attr-defined]
+    flush_agent(resolve(ctx))
     success("flushed the agent's buffers")
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from dplat.cli.common import resolve
+from dplat.cli.common import Output, OutputOption, emit, resolve
 from dplat.console import console, success, table
 
 app = typer.Typer()
@@ -38,10 +38,11 @@ def build(
 
 
 @app.command("list")
-def list_(ctx: typer.Context) -> None:
+def list_(output: OutputOption = Output.table) -> None:
     """The images, whether they are built and current."""
-    from dplat.engine import daemon, images
+    from dplat.engine import images
 
+    found = images.listing()
     rows = [
         (
             s.name,
@@ -50,9 +51,9 @@ def list_(ctx: typer.Context) -> None:
             "yes" if s.current else "rebuild",
             f"{s.size_mb:.0f} MB",
         )
-        for s in images.states(daemon.client())
+        for s in found.images
     ]
-    table(None, ("image", "tag", "built", "current", "size"), rows)
+    emit(output, found, lambda: table(None, ("image", "tag", "built", "current", "size"), rows))
 
 
 @app.command()

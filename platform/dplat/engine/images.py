@@ -23,7 +23,7 @@ import docker
 import docker.errors
 
 from dplat import resources
-from dplat.engine import bases
+from dplat.engine import bases, faults
 from dplat.errors import BuildError, ImageSetIncomplete
 from dplat.settings import Settings
 
@@ -124,9 +124,7 @@ def build_command(image: ImageSpec, settings: Settings) -> list[str]:
 
 
 def build_one(image: ImageSpec, settings: Settings) -> None:
-    result = subprocess.run(
-        build_command(image, settings), capture_output=True, text=True, check=False
-    )
+    result = faults.run(build_command(image, settings), capture_output=True, text=True)
     if result.returncode != 0:
         lines = (result.stdout + result.stderr).splitlines()
         raise BuildError(
@@ -135,6 +133,7 @@ def build_one(image: ImageSpec, settings: Settings) -> None:
         )
 
 
+@faults.docker_errors("building the images")
 def build(
     engine: docker.DockerClient,
     settings: Settings,
@@ -165,7 +164,34 @@ class ImageState:
     current: bool
     size_mb: float
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "tag": self.tag,
+            "built": self.present,
+            "current": self.current,
+            "size_mb": round(self.size_mb, 1),
+        }
 
+
+@dataclass(frozen=True)
+class ImageList:
+    """`dplat images list`: each image of the set, built or not."""
+
+    images: list[ImageState]
+
+    def to_json(self) -> dict[str, object]:
+        return {"images": [image.to_json() for image in self.images]}
+
+
+def listing() -> ImageList:
+    """The image set's states in the running engine."""
+    from dplat.engine import daemon
+
+    return ImageList(states(daemon.client()))
+
+
+@faults.docker_errors("reading the images")
 def states(engine: docker.DockerClient) -> list[ImageState]:
     found = []
     for image in IMAGES:
@@ -179,6 +205,7 @@ def states(engine: docker.DockerClient) -> list[ImageState]:
     return found
 
 
+@faults.docker_errors("saving the images")
 def save(engine: docker.DockerClient, path: Path) -> list[str]:
     """Write every local image into one archive (gzip when the name ends in .gz)."""
     missing = [s.tag for s in states(engine) if not s.present]
@@ -190,12 +217,12 @@ def save(engine: docker.DockerClient, path: Path) -> list[str]:
     argv = ["docker", "save", *tags]
     with path.open("wb") as out:
         if path.suffix == ".gz":
-            saver = subprocess.Popen(argv, stdout=subprocess.PIPE)
-            zipper = subprocess.run(["gzip", "-1"], stdin=saver.stdout, stdout=out, check=False)
+            saver = faults.popen(argv, stdout=subprocess.PIPE)
+            zipper = faults.run(["gzip", "-1"], stdin=saver.stdout, stdout=out)
             saver.wait()
             failed = saver.returncode or zipper.returncode
         else:
-            failed = subprocess.run(argv, stdout=out, check=False).returncode
+            failed = faults.run(argv, stdout=out).returncode
     if failed:
         raise BuildError(f"`docker save` failed writing {path}")
     return tags
@@ -225,9 +252,7 @@ def load(engine: docker.DockerClient, path: Path) -> list[str]:
     missing = sorted(set(wanted) - archive_tags(path))
     if missing:
         raise ImageSetIncomplete(f"{path} lacks {', '.join(missing)}; nothing was loaded")
-    result = subprocess.run(
-        ["docker", "load", "-i", str(path)], capture_output=True, text=True, check=False
-    )
+    result = faults.run(["docker", "load", "-i", str(path)], capture_output=True, text=True)
     if result.returncode != 0:
         raise ImageSetIncomplete(f"`docker load` could not read {path}: {result.stderr.strip()}")
     return wanted

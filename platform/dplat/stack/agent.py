@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
 import urllib.request
 from typing import Any
 
+from dplat.errors import DplatError
 from dplat.stack.base import Endpoint, Service
 from dplat.stack.credentials import Credentials
+from dplat.stack.faults import monitor_errors
 from dplat.waiting import wait_until
 
 
@@ -29,20 +30,20 @@ class Agent(Service):
     def monitor(self, path: str = "/api/plugins.json", method: str = "GET", timeout: float = 5.0) -> Any:
         """Call the monitor API and decode its JSON answer. A flush answers only
         once every buffer is written, hence the caller's own timeout; a 4xx/5xx
-        becomes a RuntimeError carrying the monitor's explanation."""
+        becomes RequestRefused carrying the monitor's explanation, no answer
+        StackNotRunning (dplat.stack.faults)."""
         request = urllib.request.Request(self.url("agent_monitor") + path, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as exc:
-            body = exc.read().decode(errors="replace")
-            raise RuntimeError(f"{method} {path} answered {exc.code}: {body}") from exc
+        with (
+            monitor_errors(self.url("agent_monitor"), method, path),
+            urllib.request.urlopen(request, timeout=timeout) as response,
+        ):
+            return json.loads(response.read() or b"null")
 
     def plugins(self) -> dict[str, dict[str, Any]]:
         """The running plugins by id; {} while the monitor does not answer."""
         try:
             return {p["plugin_id"]: p for p in self.monitor()["plugins"]}
-        except (OSError, RuntimeError, ValueError, KeyError):
+        except (DplatError, OSError, ValueError, KeyError):
             return {}
 
     def emitted(self, plugin_id: str) -> int | None:
