@@ -23,6 +23,7 @@ from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
 from dplat.agent.core.log import PluginLog
 from dplat.agent.core.params import describe, located
+from dplat.agent.core.unavailable import refusal
 
 T = TypeVar("T", bound=type)
 
@@ -70,6 +71,9 @@ def lookup(category: str, name: str) -> Any:
     if name not in known:
         _import_category(category)
     if name not in known:
+        refused = refusal(category, name)
+        if refused is not None:
+            raise ConfigError(refused[0], None, refused[1])
         raise ConfigError(
             f"unknown {category} plugin type '{name}'; known types: {', '.join(sorted(known))}"
         )
