@@ -33,6 +33,8 @@ REFUSED: dict[tuple[str, str], tuple[str, str]] = {
                            "@type tail (<parse> @type syslog reads syslog lines)."),
     ("input", "syslog"): ("a syslog listener (not built)", "Tail the file syslog writes "
                           "with @type tail and <parse> @type syslog."),
+    ("input", "debug_agent"): ("Ruby's dRuby console", "Remove it; @type monitor_agent "
+                               "shows the plugins' state over HTTP."),
     ("input", "exec"): ("running commands", "Have the command write a file and tail it."),
     ("output", "exec"): ("running commands", "Write with @type file and process the files."),
     ("input", "tcp"): ("a raw TCP listener (not built)", "Send with @type forward (the "
