@@ -331,3 +331,33 @@ def test_a_file_buffer_without_path_uses_the_output_path(tmp_path: Path) -> None
     output = _file_output(text)
     assert output.buffering is not None
     assert output.buffering.buffer.storage_path() == f"{tmp_path}/logs/app/buffer.*.log"
+
+
+def test_v012_keys_in_a_copy_store_are_converted_per_store(tmp_path: Path) -> None:
+    """A <store> is an output of its own: its v0.12 keys convert by its type."""
+    run_config(f"""
+<match app.**>
+  type copy
+  <store>
+    type file
+    path {tmp_path}/copy/app
+    time_slice_format %Y%m%d%H
+    format json
+    utc
+  </store>
+</match>""", "app.web", [(T0, {"n": 1}), (T1, {"n": 2})])
+    assert files(tmp_path / "copy") == {"app.2024010203_0.log": '{"n":1}\n',
+                                        "app.2024010204_0.log": '{"n":2}\n'}
+
+
+def test_s3_keeps_its_own_time_slice_format_for_keys(tmp_path: Path) -> None:
+    """fluent-plugin-s3 reads time_slice_format itself (%{time_slice}), besides
+    the timekey the helper derives; check --v1 keeps it for s3."""
+    old = tmp_path / "s3.conf"
+    old.write_text("<match a>\n  @type s3\n  s3_bucket b\n  s3_endpoint http://127.0.0.1:9\n"
+                   "  time_slice_format %Y-%m-%d-%H\n  format_json true\n</match>\n")
+    result = CliRunner().invoke(app, ["agent", "check", "--v1", "-c", str(old)])
+    assert result.exit_code == 0, result.output
+    assert "  time_slice_format %Y-%m-%d-%H\n" in result.output
+    assert "timekey 3600" in result.output and "format_json" not in result.output
+    assert "<format>\n    @type json\n  </format>" in result.output
