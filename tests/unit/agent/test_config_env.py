@@ -114,3 +114,12 @@ def test_other_embedded_ruby_in_json_is_refused() -> None:
 def test_unclosed_embedded_code_is_an_error() -> None:
     with pytest.raises(ConfigError, match="no closing"):
         value("k \"#{ENV['SECRET']\"")
+
+
+def test_evaluate_reports_which_variables_it_read() -> None:
+    from dplat.agent.config.ruby_expr import evaluate
+
+    read: set[str] = set()
+    assert evaluate("File.join(ENV.fetch('A', '/x'), ENV['SECRET'] || 'd')", ENV, read) == \
+        "/x/s3cr3t"
+    assert read == {"A", "SECRET"}

@@ -47,9 +47,11 @@ class RubyExprError(Exception):
         self.fix = fix
 
 
-def evaluate(code: str, env: Mapping[str, str]) -> str:
-    """The text ``"#{code}"`` stands for, as Ruby's ``to_s`` writes the value."""
-    parser = _Parser(code, _tokens(code), env)
+def evaluate(code: str, env: Mapping[str, str], read: set[str] | None = None) -> str:
+    """The text ``"#{code}"`` stands for, as Ruby's ``to_s`` writes the value.
+    ``read`` collects the names of the variables looked up (set or not), so a
+    caller can treat a value that came from the environment as a secret."""
+    parser = _Parser(code, _tokens(code), env, read if read is not None else set())
     value = parser.expression()
     if parser.pos != len(parser.tokens):
         raise _unsupported(code)
@@ -93,6 +95,7 @@ class _Parser:
     code: str
     tokens: list[tuple[str, str]]
     env: Mapping[str, str]
+    read: set[str]
     pos: int = 0
     missing: list[str] = field(default_factory=list)
 
@@ -153,6 +156,7 @@ class _Parser:
         if self.accept("["):
             name = self.expect_string()
             self.expect("]")
+            self.read.add(name)
             value = self.env.get(name)
             if value is None:
                 self.missing.append(name)
@@ -163,6 +167,7 @@ class _Parser:
         args = self.arguments()
         if not args or len(args) > 2 or not isinstance(args[0], str):
             raise self.unsupported()
+        self.read.add(args[0])
         if args[0] in self.env:
             return self.env[args[0]]
         if len(args) == 2:
