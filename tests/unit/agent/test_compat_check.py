@@ -78,3 +78,13 @@ def test_configure_time_warnings_name_the_line(tmp_path: Path,
         check_config(config)
     assert f"{config}:1: [object:" in caplog.text
     assert "default timekey interval (1d) will be used" in caplog.text
+
+
+def test_broken_values_are_all_reported_and_the_parse_goes_on(tmp_path: Path) -> None:
+    config = tmp_path / "td.conf"
+    config.write_text("<match a>\n  @type null\n  k1 'not closed\n  k2 \"bad \\q escape\"\n"
+                      "  k3 [1, 2\n</match>\n<match b>\n  @type nope\n</match>\n")
+    with pytest.raises(ConfigErrors) as caught:
+        check_config(config)
+    lines = [str(error).split(": ", 1)[0] for error in caught.value.errors]
+    assert lines == [f"{config}:{n}" for n in (3, 4, 5, 7)]

@@ -205,8 +205,15 @@ class _Parser:
         if key == "@include" or (key == "include" and len(stack) == 1):
             self._include(sc, element, base_dir, chain)
             return
-        value = "" if sc.at_value_end() else sc.read_value()
-        sc.expect_line_end(f"the value of {key!r}")
+        try:
+            value = "" if sc.at_value_end() else sc.read_value()
+            sc.expect_line_end(f"the value of {key!r}")
+        except ConfigError as exc:
+            # A broken value (quote, escape, JSON) spoils only its line: note
+            # it and go on, so one check finds the file's other errors too.
+            self.errors.add(exc)
+            sc.pos = sc.line_end(start) + 1
+            return
         if key.startswith("@") and key not in RESERVED_PARAMS and element.name in _TOP_DIRECTIVES:
             self.errors.add(sc.error(
                 f"'{key}': the '@' prefix is reserved for Fluentd's own parameters",
