@@ -288,7 +288,7 @@ class Configurable:
 def warn_unused(element: Element, keys: set[str], sections: set[str]) -> None:
     """Log what the element holds that no declaration reads, as Fluentd does."""
     for key, param in element.params.items():
-        if key not in keys:
+        if key not in keys and key not in element.used:
             log.warning("%s: parameter '%s' in %s is not used", param.origin, key,
                         describe(element))
     for child in element.elements:
@@ -329,7 +329,8 @@ def masked(element: Element, cls: type[Configurable] | None,
         if child_cls is None and resolve is not None:
             child_cls = resolve(child)
         children.append(masked(child, child_cls, resolve))
-    return Element(element.name, element.arg, params, children, element.origin)
+    return Element(element.name, element.arg, params, children, element.origin,
+                   set(element.used), element.generated)
 
 
 _SECRET_WORDS = ("password", "secret", "shared_key", "token", "private_key", "credential",
@@ -349,7 +350,7 @@ def render(element: Element, indent: int = 0) -> str:
     if not is_root:
         lines.append(f"{pad}{describe(element)}")
     for key, param in element.params.items():
-        lines.append(f"{'  ' * inner}{key} {param.value}")
+        lines.append(f"{'  ' * inner}{key} {param.value}".rstrip(" "))
     for child in element.elements:
         lines.append(render(child, inner))
     if not is_root:
