@@ -18,9 +18,9 @@ from pathlib import Path
 
 import docker
 
-from dplat.engine import daemon, images
+from dplat.engine import daemon
 from dplat.settings import resolve
-from dplat.stack import lifecycle
+from dplat.stack import images, lifecycle
 
 PROJECT = "dplat-bench"
 

@@ -17,13 +17,10 @@ if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2
         exit 1
     fi
 fi
+source scripts/lib.sh
 # Debian's logrotate: the tail-and-rotate lesson rotates logs with the real tool
 # (it falls back to doing the same file operations itself where it is missing).
-if ! command -v logrotate >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get install -y -q logrotate >/dev/null 2>&1 \
-        || { apt-get update -q >/dev/null && apt-get install -y -q logrotate >/dev/null; } \
-        || echo "note: logrotate could not be installed; tail-and-rotate will rotate by hand." >&2
-fi
+apt_install logrotate logrotate -- "tail-and-rotate will rotate by hand."
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi

@@ -5,6 +5,11 @@
 # the real server. The set-up runs on a private socket-only server, so nothing
 # can connect before the users exist: the health check only passes on the
 # final server.
+#
+# No password ever appears on a command line (where `ps` on the host shows
+# it): SQL reaches the client on stdin, and root keeps the empty password
+# of --initialize-insecure until the last statement of the set-up, which sets
+# it and shuts the private server down in the same session.
 set -eu
 : "${MYSQL_DATABASE:?set MYSQL_DATABASE}" "${MYSQL_USER:?set MYSQL_USER}"
 : "${MYSQL_PASSWORD:?set MYSQL_PASSWORD}" "${MYSQL_ROOT_PASSWORD:?set MYSQL_ROOT_PASSWORD}"
@@ -21,15 +26,18 @@ if [ "$1" = "mysqld" ] && [ ! -d /var/lib/mysql/mysql ]; then
 CREATE DATABASE IF NOT EXISTS \`${MYSQL_DATABASE}\`;
 CREATE USER '${MYSQL_USER}'@'%' IDENTIFIED BY '${MYSQL_PASSWORD}';
 GRANT ALL ON \`${MYSQL_DATABASE}\`.* TO '${MYSQL_USER}'@'%';
-ALTER USER 'root'@'localhost' IDENTIFIED BY '${MYSQL_ROOT_PASSWORD}';
 FLUSH PRIVILEGES;
 SQL
     for f in /docker-entrypoint-initdb.d/*.sql; do
         [ -e "$f" ] || continue
         echo "dplat-mysql: running $f"
-        mysql --socket=/tmp/init.sock -uroot -p"${MYSQL_ROOT_PASSWORD}" "${MYSQL_DATABASE}" < "$f"
+        mysql --socket=/tmp/init.sock -uroot "${MYSQL_DATABASE}" < "$f"
     done
-    mysqladmin --socket=/tmp/init.sock -uroot -p"${MYSQL_ROOT_PASSWORD}" shutdown
+    mysql --socket=/tmp/init.sock -uroot <<SQL
+ALTER USER 'root'@'localhost' IDENTIFIED BY '${MYSQL_ROOT_PASSWORD}';
+FLUSH PRIVILEGES;
+SHUTDOWN;
+SQL
     wait
     echo "dplat-mysql: initialised"
 fi

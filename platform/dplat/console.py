@@ -8,8 +8,9 @@ they use :data:`console`, :func:`step`, :func:`table` and :func:`render_error`.
 from __future__ import annotations
 
 import contextlib
+import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -43,7 +44,10 @@ def success(message: str) -> None:
 
 @contextlib.contextmanager
 def step(message: str) -> Iterator[None]:
-    """Show a spinner while a long piece of work runs, then a tick or a cross."""
+    """Show a spinner while a long piece of work runs, then a tick or a cross
+    (off a terminal, where a spinner shows nothing, a line as it starts)."""
+    if not console.is_terminal:
+        console.print(f"… {message}", markup=False, highlight=False)
     with console.status(message):
         try:
             yield
@@ -51,6 +55,30 @@ def step(message: str) -> Iterator[None]:
             console.print(f"[{FAIL}]✘[/] {message}")
             raise
     console.print(f"[{OK}]✔[/] {message}")
+
+
+@contextlib.contextmanager
+def progress(first: str, out: Console | None = None) -> Iterator[Callable[[str], None]]:
+    """Report the stages of long work (engine install, bases, image builds,
+    start-up): yields ``report(message)``, called as each stage begins.
+
+    On a terminal one spinner shows the current stage. Anywhere else (CI
+    logs, pipes) a spinner prints nothing, and `dplat up` on a bare machine
+    would be silent for minutes; there each stage is a plain line instead,
+    with the seconds since the start.
+    """
+    target = out or console
+    if target.is_terminal:
+        with target.status(first) as spinner:
+            yield spinner.update
+        return
+    started = time.monotonic()
+
+    def report(message: str) -> None:
+        target.print(f"[{time.monotonic() - started:4.0f}s] {message}", markup=False, highlight=False)
+
+    report(first)
+    yield report
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

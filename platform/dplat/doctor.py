@@ -26,6 +26,23 @@ class Check:
     detail: str
     fix: str = ""
 
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "ok": self.ok, "found": self.detail, "fix": "" if self.ok else self.fix}
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Every check `dplat doctor` made; ``ok`` when none failed."""
+
+    checks: list[Check]
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    def to_json(self) -> dict[str, object]:
+        return {"ok": self.ok, "checks": [check.to_json() for check in self.checks]}
+
 
 def _engine() -> list[Check]:
     from dplat.engine import daemon
@@ -121,7 +138,8 @@ def _ports(settings: Settings) -> list[Check]:
 
 
 def _images() -> list[Check]:
-    from dplat.engine import daemon, images
+    from dplat.engine import daemon
+    from dplat.stack import images
 
     if not daemon.is_running():
         return []
@@ -138,3 +156,7 @@ def _images() -> list[Check]:
 
 def run(settings: Settings) -> list[Check]:
     return [*_engine(), _disk(settings), _memory(), *_ports(settings), *_images()]
+
+
+def diagnose(settings: Settings) -> Diagnosis:
+    return Diagnosis(run(settings))

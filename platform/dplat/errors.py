@@ -16,8 +16,17 @@ boundary where they happen, with ``raise ... from exc``.
     ├── ImageSetIncomplete     `images load` brought a partial set
     ├── PortInUse              a published port is taken
     ├── ServiceUnhealthy       a service did not answer its probe in time
-    ├── StackNotRunning        a command needs the stack and it is down
+    ├── StackNotRunning        a command needs the stack, or one service of it, and it is down
+    ├── CredentialsLost        credentials.env is gone while the stack's data is not
+    ├── RequestRefused         a service refused what was asked of it
+    │   ├── QueryError         SQL the database cannot run (syntax, an unknown column)
+    │   ├── NotFound           a table, dataset, bucket or key that does not exist
+    │   └── AccessDenied       the service refused the credentials or the operation
     └── ScenarioError          a lesson is missing or broken
+
+The clients' own exceptions are mapped in :mod:`dplat.stack.faults`
+(mysql.connector, botocore, google-api-core, urllib) and
+:mod:`dplat.engine.faults` (the docker SDK, subprocess), each once.
 """
 
 from __future__ import annotations
@@ -77,5 +86,28 @@ class StackNotRunning(DplatError):
     fix = "Start the stack with `dplat up`."
 
 
+class CredentialsLost(DplatError):
+    fix = (
+        "Restore DPLAT_HOME/credentials.env from a backup, or start over with "
+        "`dplat down -v` (deletes the stack's data) and then `dplat up`."
+    )
+
+
 class ScenarioError(DplatError):
     fix = "List the lessons with `dplat scenario list`."
+
+
+class RequestRefused(DplatError):
+    fix = "Read the service's answer above; `dplat logs SERVICE` shows its side."
+
+
+class QueryError(RequestRefused):
+    fix = "Correct the SQL at the place the message names."
+
+
+class NotFound(RequestRefused):
+    fix = "List what exists (`dplat ls s3://`, `dplat sql mysql 'SHOW TABLES'`)."
+
+
+class AccessDenied(RequestRefused):
+    fix = "Use the stack's credentials (`eval \"$(dplat env)\"`); `dplat status` shows them."

@@ -23,26 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from dplat.errors import SettingsError
+from dplat.stack.declarations import default_memory, default_ports
 
-SERVICES = ("mysql", "agent", "s3", "bigquery", "s3-iam")
-
-DEFAULT_PORTS: dict[str, int] = {
-    "mysql": 3306,
-    "agent": 24224,
-    "agent_http": 9880,
-    "agent_monitor": 24220,
-    "s3": 9000,
-    "bigquery": 9050,
-    "s3_iam": 9010,
-}
-
-DEFAULT_MEMORY: dict[str, str] = {
-    "mysql": "512m",
-    "s3": "256m",
-    "bigquery": "1g",
-    "agent": "512m",
-    "s3_iam": "256m",
-}
+# Both come from the services' declarations (dplat.stack.base.Service).
+DEFAULT_PORTS: dict[str, int] = default_ports()
+DEFAULT_MEMORY: dict[str, str] = default_memory()
 
 
 @dataclass(frozen=True)

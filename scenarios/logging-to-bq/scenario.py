@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from dplat.errors import ScenarioError
-from dplat.scenario import Scenario, results, wait_until
+from dplat.scenario import Scenario, results, s3objects, wait_until
 from dplat.stack import catalogue
 
 # The lesson's own modules, beside this file (the runner loads the folder as a package).
@@ -148,7 +148,7 @@ def stage(ctx: Any) -> None:
     if problem:  # the checks below say what did not arrive, and why
         ctx.progress(problem)
 
-    keys = plumbing.list_keys(ctx.s3, BUCKET, PREFIX)
+    keys = s3objects.keys(ctx.s3, BUCKET, PREFIX)
     ctx.explain("s3 keys", f"s3://{BUCKET}/{PREFIX} ({len(keys)} objects)", "\n".join(keys[:12])
                 + ("\n..." if len(keys) > 12 else ""))
     lines_per_dt: dict[str, int] = {}
@@ -206,7 +206,7 @@ def load(ctx: Any) -> None:
     from google.cloud import bigquery
 
     expected = _truth(ctx)
-    keys = plumbing.list_keys(ctx.s3, BUCKET, PREFIX)
+    keys = s3objects.keys(ctx.s3, BUCKET, PREFIX)
     if not _warehouse_answers(ctx):
         return
     per_dt: dict[str, list[bytes]] = {}
@@ -316,7 +316,7 @@ def reset(ctx: Any) -> None:
                 agent.monitor("/api/flush", "POST", timeout=30)
             except Exception as exc:  # an output that cannot write: nothing of it will land
                 ctx.progress(f"flush before reset: {exc}")
-        plumbing.delete_keys(ctx.s3, BUCKET, plumbing.list_keys(ctx.s3, BUCKET, PREFIX))
+        s3objects.delete_prefix(ctx.s3, BUCKET, PREFIX)
         for table in TABLES:
             ctx.bigquery.delete_table(table, not_found_ok=True)
         for dataset in DATASETS:  # other lessons use them too: dropped only when empty

@@ -1,4 +1,5 @@
-"""Reading the lake back, for the checks: objects, their Parquet contents, and MySQL's answers.
+"""Reading the lake back, for the checks: Parquet parts (listed and read with
+dplat.scenario.s3objects) and MySQL's answers.
 
 The checks read what really landed in S3 with boto3 and pyarrow, never the
 import's own report of what it wrote, so a tool that lies cannot pass them.
@@ -13,19 +14,14 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-
-def objects(s3: Any, bucket: str, prefix: str) -> dict[str, str]:
-    """Every object under ``prefix``: key → ETag (the MD5 of its bytes on both stores)."""
-    found: dict[str, str] = {}
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        found.update({item["Key"]: item["ETag"].strip('"') for item in page.get("Contents", [])})
-    return found
+from dplat.scenario import s3objects
 
 
 def read_parts(s3: Any, bucket: str, partition: str) -> dict[str, pa.Table]:
     """The Parquet parts of one ``dt=`` partition, by key."""
-    return {key: pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
-            for key in sorted(objects(s3, bucket, partition)) if key.endswith(".parquet")}
+    parts = [key for key in s3objects.keys(s3, bucket, partition) if key.endswith(".parquet")]
+    return {key: pq.read_table(io.BytesIO(body))
+            for key, body in s3objects.read(s3, bucket, parts).items()}
 
 
 def parquet_schema(s3: Any, bucket: str, key: str) -> pa.Schema:

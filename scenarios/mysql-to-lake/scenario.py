@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from dplat.errors import ScenarioError
-from dplat.scenario import Scenario
+from dplat.scenario import Scenario, s3objects
 from dplat.stack import catalogue
 
 from . import lake, shop, sqoop
@@ -144,7 +144,7 @@ def _explain_import(ctx: Any, result: sqoop.ImportResult, command: str) -> None:
 def _check_partition(ctx: Any, table: str, partition: str, mappers: int, expected: int,
                      where: str | None = None) -> dict[str, str]:
     """The checks every import shares: what is really in S3 against MySQL."""
-    found = lake.objects(ctx.s3, BUCKET, partition)
+    found = s3objects.etags(ctx.s3, BUCKET, partition)
     parts = lake.read_parts(ctx.s3, BUCKET, partition)
     look = f"`dplat ls s3://{BUCKET}/{partition}`"
     filtered = f" WHERE {where}" if where else ""
@@ -242,7 +242,7 @@ def incremental(ctx: Any) -> None:
     )
     for table, mode, column, last_value, until, expected_ids in runs:
         imported_day = sqoop.partition_prefix(PREFIXES[table], shop.IMPORT_DT)
-        untouched = lake.objects(ctx.s3, BUCKET, imported_day)
+        untouched = s3objects.etags(ctx.s3, BUCKET, imported_day)
         command = (f"sqoop import --table {table} --incremental {mode} --check-column {column} "
                    f"--last-value '{last_value}'")
         ctx.progress(command)
@@ -260,7 +260,7 @@ def incremental(ctx: Any) -> None:
         ctx.state[f"{table}_next_last_value"] = str(result.next_last_value)
         ctx.figure(f"{table} {mode} rows", result.rows)
         ctx.check(f"{table}: the dt={shop.IMPORT_DT} partition is untouched",
-                  lake.objects(ctx.s3, BUCKET, imported_day), untouched,
+                  s3objects.etags(ctx.s3, BUCKET, imported_day), untouched,
                   where=f"`dplat ls s3://{BUCKET}/{imported_day}`")
         ctx.wrote(f"s3://{BUCKET}/{result.partition}",
                   [f"mysql {ctx.credentials.mysql_database}.{table}"])
@@ -272,7 +272,7 @@ def backfill(ctx: Any) -> None:
     data = _shop(ctx)
     table, prefix = "purchases", PREFIXES["purchases"]
     partition = sqoop.partition_prefix(prefix, shop.IMPORT_DT)
-    next_day = lake.objects(ctx.s3, BUCKET, sqoop.partition_prefix(prefix, shop.NEXT_DT))
+    next_day = s3objects.etags(ctx.s3, BUCKET, sqoop.partition_prefix(prefix, shop.NEXT_DT))
     command = (f"sqoop import --table {table} --split-by id -m {BACKFILL_MAPPERS} "
                f"--where \"{BACKFILL_WHERE}\"  # into dt={shop.IMPORT_DT}")
     runs = []
@@ -281,7 +281,7 @@ def backfill(ctx: Any) -> None:
         result = sqoop.import_table(_connect(ctx), ctx.s3, table, bucket=BUCKET, prefix=prefix,
                                     dt=shop.IMPORT_DT, split_by="id", mappers=BACKFILL_MAPPERS,
                                     where=BACKFILL_WHERE)
-        runs.append(lake.objects(ctx.s3, BUCKET, partition))
+        runs.append(s3objects.etags(ctx.s3, BUCKET, partition))
     _explain_import(ctx, result, command)
     look = f"`dplat ls s3://{BUCKET}/{partition}`"
     ctx.check("the second run left the same objects (keys and ETags)", runs[1], runs[0],
@@ -289,7 +289,7 @@ def backfill(ctx: Any) -> None:
     _check_partition(ctx, table, partition, BACKFILL_MAPPERS, len(data.purchases),
                      BACKFILL_WHERE)
     ctx.check(f"dt={shop.NEXT_DT} was not touched by the backfill",
-              lake.objects(ctx.s3, BUCKET, sqoop.partition_prefix(prefix, shop.NEXT_DT)),
+              s3objects.etags(ctx.s3, BUCKET, sqoop.partition_prefix(prefix, shop.NEXT_DT)),
               next_day, where=f"`dplat ls s3://{BUCKET}/{prefix}`")
     ctx.wrote(f"s3://{BUCKET}/{partition}", [f"mysql {ctx.credentials.mysql_database}.{table}"])
 

@@ -33,6 +33,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dplat.scenario import s3objects
+
 Connect = Callable[[], Any]
 """Opens a new DB-API connection (mysql-connector): one per mapper, as in Sqoop."""
 
@@ -281,13 +283,11 @@ def _arrow_table(batch: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
 
 def clear_partition(s3: Any, bucket: str, partition: str) -> list[str]:
     """Delete a partition's objects, the ``_SUCCESS`` marker first; return their keys."""
-    keys: list[str] = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=partition):
-        keys += [item["Key"] for item in page.get("Contents", [])]
-    keys.sort(key=lambda k: not k.endswith(SUCCESS))
-    for key in keys:  # one DeleteObject each: the call every S3 store implements alike
-        s3.delete_object(Bucket=bucket, Key=key)
-    return keys
+    keys = s3objects.keys(s3, bucket, partition)
+    markers = [key for key in keys if key.endswith(SUCCESS)]
+    # The marker first, so no reader takes a half-deleted partition for complete.
+    return (s3objects.delete(s3, bucket, markers)
+            + s3objects.delete(s3, bucket, [key for key in keys if key not in markers]))
 
 
 # -- incremental imports ------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """What the steps need around boto3: one attempted call and its outcome as the
 server answered it, and reading objects back. None of it decides a permission:
-every allow and deny in this lesson is the store's answer."""
+every allow and deny in this lesson is the store's answer. (Reading a whole
+prefix back is dplat.scenario.s3objects.read_prefix.)"""
 
 from __future__ import annotations
 
@@ -50,15 +51,6 @@ def attempt(call: Callable[[], Any]) -> Attempt:
     meta = response.get("ResponseMetadata", {}) if isinstance(response, dict) else {}
     return Attempt("OK", int(meta.get("HTTPStatusCode", 200)), "",
                    str(meta.get("RequestId") or ""))
-
-
-def read_objects(s3: Any, bucket: str, prefix: str = "") -> dict[str, bytes]:
-    """Every object under ``prefix`` -> its bytes (needs ListBucket and GetObject)."""
-    found = {}
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            found[item["Key"]] = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
-    return dict(sorted(found.items()))
 
 
 def read_keys(s3: Any, bucket: str, keys: list[str]) -> dict[str, bytes | str]:

@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any
 
 from dplat.errors import ScenarioError
-from dplat.scenario import Scenario
+from dplat.scenario import Scenario, s3objects
 
 from . import data, plumbing, roles
 from .roles import ADMIN, STAGING, STORE, TEAMS
@@ -130,7 +130,7 @@ def set_up_roles(ctx: Any) -> None:
                       actual=got.get(field), expected=want[field],
                       where=f"roles.py (what was written); `--explain` prints the JSON; {LOGS}")
     ctx.check("the datastore, read back by the admin (bytes per object)",
-              actual=plumbing.fingerprint(plumbing.read_objects(admin, STORE)),
+              actual=plumbing.fingerprint(s3objects.read_prefix(admin, STORE)),
               expected=plumbing.fingerprint(seeded),
               where=f"data.datastore_objects; the admin's policy admin-everything; {LOGS}")
     ctx.show("users, their groups, policies and access keys (secrets are not shown)",
@@ -177,7 +177,7 @@ def permitted_write(ctx: Any) -> None:
         lines = sum(len(data.read_lines(b)) for b in back.values() if isinstance(b, bytes))
         ctx.check(f"{team}'s rows read back", actual=lines, expected=ctx.options["events"],
                   where=f"data.team_partition; s3-iam://{STAGING}/{prefix}")
-        listed = sorted(plumbing.read_objects(admin, STAGING, prefix))
+        listed = sorted(s3objects.read_prefix(admin, STAGING, prefix))
         ctx.check(f"objects under {STAGING}/{prefix}, listed by the admin",
                   actual=listed, expected=sorted(partition),
                   where=f"the admin's listing of s3-iam://{STAGING}/{prefix}; {LOGS}")
@@ -228,7 +228,7 @@ def denied_write(ctx: Any) -> None:
     ctx.check(f"{stray} exists after marketing's attempt (admin's HeadObject)",
               actual=plumbing.exists(admin, STAGING, stray), expected=False, where=LOGS)
     ctx.check("the datastore after marketing's attempts, read by the admin",
-              actual=plumbing.fingerprint(plumbing.read_objects(admin, STORE)),
+              actual=plumbing.fingerprint(s3objects.read_prefix(admin, STORE)),
               expected=plumbing.fingerprint(data.datastore_objects()),
               where=f"the managed policy {roles.SHARED_READ} must grant no Put/Delete; {LOGS}")
     # ...and the key itself was writable: the same write with finance's key succeeds,
@@ -257,7 +257,7 @@ def shared_read(ctx: Any) -> None:
                 f"s3.list_objects_v2(Bucket='{STORE}'); s3.get_object(Bucket='{STORE}', Key=...)")
     for team in TEAMS:
         s3 = _as(ctx, team)
-        found = plumbing.read_objects(s3, STORE)
+        found = s3objects.read_prefix(s3, STORE)
         ctx.check(f"{team} reads the datastore (bytes per object)",
                   actual=plumbing.fingerprint(found), expected=plumbing.fingerprint(seeded),
                   where=f"the managed policy {roles.SHARED_READ}, attached to group "

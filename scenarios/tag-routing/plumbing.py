@@ -4,7 +4,6 @@ None of it is the lesson; scenario.py reads better without it."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import subprocess
@@ -12,6 +11,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from dplat.scenario import s3objects
 
 
 # -- what landed ---------------------------------------------------------------------------
@@ -28,19 +29,8 @@ def file_lines(root: Path) -> dict[str, list[tuple[str, dict[str, Any]]]]:
 
 def object_records(s3: Any, bucket: str, prefix: str) -> dict[str, list[dict[str, Any]]]:
     """Every object under the prefix -> its JSON-lines records (gunzipped)."""
-    found = {}
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
-            data = gzip.decompress(body) if item["Key"].endswith(".gz") else body
-            found[item["Key"]] = [json.loads(line) for line in data.splitlines() if line.strip()]
-    return dict(sorted(found.items()))
-
-
-def delete_prefix(s3: Any, bucket: str, prefix: str) -> None:
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            s3.delete_object(Bucket=bucket, Key=item["Key"])
+    return {key: [json.loads(line) for line in s3objects.lines(body)]
+            for key, body in s3objects.read_prefix(s3, bucket, prefix, gunzip=True).items()}
 
 
 # -- `dplat agent check` ------------------------------------------------------------------

@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any
 
 from dplat.errors import ScenarioError
-from dplat.scenario import Scenario, wait_until
+from dplat.scenario import Scenario, s3objects, wait_until
 
 from . import events, plumbing, routes
 
@@ -247,7 +247,7 @@ def reset(ctx: Any) -> None:
         if set(OUTPUT_IDS) <= set(agent.plugins()):
             agent.flush(OUTPUT_IDS, timeout=30)
         shutil.rmtree(_target(ctx), ignore_errors=True)
-        plumbing.delete_prefix(ctx.s3, BUCKET, routes.S3_PREFIX)
+        s3objects.delete_prefix(ctx.s3, BUCKET, routes.S3_PREFIX)
     except Exception as exc:
         raise ScenarioError(
             f"could not reset tag-routing's data: {type(exc).__name__}: {str(exc)[:200]}",

@@ -24,6 +24,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
+from dplat.waiting import wait_until
+
 WINDOW_START = datetime(2020, 11, 25, tzinfo=UTC)
 PATHS = ("/", "/search", "/item/{n}", "/cart", "/checkout", "/static/app.js")
 AGENTS = ("Mozilla/5.0 (X11; Linux x86_64) Firefox/83.0", "curl/7.74.0",
@@ -124,9 +126,8 @@ class Writer(threading.Thread):
 
     def wait_written(self, count: int, timeout: float = 60.0) -> None:
         """Return once ``count`` lines are written (or the writer ended)."""
-        deadline = time.monotonic() + timeout
-        while self.written < count and self.is_alive() and time.monotonic() < deadline:
-            time.sleep(0.005)
+        wait_until(lambda: self.written >= count, timeout, interval=0.005,
+                   give_up=lambda: not self.is_alive())
 
     def pause(self) -> int:
         """Stop writing after the current line; return how many lines are written."""

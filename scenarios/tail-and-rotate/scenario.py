@@ -245,7 +245,7 @@ def warehouse(ctx: Any) -> None:
         ctx.progress(f"flush: {exc}")
     bq = ctx.bigquery
     wait_until(lambda: plumbing.count(bq, RAW) >= len(requests)
-                        and plumbing.count(bq, BACKFILL) >= len(unmatched), WAIT, 0.5)
+                        and plumbing.count(bq, BACKFILL) >= len(unmatched), WAIT, interval=0.5)
     # Exactly, not "at least": the stop was graceful (buffers flushed, positions
     # saved after each emit) and no insert failed, so nothing was sent twice.
     # A crash or a retried insert would make it more; staging removes those.

@@ -37,6 +37,11 @@ def free_offset(start: int) -> int:
 
 
 PORT_OFFSET = free_offset(20000)
+# The image set under test: `local` (built here), or `upstream` (official images,
+# needs a registry) when the run opts in with DPLAT_TEST_IMAGES=upstream, which
+# also collects the tests marked `upstream` (tests/conftest.py).
+IMAGES = os.environ.get("DPLAT_TEST_IMAGES", "local")
+STACK_ENV = {"DPLAT_PROJECT": PROJECT, "DPLAT_PORT_OFFSET": str(PORT_OFFSET), "DPLAT_IMAGES": IMAGES}
 
 
 @dataclass
@@ -50,7 +55,7 @@ class Stack:
         return self.runner.invoke(app, ["--home", str(self.home), *args], env=self.env())
 
     def env(self) -> dict[str, str]:
-        return {"DPLAT_PROJECT": PROJECT, "DPLAT_PORT_OFFSET": str(PORT_OFFSET)}
+        return dict(STACK_ENV)
 
     def run_lesson(self, name: str, folder: Path | None = None, **kwargs):
         """Run a lesson (or the lesson in ``folder``) through the runner, silently."""
@@ -77,8 +82,7 @@ def sweep(project: str) -> None:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     home = tmp_path_factory.mktemp("dplat-home")
-    env = {"DPLAT_PROJECT": PROJECT, "DPLAT_PORT_OFFSET": str(PORT_OFFSET)}
-    settings = resolve({"home": str(home)}, env={**os.environ, **env})
+    settings = resolve({"home": str(home)}, env={**os.environ, **STACK_ENV})
     running = Stack(home, settings, CliRunner())
     sweep(PROJECT)  # what a killed earlier run may have left
     result = running.cli("up", "--timeout", "180")

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.e2e
 def test_status_json_reports_every_service_ready(stack: Stack) -> None:
     result = stack.cli("status", "-o", "json")
     assert result.exit_code == 0, result.output
-    services = {s["name"]: s for s in json.loads(result.output)}
+    found = json.loads(result.stdout)  # stdout holds the JSON alone
+    assert found["project"] == PROJECT and found["ready"] is True
+    services = {s["name"]: s for s in found["services"]}
     # The everyday stack, plus s3-iam once a lesson of the suite started it.
     assert set(services) - {"s3-iam"} == {"mysql", "s3", "bigquery", "agent"}
     assert all(s["ready"] and s["state"] == "running" for s in services.values()), services
@@ -48,7 +50,7 @@ def test_each_service_answers_its_official_client_on_its_port(stack: Stack) -> N
     assert [tuple(r.values()) for r in bq.query("SELECT 1 + 1 AS two").result()] == [(2,)]
 
     plugins = stack.service("agent").monitor()["plugins"]
-    assert {p["type"] for p in plugins} >= {"forward", "monitor_agent", "stdout"}
+    assert {p["type"] for p in plugins} >= {"forward", "monitor_agent", "file"}
 
 
 def test_env_prints_exports_for_the_clients(stack: Stack) -> None:
@@ -113,3 +115,17 @@ def test_down_v_leaves_nothing_with_the_project_label(tmp_path) -> None:
         assert engine.volumes.list(filters=label) == []
     finally:
         sweep(project)
+
+
+@pytest.mark.upstream
+def test_the_upstream_set_runs_official_images_beside_our_agent(stack: Stack) -> None:
+    """Opt-in (DPLAT_TEST_IMAGES=upstream; pulling needs a registry, which the
+    build hosts lack): the stack this tier ran against really is the official
+    images, so the other e2e tests checked the code against them."""
+    project = {"label": f"com.docker.compose.project={PROJECT}"}
+    images = {c.labels["com.docker.compose.service"]: c.attrs["Config"]["Image"]
+              for c in docker.from_env().containers.list(filters=project)}
+    assert images["agent"] == "dplat/agent:local"
+    official = {name: image for name, image in images.items() if name != "agent"}
+    assert {"mysql", "s3", "bigquery"} <= set(official)
+    assert not [image for image in official.values() if image.startswith("dplat/")], images

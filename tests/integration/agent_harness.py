@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from dplat.agent.buffer.chunk import Chunk
+from dplat.agent.core.base import Plugin
+from dplat.agent.core.registry import register
 from dplat.agent.event import EventStream, EventTime, Record
-from dplat.agent.plugins.base import Output, Plugin
-from dplat.agent.plugins.registry import register
+from dplat.agent.output import Output
 from dplat.agent.server import AgentServer
 
 Event = tuple[str, EventTime, Record]

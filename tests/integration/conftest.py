@@ -1,12 +1,21 @@
 """Start one service of the stack from our images with testcontainers.
 
+Each container is made from the service's declaration (dplat.stack.base), the
+one `dplat up` starts through compose (tests/unit/test_service_contract.py
+checks the two agree): its image, its environment as compose gives it, its
+memory limit and its command. Ports are published on 127.0.0.1 only, on
+ports the engine picks.
+
 Ryuk cannot run here (its image cannot be pulled), so every container started
-here is removed by the fixture's finaliser, and carries the label
-``dplat.test=1`` so that a crashed run can be swept by label.
+here is removed by the fixture's finaliser. Each carries the label
+``dplat.test=1`` and the test session's process id, so that a later session
+sweeps what a killed one left behind, and never a session that still runs
+(several may share the engine).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 
@@ -21,7 +30,8 @@ from testcontainers.core.container import DockerContainer
 from dplat.stack.base import Service
 from dplat.stack.credentials import Credentials
 
-TEST_LABEL = {"dplat.test": "1"}
+SESSION_LABEL = "dplat.test.session"
+TEST_LABEL = {"dplat.test": "1", SESSION_LABEL: str(os.getpid())}
 
 ServiceStarter = Callable[..., Service]
 
@@ -52,10 +62,21 @@ def _start_with_retry(container: DockerContainer, attempts: int = 3) -> None:
         except docker.errors.APIError as exc:
             if "OCI runtime create failed" not in str(exc) or attempt == attempts:
                 raise
+            mine = f"{SESSION_LABEL}={os.getpid()}"
             for leftover in docker.from_env().containers.list(
-                all=True, filters={"label": "dplat.test=1", "status": "created"}
+                all=True, filters={"label": mine, "status": "created"}
             ):
                 leftover.remove(force=True, v=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, owned by someone else
+    return True
 
 
 def start(
@@ -63,14 +84,22 @@ def start(
     credentials: Credentials,
     timeout: float = 120,
     volumes: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
 ) -> RunningService:
-    """Run ``service_cls``'s local image, wait for its probe, return it."""
-    container = DockerContainer(service_cls.image("local"))
-    container.with_kwargs(labels=TEST_LABEL)
-    for key, value in service_cls.environment(credentials).items():
+    """Run ``service_cls``'s local image as its declaration says, wait for its
+    probe, return it.
+
+    ``env`` adds variables for a test's own instrumentation (e.g. PATH)."""
+    container = DockerContainer(service_cls.image())
+    container.with_kwargs(labels=TEST_LABEL, mem_limit=service_cls.memory)
+    if service_cls.command:
+        container.with_command(list(service_cls.command))
+    for key, value in {**service_cls.environment(credentials), **(env or {})}.items():
         container.with_env(key, value)
     for endpoint in service_cls.endpoints:
-        container.with_bind_ports(endpoint.container_port, None)
+        # (address,): loopback only, a port the engine picks (docker SDK's notation).
+        for protocol in ("tcp", "udp") if endpoint.udp else ("tcp",):
+            container.ports[f"{endpoint.container_port}/{protocol}"] = ("127.0.0.1",)  # type: ignore[assignment]
     for source, target in (volumes or {}).items():
         container.with_volume_mapping(source, target, "rw")
     _start_with_retry(container)
@@ -105,15 +134,16 @@ def credentials() -> Credentials:
 def service_factory(credentials: Credentials) -> Iterator[Callable[..., RunningService]]:
     """Start services on demand; all of them are removed at the end of the session.
 
-    Containers a killed earlier run left behind (Ryuk would have removed them)
-    are swept by their label first.
+    Containers a killed earlier session left behind (Ryuk would have removed
+    them) are swept first: those whose session process is gone.
     """
     import docker
 
     for leftover in docker.from_env().containers.list(
-        all=True, filters={"label": "dplat.test=1"}
+        all=True, filters={"label": SESSION_LABEL}
     ):
-        leftover.remove(force=True, v=True)
+        if not _alive(int(leftover.labels[SESSION_LABEL])):
+            leftover.remove(force=True, v=True)
     started: list[RunningService] = []
 
     def factory(service_cls: type[Service], **kwargs: object) -> RunningService:
@@ -123,4 +153,7 @@ def service_factory(credentials: Credentials) -> Iterator[Callable[..., RunningS
 
     yield factory
     for running in started:
-        running.container.stop()  # stop() also removes the container and its anonymous volumes
+        # stop() also removes the container and its anonymous volumes; one
+        # already gone (a test removed it) must not leave the others running.
+        with contextlib.suppress(docker.errors.NotFound):
+            running.container.stop()

@@ -34,6 +34,7 @@ import pytest
 from dplat.agent.event import EventTime
 from dplat.agent.protocol.eventtime import packer, to_ext
 from dplat.agent.testing import agent_process
+from dplat.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -168,11 +169,14 @@ def test_every_acked_event_survives_a_sigkill(tmp_path: Path) -> None:
         second.wait_for_log(r"agent started")
         resumed = second.wait_for_log(r"resumed buffer chunks .*staged=(\d+) queued=(\d+)")
         second.signal(signal.SIGUSR1)
-        deadline = time.monotonic() + 20
         ids, torn = delivered(out)
-        while not acked <= set(ids) and time.monotonic() < deadline:
-            time.sleep(0.2)
+
+        def all_acked_delivered() -> bool:
+            nonlocal ids, torn
             ids, torn = delivered(out)
+            return acked <= set(ids)
+
+        wait_until(all_acked_delivered, 20)  # the asserts below say what is missing
         second.stop()
         assert second.process.returncode == 0
 

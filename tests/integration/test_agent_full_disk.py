@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pytest
 
+from dplat.waiting import wait_until
 from tests.integration.agent_harness import RunningAgent
 from tests.integration.forward_standins import FluentdForwardSender
 
@@ -120,13 +121,16 @@ def delivered(agent: RunningAgent) -> Counter[int]:
 def flush_everything(agent: RunningAgent, expected: int) -> Counter[int]:
     """Let the output write, flush what is staged, and wait for ``expected`` ids."""
     agent.plugin("blocked").unblock()
-    deadline = time.monotonic() + 30
-    while True:
+    ids: Counter[int] = Counter()
+
+    def enough() -> bool:
+        nonlocal ids
         agent.call(agent.server.flush())
         ids = delivered(agent)
-        if sum(ids.values()) >= expected or time.monotonic() > deadline:
-            return ids
-        time.sleep(0.1)
+        return sum(ids.values()) >= expected
+
+    wait_until(enough, 30, interval=0.1)
+    return ids  # the caller's asserts say what is missing
 
 
 def chunks(count: int, start: int = 0) -> Iterator[list[int]]:

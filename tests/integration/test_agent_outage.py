@@ -42,6 +42,7 @@ import pytest
 
 from dplat.agent.testing import agent_process
 from dplat.stack.s3 import S3
+from dplat.waiting import wait_until
 from tests.integration.forward_standins import FluentdForwardSender
 
 pytestmark = pytest.mark.integration
@@ -243,11 +244,14 @@ def test_events_sent_during_a_30s_s3_outage_all_arrive(service_factory: Any,
             assert not sender.is_alive() and sender.error is None, sender.error
             client = S3(s3.credentials, {"s3": relay.target_port}).client()
             seen: dict[str, Counter[int]] = {}
-            deadline = time.monotonic() + 60
             ids = ids_in_bucket(client, bucket, seen)
-            while not set(sender.acked) <= set(ids) and time.monotonic() < deadline:
-                time.sleep(2)
+
+            def all_acked_stored() -> bool:
+                nonlocal ids
                 ids = ids_in_bucket(client, bucket, seen)
+                return set(sender.acked) <= set(ids)
+
+            wait_until(all_acked_stored, 60, interval=2)  # the asserts say what is missing
             after = s3_out_row(monitor)
             peak_rss = agent.proc_status_kib("VmHWM") * 1024
             assert agent.process.poll() is None, "the agent died"

@@ -17,7 +17,6 @@ import asyncio
 import gzip
 import json
 import secrets
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,11 +25,12 @@ from typing import Any
 import pytest
 
 from dplat.agent.event import EventTime, Record
-from dplat.agent.plugins.base import Output
+from dplat.agent.output import Output
 from dplat.agent.router import Router
 from dplat.agent.testing import parse
 from dplat.stack.bigquery import BigQuery
 from dplat.stack.s3 import S3
+from dplat.waiting import wait_until_async
 
 pytestmark = pytest.mark.integration
 
@@ -53,11 +53,7 @@ def output(router: Router, type_name: str) -> Output:
 
 
 async def until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met in time")
-        await asyncio.sleep(0.05)
+    await wait_until_async(condition, timeout, what=repr(condition))
 
 
 async def emit(router: Router, tag: str, records: list[Record]) -> None:

@@ -166,7 +166,7 @@ def test_starts_and_answers_queries_with_no_network() -> None:
     The query touches what needs a DuckDB extension (spatial from the image,
     ICU time zones and JSON built in), so a missing one would show here.
     """
-    container = DockerContainer(BigQuery.image("local"))
+    container = DockerContainer(BigQuery.image())
     container.with_kwargs(labels=TEST_LABEL, network_mode="none")
     container.start()
     try:

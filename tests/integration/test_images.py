@@ -8,8 +8,8 @@ from pathlib import Path
 import docker
 import pytest
 
-from dplat.engine import images
 from dplat.errors import ImageSetIncomplete
+from dplat.stack import images
 
 pytestmark = pytest.mark.integration
 

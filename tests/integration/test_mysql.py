@@ -11,8 +11,22 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def server(service_factory):
-    return service_factory(MySQL).service
+def running(service_factory):
+    return service_factory(MySQL)
+
+
+@pytest.fixture(scope="module")
+def server(running):
+    return running.service
+
+
+def test_the_container_is_the_declaration_published_on_loopback(running, credentials) -> None:
+    attrs = running.container.get_wrapped_container().attrs
+    bindings = [b for found in attrs["NetworkSettings"]["Ports"].values() for b in found or []]
+    assert bindings and all(b["HostIp"] == "127.0.0.1" for b in bindings)
+    assert attrs["HostConfig"]["Memory"] == 512 * 1024 * 1024  # MySQL.memory, as compose sets it
+    env = dict(line.split("=", 1) for line in attrs["Config"]["Env"])
+    assert MySQL.environment(credentials).items() <= env.items()
 
 
 def test_create_insert_select_with_unicode(server: MySQL) -> None:
@@ -80,3 +94,41 @@ def test_init_folder_runs_once_on_a_new_data_volume(service_factory, tmp_path) -
     cur.execute("SELECT name FROM users ORDER BY id")
     assert cur.fetchall() == [("ada",), ("grace",)]
     conn.close()
+
+
+REAL_PROGRAMS = {"mysql": "/usr/bin/mysql", "mysqladmin": "/usr/bin/mysqladmin", "mysqld": "/usr/sbin/mysqld"}
+
+
+def test_first_start_puts_no_password_on_any_command_line(service_factory, credentials, tmp_path) -> None:
+    """Every MySQL program the entrypoint runs goes through a wrapper that logs
+    its argv (what /proc/PID/cmdline and `ps` show) before running the real one."""
+    wrappers = tmp_path / "wrappers"
+    wrappers.mkdir(mode=0o755)
+    for name, real in REAL_PROGRAMS.items():
+        wrapper = wrappers / name
+        wrapper.write_text(
+            f'#!/bin/sh\nprintf "%s " "{name}" "$@" >> /tmp/argv.log\necho >> /tmp/argv.log\n'
+            f'exec {real} "$@"\n'
+        )
+        wrapper.chmod(0o755)
+    path = "/dplat-wrappers:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    running = service_factory(MySQL, volumes={str(wrappers): "/dplat-wrappers"}, env={"PATH": path})
+    code, output = running.container.exec(["cat", "/tmp/argv.log"])
+    assert code == 0
+    argv = output.decode().splitlines()
+    for secret in (credentials.mysql_root_password, credentials.mysql_password):
+        shown = [line.replace(secret, "<password>") for line in argv if secret in line]
+        assert not shown, f"a password on a command line: {shown}"
+    # The set-up ran through the wrappers (so the check above saw it): the
+    # initialising server, the client sessions and the final server (the
+    # image's health check follows it).
+    assert any(line.startswith("mysqld --initialize-insecure") for line in argv)
+    assert sum(line.startswith("mysql --socket=/tmp/init.sock") for line in argv) >= 2
+    assert "mysqld" in [line.strip() for line in argv]
+    # And root's password was set (by the stdin session): it opens the socket.
+    wrapped = running.container.get_wrapped_container()
+    root = wrapped.exec_run(["mysql", "-uroot", "-e", "SELECT CURRENT_USER()"],
+                            environment={"MYSQL_PWD": credentials.mysql_root_password})
+    assert root.exit_code == 0 and b"root@localhost" in root.output
+    anonymous = wrapped.exec_run(["mysql", "-uroot", "-e", "SELECT 1"])
+    assert anonymous.exit_code != 0 and b"Access denied" in anonymous.output

@@ -6,6 +6,7 @@ and still do not depend on each other or on their order.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import urllib.error
@@ -20,6 +21,7 @@ import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
+from dplat.scenario import s3objects
 from dplat.stack.s3 import S3
 
 pytestmark = pytest.mark.integration
@@ -185,7 +187,7 @@ def test_tagging_and_acl_calls_are_refused_and_the_object_is_intact(
 @pytest.fixture()
 def arrow_s3(server: S3) -> Iterator[Any]:
     """A pyarrow S3FileSystem on the store, with the setting DESIGN.md requires."""
-    fs = pytest.importorskip("pyarrow.fs")
+    from pyarrow import fs  # a dependency of dplat (the lessons' Parquet)
     previous = os.environ.get("AWS_REQUEST_CHECKSUM_CALCULATION")
     os.environ["AWS_REQUEST_CHECKSUM_CALCULATION"] = "WHEN_REQUIRED"
     try:
@@ -229,3 +231,44 @@ def test_pyarrow_writes_and_reads_a_dt_partitioned_parquet_dataset(
     read = ds.dataset(base, filesystem=arrow_s3, format="parquet", partitioning=by_dt).to_table()
     rows = sorted(zip(*(read.column(c).to_pylist() for c in ("dt", "user_id", "event")), strict=True))
     assert rows == sorted(zip(*(table.column(c).to_pylist() for c in ("dt", "user_id", "event")), strict=True))
+
+
+# -- dplat.scenario.s3objects: the lessons' kit, against the real store ---------------------
+
+
+def test_s3objects_lists_every_page_under_the_prefix_only(s3: Any, prefix: str) -> None:
+    bodies = {f"{prefix}/dt=20240101/part-{n:05d}.json": f'{{"n": {n}}}\n'.encode()
+              for n in range(1010)}  # ListObjectsV2 answers 1000 keys a page: two pages
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(lambda item: s3.put_object(Bucket="datastaging", Key=item[0], Body=item[1]),
+                      [*bodies.items(), (f"{prefix}-sibling/outside.json", b"{}")]))
+    assert s3objects.keys(s3, "datastaging", f"{prefix}/") == sorted(bodies)
+    listed = s3objects.listing(s3, "datastaging", f"{prefix}/")
+    assert {key: item["Size"] for key, item in listed.items()} == {
+        key: len(body) for key, body in bodies.items()}
+    some = sorted(bodies)[::250]
+    assert {k: v for k, v in s3objects.etags(s3, "datastaging", f"{prefix}/").items() if k in some} \
+        == {key: hashlib.md5(bodies[key]).hexdigest() for key in some}
+    assert s3objects.read_prefix(s3, "datastaging", f"{prefix}/") == dict(sorted(bodies.items()))
+    assert s3objects.delete_prefix(s3, "datastaging", f"{prefix}/") == sorted(bodies)
+    assert s3objects.keys(s3, "datastaging", prefix) == [f"{prefix}-sibling/outside.json"]
+
+
+def test_s3objects_reads_gzip_json_lines_and_raises_what_the_store_refuses(
+        s3: Any, prefix: str) -> None:
+    lines = b'{"a": 1}\n\n{"a": 2}\n'
+    s3.put_object(Bucket="datastaging", Key=f"{prefix}/x.json.gz", Body=gzip.compress(lines))
+    s3.put_object(Bucket="datastaging", Key=f"{prefix}/y.json", Body=lines)
+    raw = s3objects.read_prefix(s3, "datastaging", prefix)
+    assert gzip.decompress(raw[f"{prefix}/x.json.gz"]) == lines
+    read = s3objects.read_prefix(s3, "datastaging", prefix, gunzip=True)
+    assert {key: s3objects.lines(body) for key, body in read.items()} == {
+        f"{prefix}/x.json.gz": [b'{"a": 1}', b'{"a": 2}'], f"{prefix}/y.json": [b'{"a": 1}', b'{"a": 2}']}
+    with pytest.raises(ClientError) as caught:
+        s3objects.read(s3, "datastaging", [f"{prefix}/missing.json"])
+    assert error_code(caught.value) == ("NoSuchKey", 404)
+    with pytest.raises(ValueError, match="give a prefix"):
+        s3objects.delete_prefix(s3, "datastaging", "")
+    assert len(s3objects.keys(s3, "datastaging", prefix)) == 2  # nothing was deleted
+    assert s3objects.delete(s3, "datastaging", [f"{prefix}/y.json"]) == [f"{prefix}/y.json"]
+    assert s3objects.keys(s3, "datastaging", prefix) == [f"{prefix}/x.json.gz"]

@@ -57,8 +57,8 @@ def test_upstream_set_swaps_images_but_keeps_our_agent_and_own_volumes(tmp_path:
     images = {name: s["image"] for name, s in config["services"].items()}
     assert images == {
         "mysql": "mysql:8.4",
-        "s3": "minio/minio",
-        "bigquery": "ghcr.io/goccy/bigquery-emulator:latest",
+        "s3": "minio/minio:RELEASE.2025-09-07T16-13-09Z",
+        "bigquery": "ghcr.io/goccy/bigquery-emulator:0.6.6",
         "agent": "dplat/agent:local",
     }
     assert config["services"]["s3"]["environment"]["MINIO_ROOT_USER"] == rendered["creds"].s3_access_key
@@ -79,3 +79,28 @@ def test_on_demand_service_only_with_its_profile(tmp_path: Path, images: str, im
     ]
     # Enforcement from the first call, in both sets (moto's default is never).
     assert service["environment"]["INITIAL_NO_AUTH_ACTION_COUNT"] == "0"
+
+
+@pytest.mark.parametrize("images", ["local", "upstream"])
+def test_every_service_has_a_log_size_cap(tmp_path: Path, images: str) -> None:
+    services = render(tmp_path, images, profiles="on-demand")["config"]["services"]
+    assert set(services) == {"mysql", "s3", "bigquery", "agent", "s3-iam"}
+    for name, service in services.items():
+        logging = service.get("logging") or {}
+        assert logging.get("driver") == "json-file", name
+        assert logging["options"] == {"max-size": "10m", "max-file": "3"}, name
+
+
+def test_every_upstream_image_is_pinned_to_a_release(tmp_path: Path) -> None:
+    services = render(tmp_path, "upstream", profiles="on-demand")["config"]["services"]
+    pins = {name: service["image"] for name, service in services.items()}
+    assert pins == {
+        "mysql": "mysql:8.4",
+        "s3": "minio/minio:RELEASE.2025-09-07T16-13-09Z",
+        "bigquery": "ghcr.io/goccy/bigquery-emulator:0.6.6",
+        "agent": "dplat/agent:local",
+        "s3-iam": "motoserver/moto:5.2.5",
+    }
+    for image in pins.values():
+        _, _, tag = image.rpartition(":")
+        assert tag and "/" not in tag and tag != "latest", image

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from dplat import resources
-from dplat.engine import images
 from dplat.settings import resolve
+from dplat.stack import images
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,3 +72,31 @@ def test_build_command_passes_ca_as_secret_and_package_as_context(tmp_path: Path
     assert f"dplat-shared={images.shared_dir()}" in argv
     assert not any("dplat-shared" in a for a in images.build_command(images.spec("mysql"), settings))
     assert not any(str(ca) in a for a in argv if not a.startswith("id=hostca"))
+
+
+@pytest.mark.parametrize("rebuild_bases", [False, True])
+def test_build_set_ensures_the_engine_then_bases_when_asked_then_images(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, rebuild_bases: bool
+) -> None:
+    """`dplat images build`'s order (it used to live in the CLI); the engine,
+    the base builds and the image builds are scripted, what is checked is the
+    order and what each step is given."""
+    from dplat.engine import bases, daemon
+
+    calls: list[tuple[str, object]] = []
+    engine = object()
+    monkeypatch.setattr(daemon, "ensure", lambda report=print: calls.append(("engine", None)) or engine)
+    monkeypatch.setattr(
+        bases, "ensure", lambda e, suites=(), rebuild=False, report=print: calls.append(("bases", rebuild))
+    )
+
+    def build(e, settings, names=None, force=False, report=print):
+        calls.append(("images", (e is engine, list(names or []), force)))
+        return list(names or [])
+
+    monkeypatch.setattr(images, "build", build)
+    settings = resolve({"home": str(tmp_path)}, env={})
+    built = images.build_set(settings, ["s3"], force=True, rebuild_bases=rebuild_bases, report=lambda m: None)
+    assert built == ["s3"]
+    expected = [("engine", None), *([("bases", True)] if rebuild_bases else []), ("images", (True, ["s3"], True))]
+    assert calls == expected

@@ -17,7 +17,7 @@ from dplat.agent.config import parse_config
 from dplat.agent.config.element import Element, Param
 from dplat.agent.plugins.filter_grep import GrepFilter
 from dplat.agent.plugins.in_tail import TailInput
-from dplat.agent.plugins.tail_position import PositionFile
+from dplat.agent.plugins.tail.position import PositionFile
 from dplat.agent.testing import run_filter, run_input
 from dplat.resources import scenarios_dir
 from dplat.scenario import catalog

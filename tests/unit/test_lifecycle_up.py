@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from dplat.engine import compose, daemon, images
+from dplat.engine import compose, daemon
+from dplat.errors import CredentialsLost
 from dplat.settings import resolve
-from dplat.stack import catalogue, lifecycle, ports
+from dplat.stack import catalogue, images, lifecycle, ports
 
 EVERYDAY = ["mysql", "s3", "bigquery", "agent"]
 
@@ -29,12 +30,25 @@ class FakeContainer:
         self.attrs: dict[str, Any] = {"State": {}, "HostConfig": {}}
 
 
+class FakeVolumes:
+    """The project's volumes, by name; ``list`` answers a label filter as the engine does."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.asked: list[dict[str, Any] | None] = []
+
+    def list(self, filters: dict[str, Any] | None = None) -> list[str]:
+        self.asked.append(filters)
+        return list(self.names)
+
+
 class FakeEngine:
     """The containers of project dplat, by service; Compose's `up` starts the named ones."""
 
     def __init__(self, states: dict[str, str]) -> None:
         self.by_service = {name: FakeContainer(name, state) for name, state in states.items()}
         self.containers = self
+        self.volumes = FakeVolumes()
 
     def list(self, all: bool = False, filters: dict[str, Any] | None = None) -> list[FakeContainer]:
         return list(self.by_service.values())
@@ -61,8 +75,6 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     for cls in catalogue.service_classes():
         monkeypatch.setattr(cls, "probe", lambda self: None)
         monkeypatch.setattr(cls, "wait_ready", lambda self, timeout, still_running=None: None)
-        if hasattr(cls, "prepare"):
-            monkeypatch.setattr(cls, "prepare", lambda self: None)
     seen["stale"] = set()
     seen["settings"] = resolve({"home": str(tmp_path)}, env={})
     return seen
@@ -103,3 +115,17 @@ def test_logs_name_a_present_on_demand_service(world: dict[str, Any]) -> None:
     assert lifecycle.service_names(world["settings"]) == EVERYDAY
     world["engine"].by_service["s3-iam"] = FakeContainer("s3-iam", "exited")
     assert lifecycle.service_names(world["settings"]) == [*EVERYDAY, "s3-iam"]
+
+
+def test_up_refuses_new_credentials_when_the_file_is_gone_but_volumes_hold_data(
+    world: dict[str, Any],
+) -> None:
+    world["engine"].volumes.names = ["dplat_mysql-local"]
+    with pytest.raises(CredentialsLost):
+        lifecycle.up(world["settings"], report=lambda m: None)
+    assert world["engine"].volumes.asked == [{"label": "com.docker.compose.project=dplat"}]
+    assert world["compose"] == [] and not world["settings"].credentials_file.exists()
+    # With no volumes (a new stack, or after `dplat down -v`) they are made once.
+    world["engine"].volumes.names = []
+    lifecycle.up(world["settings"], report=lambda m: None)
+    assert world["settings"].credentials_file.exists()

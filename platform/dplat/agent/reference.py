@@ -34,9 +34,9 @@ from typing import Any
 from dplat.agent.buffer.buffer import Buffer
 from dplat.agent.buffer.config import BufferSection
 from dplat.agent.config.errors import ConfigError
-from dplat.agent.params import Configurable, ParamSpec, SectionSpec
-from dplat.agent.plugins import registry
-from dplat.agent.plugins.base import Output
+from dplat.agent.core import registry
+from dplat.agent.core.params import Configurable, ParamSpec, SectionSpec
+from dplat.agent.output import Output
 from dplat.agent.plugins.inject import InjectSection
 from dplat.agent.server import SystemConfig
 
@@ -73,7 +73,7 @@ SECTION_HOMES = {
 """Where a section declared without a config class is documented."""
 
 _EXTRA = {"output": " (an output that buffers can also be another's `<secondary>`)"}
-_PLUGIN_MODULES = f"{registry.__package__}."
+_PLUGIN_MODULES = f"{registry.PLUGIN_PACKAGE}."
 _SIZE_UNITS = (("t", 1024**4), ("g", 1024**3), ("m", 1024**2), ("k", 1024))
 _TIME_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 _PREFIX = re.compile(r"^``[^`]+``(\s*\(alias[^)]*\))?:\s*")
@@ -252,7 +252,7 @@ def section_docs(specs: list[SectionSpec], path: str = "", level: int = 4,
 
 
 def buffering(cls: type[Output]) -> str:
-    """How an output buffers, read from the hooks it implements (as base.py decides)."""
+    """How an output buffers, read from the hooks it implements (as output.py decides)."""
     can_write = cls.write is not Output.write
     can_process = cls.process is not Output.process
     if can_write and (cls.buffered_by_default or not can_process):

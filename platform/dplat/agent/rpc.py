@@ -25,7 +25,7 @@ from typing import Any
 from aiohttp import web
 
 from dplat.agent.config.errors import ConfigError
-from dplat.agent.plugins.http_common import HttpListener
+from dplat.agent.plugins.http.common import HttpListener
 
 log = logging.getLogger("dplat.agent.rpc")
 _ENDPOINT = re.compile(r"\A(?:\[?(?P<host>[0-9A-Za-z:.\-]*?)\]?:)?(?P<port>[0-9]{1,5})\Z")

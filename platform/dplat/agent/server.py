@@ -34,9 +34,11 @@ from typing import Any, ClassVar
 
 from dplat.agent.config import ConfigError, load_config
 from dplat.agent.config.element import Element
-from dplat.agent.params import Configurable, config_param, render
+from dplat.agent.config.errors import ErrorCollector
+from dplat.agent.core.base import Plugin
+from dplat.agent.core.log import AGENT_LOGGER, LEVELS, kv
+from dplat.agent.core.params import Configurable, config_param, render
 from dplat.agent.plugins.in_monitor_agent import attach as attach_monitors
-from dplat.agent.plugins.log import AGENT_LOGGER, LEVELS, kv
 from dplat.agent.router import Router
 from dplat.agent.rpc import RpcServer, parse_endpoint
 
@@ -84,8 +86,9 @@ class AgentServer:
     # -- configuration ----------------------------------------------------------
     def load(self) -> tuple[Element, Router, SystemConfig]:
         """Parse the config and configure every plugin; nothing starts yet."""
-        root = load_config(self.config_path, self.env)
-        router, system = build(root)
+        errors = ErrorCollector()
+        root = load_config(self.config_path, self.env, errors=errors)
+        router, system = build(root, errors)
         attach_monitors(router, self)
         return root, router, system
 
@@ -233,22 +236,33 @@ class AgentServer:
         logging.getLogger(AGENT_LOGGER).setLevel(LEVELS[system.log_level])
 
 
-def build(root: Element) -> tuple[Router, SystemConfig]:
-    """The pipeline and ``<system>`` settings of a parsed config."""
+def build(root: Element, errors: ErrorCollector | None = None
+          ) -> tuple[Router, SystemConfig]:
+    """The pipeline and ``<system>`` settings of a parsed config; every error
+    found, with those the parse left in ``errors``."""
     system = SystemConfig()
+    errors = errors if errors is not None else ErrorCollector()
     sections = root.sections("system")
-    if sections:
-        system.configure(sections[0])
-        if system.rpc_endpoint:
-            try:
-                parse_endpoint(system.rpc_endpoint)
-            except ConfigError as exc:
-                raise ConfigError(exc.message, sections[0].params["rpc_endpoint"].origin,
-                                  exc.fix) from None
-        if system.workers != 1:
-            raise ConfigError("workers other than 1 are not supported",
-                              sections[0].params["workers"].origin)
-    return Router.build(root, root_dir=system.root_dir), system
+    with errors.collecting():
+        if sections:
+            system.configure(sections[0])
+            if system.rpc_endpoint:
+                try:
+                    parse_endpoint(system.rpc_endpoint)
+                except ConfigError as exc:
+                    raise ConfigError(exc.message, sections[0].params["rpc_endpoint"].origin,
+                                      exc.fix) from None
+            if system.workers != 1:
+                raise ConfigError(f"workers {system.workers}: the agent runs one worker",
+                                  sections[0].params["workers"].origin,
+                                  "Remove 'workers' (one agent process handles what "
+                                  "Fluentd's workers share).")
+    try:
+        router = Router.build(root, root_dir=system.root_dir)
+    except ConfigError as exc:
+        errors.raise_if_any(exc)
+    errors.raise_if_any()
+    return router, system
 
 
 def summary(router: Router) -> dict[str, Any]:
@@ -263,9 +277,36 @@ def summary(router: Router) -> dict[str, Any]:
 
 def check_config(path: str | os.PathLike[str]) -> str:
     """Load and configure a config without starting it; ConfigError if wrong."""
-    root = load_config(path)
-    router, _ = build(root)
+    errors = ErrorCollector()
+    root = load_config(path, errors=errors)
+    router, _ = build(root, errors)
     return ", ".join(f"{key} {value}" for key, value in summary(router).items())
+
+
+def converted_config(path: str | os.PathLike[str]) -> str:
+    """``check --v1``: the config as v1 syntax, v0.12 keys moved into sections.
+
+    Keys a conversion moved are left out unless the plugin declares them
+    itself (out_s3's ``time_slice_format``); secrets are masked."""
+    errors = ErrorCollector()
+    root = load_config(path, errors=errors)
+    router, _ = build(root, errors)
+    parts = [f"# {path} in Fluentd v1 syntax (secret values are masked)"]
+    parts += [render(_without_moved(plugin)) for plugin in router.plugins()
+              if plugin.config_element.name in ("source", "filter", "match")]
+    return "\n".join(parts) + "\n"
+
+
+def _without_moved(plugin: Plugin) -> Element:
+    element = plugin.masked_config()
+    keep = type(plugin).known_keys()
+
+    def strip(node: Element) -> Element:
+        params = {k: v for k, v in node.params.items() if k not in node.used or k in keep}
+        return Element(node.name, node.arg, params, [strip(c) for c in node.elements],
+                       node.origin)
+
+    return strip(element)
 
 
 def dump_config(router: Router) -> str:

@@ -21,7 +21,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +30,10 @@ from dplat.agent.buffer.chunk import Chunk
 from dplat.agent.buffer.metadata import Metadata
 from dplat.agent.config import parse_config
 from dplat.agent.config.element import Element
+from dplat.agent.core.base import Filter, Input, Plugin
 from dplat.agent.event import EventStream, EventTime, Record
-from dplat.agent.plugins.base import Filter, Input, Output, Plugin
+from dplat.agent.output import Output
+from dplat.waiting import wait_until
 
 P = TypeVar("P", bound=Plugin)
 DEFAULT_TIME = EventTime(1704164645, 0)
@@ -210,14 +211,10 @@ class AgentProcess:
     def wait_for_log(self, pattern: str, timeout: float = 30.0) -> re.Match[str]:
         """The first match of ``pattern`` in the log; TimeoutError with the log's
         tail when it does not appear in time or the process ends first."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = re.search(pattern, self.log.read_text(errors="replace"))
-            if found:
-                return found
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
+        found = wait_until(lambda: re.search(pattern, self.log.read_text(errors="replace")),
+                           timeout, interval=0.05, give_up=lambda: self.process.poll() is not None)
+        if found:
+            return found
         raise TimeoutError(f"no /{pattern}/ in the log (exit {self.process.poll()}):\n"
                            f"{self.log.read_text(errors='replace')[-3000:]}")
 

@@ -26,10 +26,17 @@ def run(config: ConfigOption) -> None:
 
 
 @app.command()
-def check(config: ConfigOption) -> None:
+def check(
+    config: ConfigOption,
+    v1: Annotated[bool, typer.Option("--v1", help="Print the config converted to v1 syntax "
+                                     "(v0.12 parameters moved into sections).")] = False,
+) -> None:
     """Validate a config without starting anything."""
-    from dplat.agent.server import check_config
+    from dplat.agent.server import check_config, converted_config
 
+    if v1:
+        typer.echo(converted_config(config), nl=False)
+        return
     summary = check_config(config)
     success(f"{config} is valid: {summary}")
 
@@ -37,12 +44,9 @@ def check(config: ConfigOption) -> None:
 @app.command()
 def flush(ctx: typer.Context) -> None:
     """Flush every buffer of the running stack's agent now (like Fluentd's SIGUSR1)."""
-    from dplat.stack import catalogue
-    from dplat.stack.credentials import load_or_create
+    from dplat.stack.lifecycle import flush_agent
 
-    settings = resolve(ctx)
-    agent = catalogue.by_name(settings, load_or_create(settings.credentials_file), "agent")
-    agent.monitor("/api/flush", method="POST")  # type: ignore[attr-defined]
+    flush_agent(resolve(ctx))
     success("flushed the agent's buffers")
 
 

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from dplat.cli.common import resolve
+from dplat.cli.common import (
+    Output,
+    OutputOption,
+    RowsOutput,
+    RowsOutputOption,
+    emit,
+    print_csv,
+    resolve,
+)
 from dplat.console import table
 
 app = typer.Typer()
@@ -19,12 +27,16 @@ def sql(
     ctx: typer.Context,
     engine: Annotated[str, typer.Argument(help="mysql or bigquery.")],
     query: Annotated[str, typer.Argument(help="The SQL to run.")],
+    output: RowsOutputOption = RowsOutput.table,
 ) -> None:
-    """Run a query in MySQL or BigQuery and print the result as a table."""
+    """Run a query in MySQL or BigQuery and print the result."""
     from dplat.stack import browse
 
     result = browse.sql(resolve(ctx), engine, query)
-    table(None, result.columns, result.rows)
+    if output is RowsOutput.csv:
+        print_csv(result.columns, result.rows)
+        return
+    emit(output, result, lambda: table(None, result.columns, result.rows))
 
 
 @app.command(rich_help_panel=PANEL)
@@ -34,12 +46,28 @@ def ls(
     recursive: Annotated[
         bool, typer.Option("-r", "--recursive", help="Every object below.")
     ] = False,
+    output: OutputOption = Output.table,
 ) -> None:
     """List objects and prefixes in the S3 store."""
     from dplat.stack import browse
 
-    result = browse.ls(resolve(ctx), url, recursive)
-    table(None, result.columns, result.rows)
+    listing = browse.ls(resolve(ctx), url, recursive)
+
+    def show() -> None:
+        rows = [
+            (
+                e.url,
+                "" if e.bytes is None else e.bytes,
+                e.modified.strftime("%Y-%m-%d %H:%M:%S") if e.modified else "",
+            )
+            for e in listing.entries
+        ]
+        columns = (
+            ("bucket",) if not browse.split_url(url)[0] else ("object", "bytes", "modified (UTC)")
+        )
+        table(None, columns, [r[: len(columns)] for r in rows])
+
+    emit(output, listing, show)
 
 
 @app.command(rich_help_panel=PANEL)

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from dplat.cli.common import resolve
-from dplat.console import console, success, table
+from dplat.cli.common import Output, OutputOption, emit, resolve
+from dplat.console import console, progress, success, table
 
 app = typer.Typer()
 
@@ -25,23 +25,20 @@ def build(
     ] = False,
 ) -> None:
     """Build the images that are missing or whose folder changed."""
-    from dplat.engine import bases as bases_module
-    from dplat.engine import daemon, images
+    from dplat.stack import images
 
     settings = resolve(ctx)
-    with console.status("checking the engine") as spinner:
-        engine = daemon.ensure(report=spinner.update)
-        if bases:
-            bases_module.ensure(engine, rebuild=True, report=spinner.update)
-        built = images.build(engine, settings, names, force=force, report=spinner.update)
+    with progress("checking the engine") as report:
+        built = images.build_set(settings, names, force=force, rebuild_bases=bases, report=report)
     success(f"built {', '.join(built)}" if built else "every image is up to date")
 
 
 @app.command("list")
-def list_(ctx: typer.Context) -> None:
+def list_(output: OutputOption = Output.table) -> None:
     """The images, whether they are built and current."""
-    from dplat.engine import daemon, images
+    from dplat.stack import images
 
+    found = images.listing()
     rows = [
         (
             s.name,
@@ -50,9 +47,9 @@ def list_(ctx: typer.Context) -> None:
             "yes" if s.current else "rebuild",
             f"{s.size_mb:.0f} MB",
         )
-        for s in images.states(daemon.client())
+        for s in found.images
     ]
-    table(None, ("image", "tag", "built", "current", "size"), rows)
+    emit(output, found, lambda: table(None, ("image", "tag", "built", "current", "size"), rows))
 
 
 @app.command()
@@ -61,7 +58,8 @@ def save(
     file: Annotated[Path, typer.Argument(help="Archive to write (.tar or .tar.gz).")],
 ) -> None:
     """Write the built images to one file, to carry to a machine with no registry."""
-    from dplat.engine import daemon, images
+    from dplat.engine import daemon
+    from dplat.stack import images
 
     with console.status(f"saving to {file}"):
         tags = images.save(daemon.client(), file)
@@ -73,7 +71,8 @@ def load(
     ctx: typer.Context, file: Annotated[Path, typer.Argument(help="Archive made by `images save`.")]
 ) -> None:
     """Load images saved by `dplat images save` and check the set is complete."""
-    from dplat.engine import daemon, images
+    from dplat.engine import daemon
+    from dplat.stack import images
 
     with console.status(f"loading {file}"):
         tags = images.load(daemon.client(), file)

@@ -1,14 +1,17 @@
-"""`dplat scenario list|show`, `dplat run scenario`, `dplat reset`: the lessons."""
+"""`dplat scenario list|show|new`, `dplat run scenario`, `dplat reset`: the lessons."""
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from dplat.cli.common import resolve
-from dplat.console import FAIL, OK, WARN, console, info, table
+from dplat.cli.common import Output, OutputOption, emit, print_json, resolve
+from dplat.cli.progress import ConsoleReporter
+from dplat.console import OK, console, err_console, info, table
 
 app = typer.Typer()  # top-level `reset`
 scenario_app = typer.Typer(help="The lessons: list them, read about one.", no_args_is_help=True)
@@ -17,15 +20,14 @@ PANEL = "Lessons"
 
 
 @scenario_app.command("list")
-def list_() -> None:
+def list_(output: OutputOption = Output.table) -> None:
     """The lessons, in the suggested order."""
-    from dplat.scenario import catalog
+    from dplat.scenario import lessons
 
-    lessons = catalog.all_scenarios()
-    rows = [
-        (i + 1, s.name, s.title, ", ".join(s.services), len(s.steps)) for i, s in enumerate(lessons)
-    ]
-    table("Lessons, in the suggested order", ("#", "lesson", "title", "services", "steps"), rows)
+    found = lessons.list_lessons()
+    rows = [(s.position, s.name, s.title, ", ".join(s.services), s.steps) for s in found.lessons]
+    columns = ("#", "lesson", "title", "services", "steps")
+    emit(output, found, lambda: table("Lessons, in the suggested order", columns, rows))
 
 
 @scenario_app.command()
@@ -33,70 +35,30 @@ def show(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The lesson's name.")],
     lineage: Annotated[bool, typer.Option(help="Show what its last run wrote, from what.")] = False,
+    output: OutputOption = Output.table,
 ) -> None:
     """What a lesson teaches, its services and its steps."""
-    import json
+    from dplat.scenario import lessons
 
-    from dplat.errors import ScenarioError
-    from dplat.scenario import catalog, runner
-
-    found = catalog.find(name)
     if lineage:
-        path = runner.last_report_file(resolve(ctx), name)
-        if not path.exists():
-            raise ScenarioError(
-                f"{name} has not run yet here", fix=f"Run `dplat run scenario {name}` first."
-            )
-        for depth, node in runner.lineage_tree(json.loads(path.read_text())["lineage"]):
-            console.print(("    " * depth) + ("└── " if depth else "") + node, markup=False)
+        tree = lessons.last_lineage(resolve(ctx), name)
+
+        def print_tree() -> None:
+            for depth, node in tree.tree():
+                console.print(("    " * depth) + ("└── " if depth else "") + node, markup=False)
+
+        emit(output, tree, print_tree)
         return
-    console.print(f"[bold]{found.title}[/]  ({found.name})\n")
-    console.print(found.teaches + "\n")
-    info(f"services: {', '.join(found.services)}   lesson text: {found.folder / 'README.md'}")
-    table(
-        None,
-        ("#", "step", "what it does"),
-        [(i + 1, s.name, s.summary) for i, s in enumerate(found.steps)],
-    )
+    found = lessons.describe(name)
 
+    def print_lesson() -> None:
+        console.print(f"[bold]{found.title}[/]  ({found.name})\n")
+        console.print(found.teaches + "\n")
+        info(f"services: {', '.join(found.services)}   lesson text: {found.readme}")
+        rows = [(i + 1, step, summary) for i, (step, summary) in enumerate(found.steps)]
+        table(None, ("#", "step", "what it does"), rows)
 
-class ConsoleReporter:
-    """Progress per step with a spinner, then each check's verdict."""
-
-    def __init__(self) -> None:
-        self.status = None
-
-    def step_started(self, step, index: int, total: int) -> None:
-        self.status = console.status(f"[{index + 1}/{total}] {step.name}: {step.summary}")
-        self.status.start()
-
-    def step_progress(self, message: str) -> None:
-        if self.status is not None:
-            self.status.update(message)
-
-    def step_finished(self, result) -> None:
-        if self.status is not None:
-            self.status.stop()
-        style = {"passed": OK, "failed": FAIL, "error": FAIL}.get(result.status, WARN)
-        console.print(f"[{style}]{result.status:>7}[/] {result.name} ({result.seconds:.1f} s)")
-        for check in result.checks:
-            mark = f"[{OK}]✔[/]" if check.passed else f"[{FAIL}]✘[/]"
-            console.print(f"        {mark} ", end="")
-            console.print(check.message, markup=False, highlight=False)
-        if result.error:
-            console.print(f"        [{FAIL}]error:[/] ", end="")
-            console.print(result.error, markup=False)
-            if result.fix:
-                console.print(f"        fix: {result.fix}", markup=False)
-
-    def explain(self, item) -> None:
-        if self.status is not None:
-            self.status.stop()
-        console.rule(f"{item.kind}: {item.title}")
-        console.print(item.text, markup=False, highlight=False)
-        console.rule()
-        if self.status is not None:
-            self.status.start()
+    emit(output, found, print_lesson)
 
 
 @scenario_app.command()
@@ -128,27 +90,43 @@ def run_scenario(
     events: Annotated[
         int | None, typer.Option(help="How many events the lesson generates.")
     ] = None,
+    output: OutputOption = Output.table,
 ) -> None:
-    """Run a lesson's steps with progress; exit non-zero if a check fails."""
-    from dplat.scenario import catalog, runner
-    from dplat.stack import catalogue, lifecycle
+    """Run a lesson's steps with progress; exit non-zero if a check fails.
 
-    settings = resolve(ctx)
-    found = catalog.find(name)
-    with console.status("checking the stack") as spinner:
-        # Only reports when all is ready; starts what the lesson needs otherwise.
-        lifecycle.up(settings, report=spinner.update, include=catalogue.on_demand(found.services))
-    result = runner.run(
-        found,
-        settings,
-        ConsoleReporter(),
-        up_to=step,
-        only=only,
-        explain=explain,
-        options={"events": events} if events else None,
-    )
-    if report:
-        result.write(report)
+    `-o json` prints the report on stdout and the progress on stderr.
+    """
+    from dplat.scenario import lessons
+
+    as_json = output is Output.json
+    progress = ConsoleReporter(err_console if as_json else console)
+    progress.stack_progress("checking the stack")
+    # With JSON on stdout, whatever a lesson's own code prints goes to stderr.
+    quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
+    with quiet:
+        try:
+            result = lessons.run_on_stack(
+                resolve(ctx),
+                name,
+                progress,
+                progress.stack_progress,
+                report=report,
+                up_to=step,
+                only=only,
+                explain=explain,
+                events=events,
+            )
+        finally:
+            progress.close()
+    if as_json:
+        print_json(result)
+    else:
+        _print_summary(result)
+    if not result.passed:
+        raise typer.Exit(1)
+
+
+def _print_summary(result) -> None:
     rows = [
         (
             s.name,
@@ -160,12 +138,10 @@ def run_scenario(
         for s in result.steps
     ]
     table(
-        f"{found.name}: {'passed' if result.passed else 'FAILED'} in {result.seconds:.1f} s",
+        f"{result.scenario}: {'passed' if result.passed else 'FAILED'} in {result.seconds:.1f} s",
         ("step", "result", "time", "checks ok", "checks failed"),
         rows,
     )
-    if not result.passed:
-        raise typer.Exit(1)
 
 
 @app.command(rich_help_panel=PANEL)
@@ -173,7 +149,7 @@ def reset(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="The lesson to reset.")]
 ) -> None:
     """Return a lesson's own data (tables, prefixes, agent buffers) to its start."""
-    from dplat.scenario import catalog, runner
+    from dplat.scenario import lessons
 
-    runner.reset(catalog.find(name), resolve(ctx))
+    lessons.reset(resolve(ctx), name)
     console.print(f"[{OK}]✔[/] {name} is reset")

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import shlex
 from typing import Annotated
 
 import typer
 
-from dplat.cli.common import Output, resolve
-from dplat.console import console, info, success, table, warn
+from dplat.cli.common import (
+    Output,
+    OutputOption,
+    StatusOutput,
+    StatusOutputOption,
+    emit,
+    resolve,
+)
+from dplat.console import console, info, progress, success, table, warn
 
 app = typer.Typer()
 PANEL = "Stack"
 
 
-def _print_status(statuses: list, output: Output) -> None:
-    if output is Output.json:
-        console.print_json(json.dumps([dataclasses.asdict(s) for s in statuses]))
-        return
+def _print_status(statuses: list) -> None:
     rows = []
     for s in statuses:
         state = "[green]ready[/]" if s.ready else f"[red]{s.state}, not answering[/]"
@@ -50,34 +52,31 @@ def up(
     from dplat.stack import lifecycle
 
     settings = resolve(ctx, images=images, timeout=timeout, port_offset=port_offset)
-    with console.status("starting") as spinner:
-        statuses = lifecycle.up(settings, report=lambda m: spinner.update(m), include=with_ or ())
+    with progress("checking the engine") as report:
+        statuses = lifecycle.up(settings, report=report, include=with_ or ())
     success("the stack is up")
-    _print_status(statuses, Output.table)
-    for stopped in (s for s in statuses if not s.ready and s.name not in (with_ or ())):
-        # Only an on-demand service can be here: `up` waited for all the others.
-        info(f"{stopped.name} is {stopped.state}: `dplat up --with {stopped.name}` starts it again; "
-             "`dplat down` removes it with the rest.")
+    _print_status(statuses)
+    for stopped in lifecycle.stopped_on_demand(statuses, with_ or ()):
+        info(
+            f"{stopped.name} is {stopped.state}: `dplat up --with {stopped.name}` starts it again; "
+            "`dplat down` removes it with the rest."
+        )
     info(
         "Next: `dplat env` for client variables, `dplat status`, `dplat logs agent`, `dplat down`."
     )
 
 
 @app.command(rich_help_panel=PANEL)
-def status(
-    ctx: typer.Context,
-    output: Annotated[
-        Output, typer.Option("-o", "--output", help="table, json or env.")
-    ] = Output.table,
-) -> None:
-    """State and health of each service."""
+def status(ctx: typer.Context, output: StatusOutputOption = StatusOutput.table) -> None:
+    """State and health of each service (`-o env`: the client variables, as `dplat env`)."""
     from dplat.stack import lifecycle
 
     settings = resolve(ctx)
-    if output is Output.env:
+    if output is StatusOutput.env:
         _print_exports(lifecycle.exports(settings))
         return
-    _print_status(lifecycle.status(settings), output)
+    found = lifecycle.overview(settings)
+    emit(output, found, lambda: _print_status(found.services))
 
 
 def _print_exports(exports: dict[str, str]) -> None:
@@ -86,11 +85,15 @@ def _print_exports(exports: dict[str, str]) -> None:
 
 
 @app.command(rich_help_panel=PANEL)
-def env(ctx: typer.Context) -> None:
-    """Shell exports that point the official clients at the stack: eval "$(dplat env)"."""
+def env(ctx: typer.Context, output: OutputOption = Output.table) -> None:
+    """Shell exports that point the official clients at the stack: eval "$(dplat env)".
+
+    `-o json` prints them as one JSON object instead.
+    """
     from dplat.stack import lifecycle
 
-    _print_exports(lifecycle.exports(resolve(ctx)))
+    exports = lifecycle.exports(resolve(ctx))
+    emit(output, exports, lambda: _print_exports(exports))
 
 
 @app.command(rich_help_panel=PANEL)
@@ -105,16 +108,9 @@ def logs(
     tail: Annotated[int, typer.Option(help="Lines of history per service.")] = 200,
 ) -> None:
     """Show the services' logs."""
-    from dplat.engine import compose
     from dplat.stack import lifecycle
-    from dplat.stack.credentials import load_or_create
 
-    settings = resolve(ctx)
-    names = [service] if service else lifecycle.service_names(settings)
-    args = ["logs", "--tail", str(tail)] + (["-f"] if follow else []) + names
-    compose.run(
-        settings, load_or_create(settings.credentials_file), args, capture=False, check=False
-    )
+    lifecycle.logs(resolve(ctx), service, follow=follow, tail=tail)
 
 
 @app.command(rich_help_panel=PANEL)

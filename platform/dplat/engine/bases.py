@@ -14,11 +14,12 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import docker
 import docker.errors
 
+from dplat.engine import faults
 from dplat.errors import BuildError, EngineMissing
 
 SUITES = ("bookworm", "sid")
@@ -53,11 +54,8 @@ def _ensure_debootstrap() -> str:
         return found
     if os.geteuid() == 0 and shutil.which("apt-get"):
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(
-            ["apt-get", "install", "-y", "-q", "debootstrap"],
-            env=env,
-            check=False,
-            capture_output=True,
+        faults.run(
+            ["apt-get", "install", "-y", "-q", "debootstrap"], env=env, capture_output=True
         )
         found = shutil.which("debootstrap")
         if found:
@@ -71,11 +69,8 @@ def _ensure_debootstrap() -> str:
 
 def _debootstrap(debootstrap: str, suite: str) -> None:
     with tempfile.TemporaryDirectory(prefix=f"dplat-base-{suite}-") as root:
-        result = subprocess.run(
-            [debootstrap, "--variant=minbase", suite, root, MIRROR],
-            capture_output=True,
-            text=True,
-            check=False,
+        result = faults.run(
+            [debootstrap, "--variant=minbase", suite, root, MIRROR], capture_output=True, text=True
         )
         if result.returncode != 0:
             raise BuildError(
@@ -93,13 +88,12 @@ def _debootstrap(debootstrap: str, suite: str) -> None:
             "usr/share/man",
         ):
             shutil.rmtree(os.path.join(root, junk), ignore_errors=True)
-        tar = subprocess.Popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE)
-        imported = subprocess.run(
+        tar = faults.popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE)
+        imported = faults.run(
             ["docker", "import", "-", base_tag(suite)],
             stdin=tar.stdout,
             capture_output=True,
             text=True,
-            check=False,
         )
         tar.wait()
         if imported.returncode != 0 or tar.returncode != 0:
@@ -114,11 +108,15 @@ def ensure(
 ) -> None:
     """Make sure each base image exists, making the missing ones in parallel."""
     todo = [s for s in suites if rebuild or not exists(engine, base_tag(s))]
+    if todo:
+        report(f"looking for Debian base image(s) {', '.join(todo)} in a registry")
     todo = [s for s in todo if not _from_registry(engine, s)]
     if not todo:
         return
     debootstrap = _ensure_debootstrap()
     report(f"making Debian base image(s) {', '.join(todo)} with debootstrap (about 30 s)")
     with ThreadPoolExecutor(max_workers=len(todo)) as pool:
-        for future in [pool.submit(_debootstrap, debootstrap, suite) for suite in todo]:
+        futures = {pool.submit(_debootstrap, debootstrap, suite): suite for suite in todo}
+        for future in as_completed(futures):
             future.result()
+            report(f"made the Debian base {base_tag(futures[future])}")

@@ -10,11 +10,20 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 from dplat import resources
+from dplat.engine import faults
 from dplat.errors import EngineError
 from dplat.settings import DEFAULT_PORTS, Settings
-from dplat.stack.credentials import Credentials
+
+
+class Credentials(Protocol):
+    """What compose needs of the stack's credentials (dplat.stack.credentials):
+    their variables. A protocol, so the engine layer does not import the
+    stack layer that drives it."""
+
+    def as_env(self) -> Mapping[str, str]: ...
 
 
 def files(settings: Settings) -> list[str]:
@@ -56,13 +65,7 @@ def run(
     check: bool = True,
 ) -> subprocess.CompletedProcess[str]:
     env: Mapping[str, str] = {**os.environ, **variables(settings, credentials)}
-    result = subprocess.run(
-        command(settings, *args),
-        env=dict(env),
-        text=True,
-        check=False,
-        capture_output=capture,
-    )
+    result = faults.run(command(settings, *args), env=dict(env), text=True, capture_output=capture)
     if check and result.returncode != 0:
         output = ((result.stdout or "") + (result.stderr or "")).strip()
         raise EngineError(

@@ -18,13 +18,14 @@ import json
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import docker
 import docker.errors
 
+from dplat.engine import faults
 from dplat.errors import EngineMissing, EngineNotRunning, PluginMissing
+from dplat.waiting import wait_until
 
 DAEMON_JSON = Path("/etc/docker/daemon.json")
 DAEMON_LOG = Path("/var/log/dplat-dockerd.log")
@@ -67,7 +68,7 @@ def is_running() -> bool:
 
 
 def _run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, check=False, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+    return faults.run(argv, capture_output=True, text=True, **kwargs)
 
 
 def plugin_versions() -> dict[str, str | None]:
@@ -129,18 +130,15 @@ def start_daemon(wait: float = 60.0) -> None:
     if dockerd is None:
         raise EngineMissing("dockerd is not installed", fix=MANUAL_INSTALL)
     log = DAEMON_LOG.open("ab")
-    subprocess.Popen(
+    faults.popen(
         [dockerd],
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        if is_running():
-            return
-        time.sleep(0.5)
+    if wait_until(is_running, wait, interval=0.5):
+        return
     tail = DAEMON_LOG.read_text(errors="replace").splitlines()[-15:]
     raise EngineNotRunning(
         f"dockerd did not answer within {wait:.0f} s",

@@ -18,6 +18,11 @@ A mentor writes::
                   where="dplat sql bigquery 'SELECT COUNT(*) FROM raw.t'")
 
 and `dplat run scenario my-lesson` runs it, shows progress and checks.
+
+What steps use besides ``ctx``: ``wait_until`` (dplat.waiting: poll the real
+signal, never sleep a fixed time), ``s3objects`` (list, read and delete
+under a prefix), ``results`` (query rows as plain values and text tables);
+checks are built in ``checks``.
 """
 
 from dplat.scenario.model import Scenario, Step

@@ -1,4 +1,5 @@
-"""What a step gets: configured clients, the run's identity, state and checks.
+"""What a step gets: configured clients, the run's identity, state and checks
+(the results themselves are dplat.scenario.checks).
 
 Clients are made on first use, so a lesson that needs only S3 never connects
 to MySQL. ``state`` is a JSON dictionary kept in DPLAT_HOME/state/<name>.json
@@ -9,7 +10,6 @@ computed in an earlier run.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,27 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from dplat.errors import ScenarioError
+from dplat.scenario import checks
+from dplat.scenario.checks import CheckResult
 from dplat.settings import Settings
 from dplat.stack import catalogue
 from dplat.stack.credentials import Credentials
-
-
-@dataclass
-class CheckResult:
-    """A real result compared with an expectation, explained in words."""
-
-    name: str
-    passed: bool
-    expected: Any
-    actual: Any
-    where: str = ""
-
-    @property
-    def message(self) -> str:
-        if self.passed:
-            return f"{self.name}: {self.actual!r}"
-        hint = f"; look at: {self.where}" if self.where else ""
-        return f"{self.name}: expected {self.expected!r}, found {self.actual!r}{hint}"
+from dplat.waiting import wait_until
 
 
 @dataclass
@@ -66,7 +51,7 @@ class Context:
     # -- what steps report -----------------------------------------------------
     def check(self, name: str, actual: Any, expected: Any, where: str = "") -> bool:
         """Record whether ``actual == expected``; a failed check fails the step."""
-        result = CheckResult(name, actual == expected, expected, actual, where)
+        result = checks.equal(name, actual, expected, where)
         self.checks.append(result)
         return result.passed
 
@@ -74,8 +59,9 @@ class Context:
         self, name: str, passed: bool, actual: Any, expected: str, where: str = ""
     ) -> bool:
         """A check that is not an equality (e.g. "at least N rows")."""
-        self.checks.append(CheckResult(name, bool(passed), expected, actual, where))
-        return bool(passed)
+        result = checks.that(name, passed, actual, expected, where)
+        self.checks.append(result)
+        return result.passed
 
     def figure(self, name: str, value: float) -> None:
         self.figures[name] = value
@@ -156,26 +142,23 @@ class Context:
         from dplat.agent.config import parse_config
 
         path = self.settings.work_dir / "agent" / "agent.conf"
-        parse_config(text, str(path), env={})  # a syntax error fails here, with its line
+        # A syntax error fails here, with its line; settings read from ENV are
+        # resolved as inside the agent's container (its declared environment).
+        parse_config(text, str(path), env=self.agent.environment(self.agent.credentials))
         before = _plugin_ids(self.agent)
         running = before is not None and set(expect) <= before
         if running and path.is_file() and path.read_text() == text:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-        try:
-            self.agent.monitor("/api/reload", "POST")
-        except OSError as exc:
-            raise ScenarioError(
-                f"the agent's monitor API does not answer ({exc}), so it cannot reload",
-                fix="Check the stack with `dplat status`; `dplat up` starts what is missing.",
-            ) from exc
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        # No answer is StackNotRunning, a refusal RequestRefused (dplat.stack.faults).
+        self.agent.monitor("/api/reload", "POST")
+        def switched() -> set[str] | None:
             now = _plugin_ids(self.agent)
-            if now is not None and now != before and set(expect) <= now:
-                return
-            time.sleep(0.1)
+            return now if now is not None and now != before and set(expect) <= now else None
+
+        if wait_until(switched, timeout, interval=0.1):
+            return
         raise ScenarioError(
             f"the agent did not start the lesson's config ({path}) within {timeout:.0f} s",
             fix=f"Read `dplat logs agent` (a config error names its line there); "
@@ -184,11 +167,9 @@ class Context:
 
 
 def _plugin_ids(agent: Any) -> set[str] | None:
-    """The running pipeline's plugin ids, or None while the monitor does not answer."""
-    try:
-        return {p["plugin_id"] for p in agent.monitor()["plugins"]}
-    except (OSError, ValueError, KeyError):  # reloading, or not up yet
-        return None
+    """The running pipeline's plugin ids, or None while the monitor does not
+    answer (reloading, or not up yet: Agent.plugins() is {} then)."""
+    return set(agent.plugins()) or None
 
 
 def state_file(settings: Settings, scenario: str) -> Path:

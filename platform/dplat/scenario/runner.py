@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from dplat.errors import DplatError, ScenarioError
-from dplat.scenario.context import CheckResult, Context, Explanation, load_state, save_state
+from dplat.scenario.checks import CheckResult
+from dplat.scenario.context import Context, Explanation, load_state, save_state
 from dplat.scenario.model import Scenario, Step
 from dplat.settings import Settings
-from dplat.stack.credentials import load_or_create
+from dplat.stack.lifecycle import stack_credentials
 
 
 @dataclass
@@ -146,7 +147,7 @@ def run(
     started = datetime.now(UTC)
     ctx = Context(
         settings=settings,
-        credentials=load_or_create(settings.credentials_file),
+        credentials=stack_credentials(settings),
         folder=scenario.folder,
         run_id=started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
         options={**scenario.options, **(options or {})},
@@ -216,7 +217,7 @@ def reset(scenario: Scenario, settings: Settings) -> None:
     """`dplat reset NAME`: run the scenario's reset and forget its state."""
     ctx = Context(
         settings=settings,
-        credentials=load_or_create(settings.credentials_file),
+        credentials=stack_credentials(settings),
         folder=scenario.folder,
         run_id="reset",
         options=dict(scenario.options),

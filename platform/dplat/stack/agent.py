@@ -5,44 +5,62 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
 import urllib.request
 from typing import Any
 
-from dplat.stack.base import Endpoint, Service
+from dplat.errors import DplatError
+from dplat.stack.base import Build, Endpoint, Service
+from dplat.stack.bigquery import BigQuery
 from dplat.stack.credentials import Credentials
+from dplat.stack.faults import http_errors
+from dplat.stack.s3 import REGION, S3
 from dplat.waiting import wait_until
 
 
 class Agent(Service):
     name = "agent"
+    build = Build("bookworm", includes_package=True)
     endpoints = (
-        Endpoint("agent", 24224, "tcp", "forward (Fluentd clients)"),
-        Endpoint("agent_http", 9880, "http", "HTTP input"),
-        Endpoint("agent_monitor", 24220, "http", "monitor API"),
+        Endpoint("agent", 24224, 24224, "tcp", "forward (Fluentd clients)", udp=True),
+        Endpoint("agent_http", 9880, 9880, "http", "HTTP input"),
+        Endpoint("agent_monitor", 24220, 24220, "http", "monitor API"),
     )
+    memory = "512m"
+    # The config in the shared work folder, which lessons rewrite and reload.
+    command = ("-c", "/dplat/work/agent/agent.conf")
 
     @classmethod
     def environment(cls, credentials: Credentials) -> dict[str, str]:
-        return {}
+        # The stack's S3 and BigQuery, found the way Fluentd's plugins find
+        # standard credentials and endpoints. HOME: the host user's uid has
+        # no home in the image.
+        return {
+            "AWS_ACCESS_KEY_ID": credentials.s3_access_key,
+            "AWS_SECRET_ACCESS_KEY": credentials.s3_secret_key,
+            "AWS_ENDPOINT_URL_S3": S3.network_url(),
+            "AWS_REGION": REGION,
+            "BIGQUERY_EMULATOR_HOST": BigQuery.network_url(),
+            "BIGQUERY_PROJECT": credentials.bigquery_project,
+            "HOME": "/tmp",
+        }
 
     def monitor(self, path: str = "/api/plugins.json", method: str = "GET", timeout: float = 5.0) -> Any:
         """Call the monitor API and decode its JSON answer. A flush answers only
         once every buffer is written, hence the caller's own timeout; a 4xx/5xx
-        becomes a RuntimeError carrying the monitor's explanation."""
+        becomes RequestRefused carrying the monitor's explanation, no answer
+        StackNotRunning (dplat.stack.faults)."""
         request = urllib.request.Request(self.url("agent_monitor") + path, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as exc:
-            body = exc.read().decode(errors="replace")
-            raise RuntimeError(f"{method} {path} answered {exc.code}: {body}") from exc
+        with (
+            http_errors("the agent's monitor API", "agent", self.url("agent_monitor"), method, path),
+            urllib.request.urlopen(request, timeout=timeout) as response,
+        ):
+            return json.loads(response.read() or b"null")
 
     def plugins(self) -> dict[str, dict[str, Any]]:
         """The running plugins by id; {} while the monitor does not answer."""
         try:
             return {p["plugin_id"]: p for p in self.monitor()["plugins"]}
-        except (OSError, RuntimeError, ValueError, KeyError):
+        except (DplatError, OSError, ValueError, KeyError):
             return {}
 
     def emitted(self, plugin_id: str) -> int | None:

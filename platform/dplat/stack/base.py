@@ -1,33 +1,64 @@
-"""A service of the stack, as the host sees it.
+"""A service of the stack: its one declaration, and how the host speaks to it.
 
-One class per service (like testcontainers' modules): which image it runs,
-which container ports it publishes, the environment it gets from the
-credentials, a readiness *probe* made with the service's official client
-against the published port, and a ready client for callers. The same classes
-serve the CLI (ports from settings, containers from compose) and the tests
-(ports mapped by testcontainers): a service only needs to be told its host
-ports, it never looks them up itself.
+One class per service (like testcontainers' modules) declares everything
+about it in one place: the image and the folder it is built from, the
+environment it gets from the credentials, its ports, its memory limit, its
+command, whether it is started only on demand, and its readiness *probe* made
+with the service's official client against the published port. The image
+list (dplat.stack.images), the default ports and memory limits
+(dplat.settings), the integration tests' containers (tests/integration) and
+the compose file (checked against these declarations by
+tests/unit/test_service_contract.py) all come from here.
+
+The same classes serve the CLI (ports from settings, containers from
+compose) and the tests (ports mapped by testcontainers): a service only needs
+to be told its host ports, it never looks them up itself. Service modules
+import their clients lazily, so that reading the declarations (which
+``dplat.settings`` does) costs nothing and works in the agent's image, which
+has none of them.
 """
 
 from __future__ import annotations
 
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
+from dplat import resources
 from dplat.stack.credentials import Credentials
+from dplat.waiting import wait_until
+
+ON_DEMAND_PROFILE = "on-demand"
+"""The compose profile of on-demand services."""
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One published port: its name (a settings key), container port and meaning."""
+    """One published port."""
 
     name: str
+    """Settings key: ``settings.port(name)``, DPLAT_PORT_<NAME>, [ports] in config.toml."""
     container_port: int
+    default_port: int
+    """Host port before the offset."""
     scheme: str
     label: str
+    udp: bool = False
+    """Published over UDP as well as TCP, on the same port (Fluentd's heartbeat)."""
+
+
+@dataclass(frozen=True)
+class Build:
+    """How the local image is built from images/<service name>/."""
+
+    base: str
+    """Debian suite of its ``FROM dplat/base:<suite>``."""
+    includes_package: bool = False
+    """Built with the dplat package as the named context ``dplat-package``."""
+    uses_shared: bool = True
+    """Built with images/shared (make-venv) as the named context ``dplat-shared``."""
 
 
 class Service(ABC):
@@ -35,11 +66,16 @@ class Service(ABC):
 
     name: ClassVar[str]
     """Compose service name, also the image folder under images/."""
+    build: ClassVar[Build]
     endpoints: ClassVar[tuple[Endpoint, ...]]
-    probe_interval: ClassVar[float] = 0.5
+    memory: ClassVar[str]
+    """Default memory limit (DPLAT_MEMORY_<NAME> overrides it), in compose's notation."""
+    command: ClassVar[tuple[str, ...]] = ()
+    """Arguments for the image's entrypoint; empty: the image's own CMD."""
     on_demand: ClassVar[bool] = False
     """Started only when asked for (`dplat up --with NAME`, or a lesson that lists
-    it), so the everyday stack stays small."""
+    it), so the everyday stack stays small; compose profile ``on-demand``."""
+    probe_interval: ClassVar[float] = 0.5
 
     def __init__(
         self, credentials: Credentials, host_ports: dict[str, int], host: str = "127.0.0.1"
@@ -49,13 +85,30 @@ class Service(ABC):
         self.host = host
 
     @classmethod
-    def image(cls, image_set: str = "local") -> str:
+    def image(cls) -> str:
+        """The local image's tag (the upstream set swaps it in compose/upstream.yml)."""
         return f"dplat/{cls.name}:local"
+
+    @classmethod
+    def folder(cls) -> Path:
+        """The image's build folder."""
+        return resources.images_dir() / cls.name
+
+    @classmethod
+    def settings_key(cls) -> str:
+        """The service's key in settings' ``memory`` (DPLAT_MEMORY_<KEY>)."""
+        return cls.name.replace("-", "_")
+
+    @classmethod
+    def network_url(cls) -> str:
+        """How other containers of the stack reach it (the compose network's DNS)."""
+        first = cls.endpoints[0]
+        return f"{first.scheme}://{cls.name}:{first.container_port}"
 
     @classmethod
     @abstractmethod
     def environment(cls, credentials: Credentials) -> dict[str, str]:
-        """The container's environment, as our images (and the compose file) expect."""
+        """The container's environment, exactly as the compose file gives it."""
 
     def port(self, endpoint: str | None = None) -> int:
         return self.host_ports[endpoint or self.endpoints[0].name]
@@ -81,20 +134,18 @@ class Service(ABC):
         return {}
 
     def wait_ready(self, timeout: float, still_running: Callable[[], bool] = lambda: True) -> None:
-        """Probe until it passes; raise TimeoutError with the last failure.
+        """Probe until it passes; raise TimeoutError (a WaitTimeout) naming the
+        last failure, which is also its ``__cause__``.
 
         ``still_running`` lets the caller stop early when the container exited,
         rather than waiting out the timeout.
         """
-        deadline = time.monotonic() + timeout
-        last: Exception | None = None
-        while time.monotonic() < deadline:
-            try:
-                self.probe()
-                return
-            except Exception as exc:  # any client error means "not ready yet"
-                last = exc
-            if not still_running():
-                break
-            time.sleep(self.probe_interval)
-        raise TimeoutError(f"{self.name} did not answer its probe: {last}") from last
+
+        def probed() -> bool:
+            self.probe()
+            return True
+
+        wait_until(probed, timeout, interval=self.probe_interval,
+                   ignore=(Exception,),  # any client error means "not ready yet"
+                   what=f"{self.name} to answer its probe",
+                   give_up=lambda: not still_running() and "its container stopped")

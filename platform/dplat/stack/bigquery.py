@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from dplat.stack.base import Endpoint, Service
+from dplat.stack.base import Build, Endpoint, Service
 from dplat.stack.credentials import Credentials
 
 
 class BigQuery(Service):
     name = "bigquery"
-    endpoints = (Endpoint("bigquery", 9050, "http", "BigQuery REST API"),)
+    build = Build("bookworm")
+    endpoints = (Endpoint("bigquery", 9050, 9050, "http", "BigQuery REST API"),)
+    memory = "1g"
 
     @classmethod
     def environment(cls, credentials: Credentials) -> dict[str, str]:

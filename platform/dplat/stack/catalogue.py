@@ -7,17 +7,11 @@ from collections.abc import Iterable
 from dplat.settings import Settings
 from dplat.stack.base import Service
 from dplat.stack.credentials import Credentials
+from dplat.stack.declarations import SERVICE_CLASSES
 
 
 def service_classes() -> list[type[Service]]:
-    # Imported here so that importing the catalogue does not pull every client.
-    from dplat.stack.agent import Agent
-    from dplat.stack.bigquery import BigQuery
-    from dplat.stack.mysql import MySQL
-    from dplat.stack.s3 import S3
-    from dplat.stack.s3_iam import S3Iam
-
-    return [MySQL, S3, BigQuery, Agent, S3Iam]
+    return list(SERVICE_CLASSES)
 
 
 def on_demand_names() -> list[str]:

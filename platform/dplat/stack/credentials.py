@@ -3,21 +3,46 @@
 Random values, never root/root, file mode 0600. They are handed to the
 containers as environment and to the host's clients; they are shown by `up`,
 `status` and `env` (a sandbox's user needs them) but never logged.
+
+The file must never change under a running stack: MySQL stores the passwords
+in its data volume on first start, so new values would lock everyone out.
+Hence:
+
+- reading never writes;
+- every write (the first creation, or adding the keys of a field a newer dplat
+  declares) happens under an exclusive lock (``credentials.env.lock`` beside
+  it), re-reads the file under that lock, and replaces it atomically (a
+  temporary file, fsync, rename), so a reader sees the old file or the new
+  one, never an empty or half-written one;
+- an existing key is never changed;
+- when the file is gone but the stack's volumes still hold data, nothing is
+  generated: :class:`~dplat.errors.CredentialsLost` says what to do.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import secrets
 import string
-from dataclasses import asdict, dataclass
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from dplat.errors import CredentialsLost
+
 _ALPHABET = string.ascii_letters + string.digits
+HEADER = "# dplat's generated credentials; keep this file private.\n"
 
 
 def _token(length: int) -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+def _key(field_name: str) -> str:
+    return f"DPLAT_{field_name.upper()}"
 
 
 @dataclass(frozen=True)
@@ -44,31 +69,89 @@ class Credentials:
 
     def as_env(self) -> dict[str, str]:
         """``DPLAT_MYSQL_PASSWORD=...`` style, as stored and as compose reads them."""
-        return {f"DPLAT_{key.upper()}": value for key, value in asdict(self).items()}
-
-    def write(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write("# dplat's generated credentials; keep this file private.\n")
-            for key, value in self.as_env().items():
-                out.write(f"{key}={value}\n")
-        os.chmod(path, 0o600)
+        return {_key(name): value for name, value in asdict(self).items()}
 
     @classmethod
-    def read(cls, path: Path) -> Credentials:
+    def parse(cls, path: Path) -> dict[str, str]:
+        """The fields the file holds (by field name); it is only read."""
         values: dict[str, str] = {}
         for line in path.read_text().splitlines():
             if line.strip() and not line.startswith("#") and "=" in line:
                 key, _, value = line.partition("=")
                 values[key.strip().removeprefix("DPLAT_").lower()] = value.strip()
-        fresh = asdict(cls.generate())
-        # A file from an older dplat may lack a field: fill it, keep the rest.
-        return cls(**{key: values.get(key, fresh[key]) for key in fresh})
+        return values
+
+    @classmethod
+    def missing(cls, values: dict[str, str]) -> list[str]:
+        return [f.name for f in fields(cls) if not values.get(f.name)]
 
 
-def load_or_create(path: Path) -> Credentials:
-    """The stack's credentials, generating and saving them on first use."""
-    creds = Credentials.read(path) if path.exists() else Credentials.generate()
-    creds.write(path)
-    return creds
+def _write_atomically(path: Path, credentials: Credentials) -> None:
+    """Replace ``path`` in one step: a private temporary file beside it, renamed."""
+    fd, temporary = tempfile.mkstemp(prefix=".credentials-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as out:  # mkstemp makes it 0600 already
+            out.write(HEADER)
+            for key, value in credentials.as_env().items():
+                out.write(f"{key}={value}\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold the exclusive lock that serialises every writer of ``path``
+    (threads and processes alike: each takes it on its own open file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _complete(path: Path) -> Credentials | None:
+    """The credentials when the file exists and holds every field, else None."""
+    try:
+        values = Credentials.parse(path)
+    except FileNotFoundError:
+        return None
+    if Credentials.missing(values):
+        return None
+    return Credentials(**{f.name: values[f.name] for f in fields(Credentials)})
+
+
+def load_or_create(path: Path, data_exists: Callable[[], bool] = lambda: False) -> Credentials:
+    """The stack's credentials, generating and saving them on first use.
+
+    ``data_exists`` answers whether the stack already has data volumes; it is
+    asked only when the file is missing, and a yes raises CredentialsLost
+    rather than making passwords the volumes do not know.
+    """
+    found = _complete(path)
+    if found is not None:
+        return found  # the everyday path: a plain read, no lock, no write
+    with _locked(path):
+        found = _complete(path)  # another process may have finished first
+        if found is not None:
+            return found
+        try:
+            values = Credentials.parse(path)
+        except FileNotFoundError:
+            if data_exists():
+                raise CredentialsLost(
+                    f"{path} is gone, but the stack's volumes still hold data made "
+                    "with the credentials it held",
+                ) from None
+            values = {}
+        fresh = asdict(Credentials.generate())
+        # Keys a newer dplat declares are added; the ones present are kept as they are.
+        credentials = Credentials(**{name: values.get(name) or fresh[name] for name in fresh})
+        _write_atomically(path, credentials)
+        return credentials

@@ -11,15 +11,18 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import docker
 
 from dplat import resources
-from dplat.engine import compose, daemon, images
+from dplat.engine import compose, daemon
+from dplat.engine.faults import docker_errors
 from dplat.errors import EngineError, ServiceUnhealthy
 from dplat.settings import Settings
-from dplat.stack import catalogue, ports
+from dplat.stack import catalogue, images, ports
+from dplat.stack.agent import Agent
 from dplat.stack.base import Service
 from dplat.stack.credentials import Credentials, load_or_create
 
@@ -37,6 +40,28 @@ class ServiceStatus:
     ready: bool  # the host-side probe passed
     info: dict[str, str] = field(default_factory=dict)
 
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class StackStatus:
+    """`dplat status`: every service's state, and whether all answer."""
+
+    project: str
+    services: list[ServiceStatus]
+
+    @property
+    def ready(self) -> bool:
+        return all(s.ready for s in self.services)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "ready": self.ready,
+            "services": [s.to_json() for s in self.services],
+        }
+
 
 def containers(
     engine: docker.DockerClient, project: str
@@ -52,6 +77,19 @@ def published_ports(container: docker.models.containers.Container) -> set[int]:
             if binding.get("HostPort"):
                 published.add(int(binding["HostPort"]))
     return published
+
+
+def stack_credentials(settings: Settings, engine: docker.DockerClient | None = None) -> Credentials:
+    """The stack's credentials, made on first use. When the file is missing,
+    the engine is asked whether the project still has volumes: their data was
+    made with the lost passwords, so new ones are refused (CredentialsLost)."""
+
+    def data_exists() -> bool:
+        client = engine or daemon.client()
+        label = {"label": f"{PROJECT_LABEL}={settings.project}"}
+        return bool(client.volumes.list(filters=label))
+
+    return load_or_create(settings.credentials_file, data_exists)
 
 
 def _prepare_work_dir(settings: Settings) -> None:
@@ -90,13 +128,14 @@ def _wait(
         ) from exc
 
 
+@docker_errors("starting the stack")
 def up(
     settings: Settings, report: Report = print, include: Iterable[str] = ()
 ) -> list[ServiceStatus]:
     """Start the stack (and the on-demand services in ``include``) and wait
     until every one answers its probe; on a ready stack, only report."""
     engine = daemon.ensure(report)
-    credentials = load_or_create(settings.credentials_file)
+    credentials = stack_credentials(settings, engine)
     _prepare_work_dir(settings)
     services = catalogue.services(settings, credentials, include)
     names = [service.name for service in services]
@@ -133,13 +172,10 @@ def up(
     for service in services:
         report(f"waiting for {service.name}")
         _wait(settings, engine, service, deadline)
-    for service in services:
-        prepare = getattr(service, "prepare", None)
-        if prepare is not None:
-            prepare()
     return status(settings, engine, credentials, include)
 
 
+@docker_errors("reading the stack's containers")
 def status(
     settings: Settings,
     engine: docker.DockerClient | None = None,
@@ -148,7 +184,7 @@ def status(
 ) -> list[ServiceStatus]:
     """Each service's state; on-demand services when asked for or present."""
     engine = engine or daemon.client()
-    credentials = credentials or load_or_create(settings.credentials_file)
+    credentials = credentials or stack_credentials(settings, engine)
     running = containers(engine, settings.project)
     found = []
     for service in catalogue.services(settings, credentials, {*include, *_present(running)}):
@@ -172,6 +208,7 @@ def _present(running: dict[str, docker.models.containers.Container]) -> list[str
     return [name for name in catalogue.on_demand_names() if name in running]
 
 
+@docker_errors("reading the stack's containers")
 def service_names(settings: Settings) -> list[str]:
     """The everyday services, plus the on-demand ones that have a container
     (what `dplat logs` shows: compose leaves out a profile's services unless
@@ -185,7 +222,7 @@ def service_names(settings: Settings) -> list[str]:
 def exports(settings: Settings) -> dict[str, str]:
     """Every service's client variables, on-demand ones included (their URLs
     follow from the settings, whether they run or not)."""
-    credentials = load_or_create(settings.credentials_file)
+    credentials = stack_credentials(settings)
     merged: dict[str, str] = {}
     for service in catalogue.services(settings, credentials, catalogue.on_demand_names()):
         merged.update(service.exports())
@@ -199,6 +236,7 @@ class DownSummary:
     volumes: int
 
 
+@docker_errors("removing the stack")
 def down(settings: Settings, volumes: bool = False) -> DownSummary:
     """Stop and remove this project's containers (and with ``volumes`` its data)."""
     engine = daemon.client()
@@ -209,8 +247,10 @@ def down(settings: Settings, volumes: bool = False) -> DownSummary:
         volumes=len(engine.volumes.list(filters=label)) if volumes else 0,
     )
     if settings.credentials_file.exists():
+        # Compose needs every variable set; the file is only read (or, from an
+        # older dplat, completed), never regenerated here.
         args = ["down", "--remove-orphans", "--timeout", "10"] + (["-v"] if volumes else [])
-        compose.run(settings, Credentials.read(settings.credentials_file), args, check=False)
+        compose.run(settings, load_or_create(settings.credentials_file), args, check=False)
     # Whatever compose did not remove (state lost, files changed): by label.
     for container in engine.containers.list(all=True, filters=label):
         container.remove(force=True, v=True)
@@ -220,3 +260,46 @@ def down(settings: Settings, volumes: bool = False) -> DownSummary:
         for volume in engine.volumes.list(filters=label):
             volume.remove(force=True)
     return removed
+
+
+def logs(
+    settings: Settings, service: str | None = None, follow: bool = False, tail: int = 200
+) -> None:
+    """`dplat logs`: Compose prints one service's log lines, or every present
+    service's (an on-demand one only when it has a container: Compose leaves
+    out a profile's services unless they are named)."""
+    known = [cls.name for cls in catalogue.service_classes()]
+    if service is not None and service not in known:
+        from dplat.errors import SettingsError
+
+        raise SettingsError(f"no service named {service!r}", fix=f"Use one of: {', '.join(known)}.")
+    args = logs_arguments([service] if service else service_names(settings), follow, tail)
+    compose.run(settings, stack_credentials(settings), args, capture=False, check=False)
+
+
+def logs_arguments(names: list[str], follow: bool, tail: int) -> list[str]:
+    """`docker compose logs`'s arguments: history per service, then follow."""
+    return ["logs", "--tail", str(tail), *(["-f"] if follow else []), *names]
+
+
+def stopped_on_demand(statuses: list[ServiceStatus], asked: Iterable[str]) -> list[ServiceStatus]:
+    """After `up`: the on-demand services that exist but do not answer and
+    were not asked for (`up` waited for every other one), so the user hears
+    how to start them again rather than seeing a red row alone."""
+    wanted = set(asked)
+    on_demand = set(catalogue.on_demand_names())
+    return [s for s in statuses if not s.ready and s.name in on_demand and s.name not in wanted]
+
+
+def overview(settings: Settings) -> StackStatus:
+    """`dplat status`'s answer, typed for a table or JSON."""
+    return StackStatus(settings.project, status(settings))
+
+
+def flush_agent(settings: Settings, timeout: float = 60.0) -> None:
+    """`dplat agent flush`: ask the stack's agent to write every buffer now
+    (POST /api/flush, like Fluentd's SIGUSR1); it answers once each chunk was
+    tried. A stopped agent or a refused flush is a dplat error (faults)."""
+    agent = catalogue.by_name(settings, stack_credentials(settings), "agent")
+    assert isinstance(agent, Agent)
+    agent.monitor("/api/flush", "POST", timeout=timeout)

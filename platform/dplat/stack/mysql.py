@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import mysql.connector
-
-from dplat.stack.base import Endpoint, Service
+from dplat.stack.base import Build, Endpoint, Service
 from dplat.stack.credentials import Credentials
 
 
 class MySQL(Service):
     name = "mysql"
-    endpoints = (Endpoint("mysql", 3306, "mysql", "MySQL"),)
+    build = Build("sid", uses_shared=False)  # sid: the one suite that packages Oracle's server
+    endpoints = (Endpoint("mysql", 3306, 3306, "mysql", "MySQL"),)
+    memory = "512m"
 
     @classmethod
     def environment(cls, credentials: Credentials) -> dict[str, str]:
@@ -26,6 +26,8 @@ class MySQL(Service):
 
     def client(self, **kwargs: Any) -> Any:
         """A mysql-connector-python connection as the application user."""
+        import mysql.connector
+
         options = {
             "host": self.host,
             "port": self.port(),

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
-from dplat.stack.base import Endpoint, Service
+from dplat.stack.base import Build, Endpoint, Service
 from dplat.stack.credentials import Credentials
 
 REGION = "us-east-1"
@@ -22,7 +19,9 @@ BUCKETS = ("datastaging", "datastore")
 
 class S3(Service):
     name = "s3"
-    endpoints = (Endpoint("s3", 9000, "http", "S3 API"),)
+    build = Build("bookworm")
+    endpoints = (Endpoint("s3", 9000, 9000, "http", "S3 API"),)
+    memory = "256m"
 
     @classmethod
     def environment(cls, credentials: Credentials) -> dict[str, str]:
@@ -36,6 +35,9 @@ class S3(Service):
         us-east-1 and neither store accepts that. ``config`` adds botocore
         Config options (e.g. ``max_pool_connections``).
         """
+        import boto3
+        from botocore.config import Config
+
         return boto3.client(
             "s3",
             endpoint_url=self.url(),

@@ -24,11 +24,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
-from dplat.stack.base import Endpoint, Service
+from dplat.stack.base import Build, Endpoint, Service
 from dplat.stack.credentials import Credentials
+from dplat.stack.faults import http_errors
 from dplat.stack.s3 import REGION
 
 SETUP_ROOT_KEY = "account-root"
@@ -37,7 +35,9 @@ SETUP_ROOT_KEY = "account-root"
 
 class S3Iam(Service):
     name = "s3-iam"
-    endpoints = (Endpoint("s3_iam", 5000, "http", "S3 + IAM API, policies enforced"),)
+    build = Build("bookworm")
+    endpoints = (Endpoint("s3_iam", 5000, 9010, "http", "S3 + IAM API, policies enforced"),)
+    memory = "256m"
     on_demand = True
 
     @classmethod
@@ -51,6 +51,9 @@ class S3Iam(Service):
 
         Without a key it is only useful inside :meth:`account_root`.
         """
+        import boto3
+        from botocore.config import Config
+
         return boto3.client(
             service,
             endpoint_url=self.url(),
@@ -74,7 +77,10 @@ class S3Iam(Service):
             method="POST" if body is not None else "GET",
             headers={"Content-Type": "text/plain"},
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with (
+            http_errors("moto's API", self.name, self.url(), request.method, f"/moto-api/{path}"),
+            urllib.request.urlopen(request, timeout=10) as response,
+        ):
             return json.loads(response.read() or b"{}")
 
     def probe(self) -> None:

@@ -20,10 +20,10 @@ from dplat.agent.buffer.chunk import Chunk
 from dplat.agent.buffer.errors import UnrecoverableError
 from dplat.agent.buffer.metadata import Metadata
 from dplat.agent.config.element import Element, Origin, Param
+from dplat.agent.core.params import config_param
+from dplat.agent.core.registry import register
 from dplat.agent.event import Record
-from dplat.agent.params import config_param
-from dplat.agent.plugins.base import Output
-from dplat.agent.plugins.registry import register
+from dplat.agent.output import Output
 
 _lines = itertools.count(1)
 

@@ -23,6 +23,7 @@ from dplat.agent.event import EventStream, EventTime
 from dplat.agent.plugins.in_forward import ForwardInput
 from dplat.agent.protocol import pack_entries, to_ext, unpackb
 from dplat.agent.testing import CollectingRouter, configured
+from dplat.waiting import wait_until_async
 
 T1 = EventTime(1704164645, 123456789)
 T2 = EventTime(1704164646, 0)
@@ -154,11 +155,9 @@ async def running(conf: str = "", router: CollectingRouter | None = None
         await plugin.close()
 
 
-async def eventually(check: Any, timeout: float = 3.0) -> None:
+async def eventually(check: Any, timeout: float = 10.0) -> None:
     """Wait until ``check()`` is true (state changed by another task)."""
-    async with asyncio.timeout(timeout):
-        while not check():
-            await asyncio.sleep(0.01)
+    await wait_until_async(check, timeout, interval=0.01, what=repr(check))
 
 
 __all__ = ["T1", "T2", "GateRouter", "Peer", "blob", "eventually", "forward", "gz", "message",

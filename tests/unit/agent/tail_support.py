@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from dplat.agent.plugins.in_tail import TailInput
 from dplat.agent.testing import CollectingRouter, configured
+from dplat.waiting import wait_until_async
 
 POS_LINE = re.compile(r"^([^\t]+)\t([0-9a-f]{16})\t([0-9a-f]{16})$")
 
@@ -39,12 +39,8 @@ async def tailing(conf: str, router: CollectingRouter | None = None
 
 
 async def eventually(check: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:
-    """Wait until ``check()`` holds; AssertionError after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        await asyncio.sleep(0.01)
+    """Wait until ``check()`` holds; WaitTimeout after ``timeout`` seconds."""
+    await wait_until_async(check, timeout, interval=0.01, what=what or repr(check))
 
 
 def messages(router: CollectingRouter, key: str = "message") -> list[str]:

@@ -22,12 +22,13 @@ from buf_file_support import (
     numbers,
 )
 
+from dplat.agent.buffer.chunk_names import path_pattern
 from dplat.agent.buffer.file_chunk import FileChunk
 from dplat.agent.buffer.file_meta import META_HEADER, ChunkFileError, ChunkMeta
 from dplat.agent.buffer.metadata import Metadata
 from dplat.agent.config import ConfigError
-from dplat.agent.plugins import registry
-from dplat.agent.plugins.buf_file import FileBuffer, path_pattern
+from dplat.agent.core import registry
+from dplat.agent.plugins.buf_file import FileBuffer
 from dplat.agent.protocol.eventtime import packer
 from dplat.agent.router import Router
 from dplat.agent.server import AgentServer, build

@@ -29,7 +29,8 @@ from dplat.agent.buffer.chunk import ChunkState
 from dplat.agent.buffer.errors import BufferOverflowError
 from dplat.agent.buffer.file_chunk import DiskFullError, FileChunk
 from dplat.agent.buffer.metadata import Metadata
-from dplat.agent.plugins import buf_file, registry
+from dplat.agent.core import registry
+from dplat.agent.plugins import buf_file
 from dplat.agent.protocol.eventtime import pack_entry, packer, to_ext, unpackb
 from dplat.agent.router import Router
 from dplat.agent.testing import configured, parse

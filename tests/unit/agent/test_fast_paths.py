@@ -16,7 +16,7 @@ import pytest
 
 from dplat.agent.buffer.metadata import ChunkKeys, Metadata, TimeZone
 from dplat.agent.event import EventStream, EventTime, Record
-from dplat.agent.plugins.bigquery_rows import decode_lines, encode_line
+from dplat.agent.plugins.bigquery.rows import decode_lines, encode_line
 from dplat.agent.plugins.formatters import new_formatter, to_json
 from dplat.agent.plugins.out_file import FileOutput
 from dplat.agent.protocol import ForwardDecoder

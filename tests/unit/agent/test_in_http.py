@@ -20,7 +20,7 @@ from forward_peers import GateRouter
 from dplat.agent.buffer.errors import BufferOverflowError
 from dplat.agent.config.errors import ConfigError
 from dplat.agent.event import EventTime
-from dplat.agent.plugins.http_bodies import BadRequest, query_time, record_time, records_of
+from dplat.agent.plugins.http.bodies import BadRequest, query_time, record_time, records_of
 from dplat.agent.plugins.in_http import EMPTY_GIF, HttpInput
 from dplat.agent.protocol import to_ext
 from dplat.agent.testing import CollectingRouter, configured

@@ -11,12 +11,13 @@ from typing import Any
 import aiohttp
 import pytest
 
+from dplat.agent.core.base import Filter
+from dplat.agent.core.registry import register
 from dplat.agent.event import EventTime, Record
-from dplat.agent.plugins.base import Filter
 from dplat.agent.plugins.in_monitor_agent import MonitorAgentInput, attach
-from dplat.agent.plugins.registry import register
 from dplat.agent.router import Router
 from dplat.agent.testing import parse
+from dplat.waiting import wait_until_async
 
 T = EventTime(1704164645, 0)
 
@@ -284,10 +285,11 @@ def test_rows_are_emitted_as_events_with_tag() -> None:
     async def scenario() -> None:
         async with pipeline(conf) as api:
             await emit(api.router, 1)
-            await asyncio.sleep(0.2)
+            monitor = next(p for p in api.router.inputs if isinstance(p, MonitorAgentInput))
+            # a row for each of the 7 plugins
+            await wait_until_async(lambda: monitor.metrics.emit_records >= 7, 10,
+                                   what="the monitor's rows")
             stores = [p for p in api.router.plugins() if p.plugin_id == "store_a"]
             assert stores[0].metrics.emit_records == 1, "monitor.rows matches no <match>"
-            monitor = next(p for p in api.router.inputs if isinstance(p, MonitorAgentInput))
-            assert monitor.metrics.emit_records >= 7  # a row for each of the 7 plugins
 
     run(scenario)

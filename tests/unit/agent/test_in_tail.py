@@ -34,13 +34,20 @@ def test_read_from_head_then_follows_appends(tmp_path: Path) -> None:
     run(scenario)
 
 
+async def read_to_the_end(plugin: TailInput, log: Path) -> None:
+    """Wait until the tail of ``log`` has read all of it (a partial line too)."""
+    await eventually(lambda: [w.offset for w in plugin._tails.values()] == [log.stat().st_size],
+                     what=f"{log.name} read to its end")
+
+
 def test_default_start_is_the_end_of_the_file(tmp_path: Path) -> None:
     log = tmp_path / "app.log"
     append(log, "old")
 
     async def scenario() -> None:
-        async with tailing(tail_conf(log)) as (_, router):
-            await asyncio.sleep(0.1)
+        async with tailing(tail_conf(log)) as (plugin, router):
+            # Appending before the tail opened the file would put "new" before its start.
+            await eventually(lambda: plugin.counts["opened"] == 1, what="the file opened")
             append(log, "new")
             await eventually(lambda: len(router.events) == 1)
             await asyncio.sleep(0.1)
@@ -56,8 +63,7 @@ def test_partial_line_waits_for_its_newline_and_crlf_is_stripped(tmp_path: Path)
     async def scenario() -> None:
         async with tailing(tail_conf(log, read_from_head=True)) as (plugin, router):
             append(log, "par", end="")
-            await eventually(lambda: plugin.counts["opened"] == 1)
-            await asyncio.sleep(0.1)
+            await read_to_the_end(plugin, log)
             assert router.events == []
             append(log, "tial\r\nnext", end="")
             await eventually(lambda: len(router.events) == 1)
@@ -213,7 +219,7 @@ def test_max_line_size_skips_long_lines(tmp_path: Path) -> None:
             await eventually(lambda: len(router.events) == 2)
             assert messages(router) == ["short", "ok"]
             append(log, "y" * 60, end="")  # an unfinished long line is dropped as it grows
-            await asyncio.sleep(0.1)
+            await read_to_the_end(plugin, log)
             append(log, "y" * 60 + "\nafter")
             await eventually(lambda: len(router.events) == 3)
             assert messages(router)[-1] == "after"
@@ -299,7 +305,7 @@ def test_multiline_without_firstline_gathers_until_it_parses(tmp_path: Path) -> 
     ("path /x\ntag t\npath_delimiter *\n<parse>\n@type none\n</parse>", "reserved"),
     ("path /x\ntag t\nglob_policy always\n<parse>\n@type none\n</parse>", "path_delimiter"),
     ("path /x\ntag t\nencoding nope\n<parse>\n@type none\n</parse>", "unknown encoding"),
-    ("path /x\ntag t\n<parse>\nkeys a\n</parse>", "@type is required"),
+    ("path /x\ntag t\n<parse>\nkeys a\n</parse>", "missing '@type' parameter"),
 ])
 def test_config_errors(conf: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
@@ -321,7 +327,7 @@ def test_two_sources_cannot_share_a_pos_file(tmp_path: Path) -> None:
 def test_whole_pipeline_tail_grep_record_transformer(tmp_path: Path) -> None:
     """Through the real router: tail -> grep -> record_transformer -> a
     buffered output (conftest's test_sink)."""
-    from dplat.agent.plugins import registry
+    from dplat.agent.core import registry
     from dplat.agent.router import Router
     from dplat.agent.testing import parse
 

@@ -11,7 +11,7 @@ from tail_support import append, eventually, messages, pos_entries, run, tail_co
 
 from dplat.agent.buffer.errors import BufferOverflowError
 from dplat.agent.event import EventStream
-from dplat.agent.plugins.tail_watcher import BLOCK_SIZE
+from dplat.agent.plugins.tail.watcher import BLOCK_SIZE
 from dplat.agent.testing import CollectingRouter
 
 
@@ -80,8 +80,9 @@ def test_stop_while_refused_then_restart_delivers_everything(tmp_path: Path) -> 
     refusing = CollectingRouter(refuse=BufferOverflowError("full"))
 
     async def scenario() -> None:
-        async with tailing(conf, refusing):
-            await asyncio.sleep(0.2)
+        async with tailing(conf, refusing) as (plugin, _):
+            watcher = next(iter(plugin._tails.values()))
+            await eventually(lambda: watcher.pending is not None, what="a refused batch")
         assert refusing.events == [] and pos_entries(pos)[0][1] == 0
         async with tailing(conf) as (_, router):
             await eventually(lambda: len(router.events) == 30)

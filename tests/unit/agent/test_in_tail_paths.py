@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tail_support import append, eventually, messages, run, tail_conf, tailing
 
-from dplat.agent.plugins.tail_paths import PathExpander, expand_braces, use_glob
+from dplat.agent.plugins.tail.paths import PathExpander, expand_braces, use_glob
 
 
 def names(found: dict[str, os.stat_result]) -> list[str]:

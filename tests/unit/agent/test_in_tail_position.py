@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dplat.agent.plugins.tail_position import UNWATCHED, PositionFile
+from dplat.agent.plugins.tail.position import UNWATCHED, PositionFile
 
 
 def test_new_entries_updates_and_unwatch_in_fluentd_format(tmp_path: Path) -> None:

@@ -62,13 +62,13 @@ def test_rename_and_create_while_writing_delivers_every_line_once(tmp_path: Path
             writer.start()
             await eventually(lambda: len(router.events) >= total, timeout=15, what="all lines")
             await asyncio.to_thread(writer.join)
-            await asyncio.sleep(0.2)
+            # Once every rotated file is let go, none of them can send a line twice.
+            await eventually(lambda: plugin.counts["closed"] >= 4, timeout=15,
+                             what="rotated files closed after rotate_wait")
             seen = ids(messages(router))
             assert set(seen) == set(range(total))
             assert max(seen.values()) == 1, "a line arrived twice"
             assert writer.rotations == 4 and plugin.counts["rotated"] >= 4
-            await eventually(lambda: plugin.counts["closed"] >= 4, timeout=6,
-                             what="rotated files closed after rotate_wait")
         assert pos_entries(pos) == [(str(log), log.stat().st_size, log.stat().st_ino)]
 
     run(scenario)
@@ -79,11 +79,13 @@ def test_path_missing_for_a_while_then_recreated(tmp_path: Path) -> None:
     append(log, "before")
 
     async def scenario() -> None:
-        async with tailing(tail_conf(log, read_from_head=True, rotate_wait=0.2)) as (_, router):
+        conf = tail_conf(log, read_from_head=True, rotate_wait=0.2)
+        async with tailing(conf) as (plugin, router):
             await eventually(lambda: messages(router) == ["before"])
             log.rename(tmp_path / "app.log.1")
             append(tmp_path / "app.log.1", "late in old")
-            await asyncio.sleep(0.3)  # longer than rotate_wait: the old file is let go
+            await eventually(lambda: plugin.counts["closed"] == 1,
+                             what="the old file let go after rotate_wait")
             append(log, "new 1", "new 2")
             await eventually(lambda: len(router.events) == 4)
             assert messages(router) == ["before", "late in old", "new 1", "new 2"]

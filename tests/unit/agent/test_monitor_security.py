@@ -19,7 +19,7 @@ from test_in_monitor import FakeAgent, pipeline, run
 
 from dplat.agent.config import parse_config
 from dplat.agent.config.errors import ConfigError
-from dplat.agent.params import masked
+from dplat.agent.core.params import masked
 from dplat.agent.router import Router
 from dplat.agent.rpc import RpcServer, parse_endpoint
 from dplat.agent.server import build

@@ -15,14 +15,14 @@ from dplat.agent.buffer.errors import UnrecoverableError
 from dplat.agent.buffer.metadata import Metadata
 from dplat.agent.config import ConfigError
 from dplat.agent.event import EventTime
-from dplat.agent.plugins.bigquery_client import (
+from dplat.agent.plugins.bigquery.client import (
     BigQueryError,
     RequestRejected,
     RowError,
     TableRef,
     mapped,
 )
-from dplat.agent.plugins.bigquery_rows import (
+from dplat.agent.plugins.bigquery.rows import (
     InvalidRowError,
     Isolator,
     Outcome,
@@ -30,7 +30,7 @@ from dplat.agent.plugins.bigquery_rows import (
     decode_lines,
     encode_line,
 )
-from dplat.agent.plugins.bigquery_schema import TableSchema
+from dplat.agent.plugins.bigquery.schema import TableSchema
 from dplat.agent.plugins.buf_memory import MemoryChunk
 from dplat.agent.plugins.out_bigquery_insert import BigQueryInsertOutput
 from dplat.agent.plugins.out_bigquery_load import BigQueryLoadOutput

@@ -15,7 +15,7 @@ from dplat.agent.buffer.metadata import Metadata
 from dplat.agent.config import ConfigError
 from dplat.agent.event import EventTime
 from dplat.agent.plugins.buf_memory import MemoryChunk
-from dplat.agent.plugins.forward_client import ForwardError, ack_id
+from dplat.agent.plugins.forward.client import ForwardError, ack_id
 from dplat.agent.plugins.out_forward import ForwardOutput
 from dplat.agent.protocol import EventMode, ForwardDecoder, Message, Ping, encode_ack, pack_entry
 from dplat.agent.protocol.handshake import check_ping, make_helo, make_pong, new_salt

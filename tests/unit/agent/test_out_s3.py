@@ -22,8 +22,8 @@ from dplat.agent.config import ConfigError
 from dplat.agent.event import EventTime
 from dplat.agent.plugins.buf_memory import MemoryChunk
 from dplat.agent.plugins.out_s3 import S3Output
-from dplat.agent.plugins.s3_bucket import Bucket, S3Error, S3SetupError
-from dplat.agent.plugins.s3_keys import KeySettings, ObjectKeys
+from dplat.agent.plugins.s3.bucket import Bucket, S3Error, S3SetupError
+from dplat.agent.plugins.s3.keys import KeySettings, ObjectKeys
 from dplat.agent.testing import arun_output, configured
 
 T = EventTime(1704164645, 123456789)  # 2024-01-02T03:04:05.123456789Z

@@ -209,5 +209,5 @@ def test_ltsv_skips_fields_without_label_delimiter() -> None:
 def test_unknown_type_and_missing_type() -> None:
     with pytest.raises(ConfigError, match="unknown parser plugin type 'nope'"):
         parser("@type nope")
-    with pytest.raises(ConfigError, match="@type is required"):
+    with pytest.raises(ConfigError, match="missing '@type' parameter"):
         parser("keys a")

@@ -20,8 +20,8 @@ import pytest
 from dplat.agent.buffer.errors import UnsafePlaceholderError
 from dplat.agent.buffer.flush import is_permanent
 from dplat.agent.buffer.placeholders import unsafe_path_value
+from dplat.agent.core import registry
 from dplat.agent.event import EventTime
-from dplat.agent.plugins import registry
 from dplat.agent.plugins.out_file import FileOutput
 from dplat.agent.testing import CollectingRouter, configured
 

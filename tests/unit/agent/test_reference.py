@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from dplat.agent.config.errors import ConfigError
-from dplat.agent.params import Configurable, config_param
-from dplat.agent.plugins.registry import lookup
+from dplat.agent.core.params import Configurable, config_param
+from dplat.agent.core.registry import lookup
 from dplat.agent.reference import (
     COMMON_SECTIONS,
     REGENERATE,

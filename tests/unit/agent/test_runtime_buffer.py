@@ -14,11 +14,12 @@ import pytest
 from dplat.agent.buffer.errors import BufferOverflowError
 from dplat.agent.buffer.metadata import ChunkKeys, Metadata, TimeZone
 from dplat.agent.config import ConfigError
+from dplat.agent.core import registry
 from dplat.agent.event import EventTime
-from dplat.agent.plugins import registry
 from dplat.agent.plugins.buf_memory import MemoryBuffer
 from dplat.agent.protocol.eventtime import pack_entry
 from dplat.agent.testing import configured, element
+from dplat.waiting import wait_until_async
 
 Sink = registry.lookup("output", "test_sink")  # registered by conftest.py
 DAY = 86400
@@ -200,9 +201,8 @@ def test_immediate_mode_writes_every_emit_without_waiting() -> None:
                         " flush_thread_burst_interval 0.01\n</buffer>") as out:
             await emit_at(out, 1, 2)
             await emit_at(out, 3)
-            async with asyncio.timeout(2):
-                while len(out.written) < 2:
-                    await asyncio.sleep(0.01)
+            await wait_until_async(lambda: len(out.written) >= 2, 10, interval=0.01,
+                                   what="two writes")
             return [[r["t"] for r in records] for _, records in out.written]
 
     assert asyncio.run(scenario()) == [[1, 2], [3]]
@@ -213,9 +213,7 @@ def test_the_enqueue_loop_and_workers_run_on_their_own() -> None:
         async with sink("<buffer>\n flush_interval 0.1\n flush_thread_interval 0.02\n"
                         "</buffer>") as out:
             await emit_at(out, 1)
-            async with asyncio.timeout(2):
-                while not out.written:
-                    await asyncio.sleep(0.01)
+            await wait_until_async(lambda: out.written, 10, interval=0.01, what="a write")
             return out.metrics.write_count
 
     assert asyncio.run(scenario()) == 1

@@ -11,7 +11,9 @@ import pytest
 
 from dplat.agent.config import ConfigError
 from dplat.agent.config.element import Element
-from dplat.agent.params import (
+from dplat.agent.core import registry
+from dplat.agent.core.base import Filter, Input, Plugin
+from dplat.agent.core.params import (
     MASK,
     Configurable,
     config_param,
@@ -20,9 +22,9 @@ from dplat.agent.params import (
     masked,
     render,
 )
-from dplat.agent.plugins import registry
-from dplat.agent.plugins.base import Filter, Input, Output, Plugin
+from dplat.agent.output import Output
 from dplat.agent.testing import configured, parse, run_filter
+from dplat.waiting import wait_until_async
 
 
 class Login(Configurable):
@@ -229,7 +231,8 @@ def test_spawned_tasks_are_cancelled_and_crashes_counted() -> None:
     async def scenario() -> tuple[int, int, int]:
         plugin = configured(Ticker, "", name="source")
         await plugin.open()
-        await asyncio.sleep(0.05)
+        await wait_until_async(lambda: plugin.ticks >= 2 and plugin.metrics.num_errors, 10,
+                               interval=0.01, what="two ticks and the crash counted")
         await plugin.close()
         return plugin.ticks, len(plugin.tasks), plugin.metrics.num_errors
 

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from dplat.agent.buffer.retry import RetryPolicy, RetryState
+from dplat.agent.core import registry
 from dplat.agent.event import EventTime
-from dplat.agent.plugins import registry
 from dplat.agent.testing import configured
+from dplat.waiting import wait_until_async
 
 Sink = registry.lookup("output", "test_sink")  # registered by conftest.py
 
@@ -109,10 +110,8 @@ FAST = " retry_wait 0.02\n retry_randomize false\n flush_thread_interval 0.01\n"
        " flush_thread_burst_interval 0.01\n flush_interval 0.01\n"
 
 
-async def until(condition: Any, timeout: float = 3.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.005)
+async def until(condition: Any, timeout: float = 10.0) -> None:
+    await wait_until_async(condition, timeout, interval=0.005, what=repr(condition))
 
 
 def test_a_failing_write_is_retried_until_it_succeeds(caplog: pytest.LogCaptureFixture) -> None:

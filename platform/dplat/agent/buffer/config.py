@@ -10,7 +10,7 @@ slices do not depend on the machine's zone.
 from __future__ import annotations
 
 from dplat.agent.buffer.retry import RetryPolicy
-from dplat.agent.params import Configurable, config_param
+from dplat.agent.core.params import Configurable, config_param
 
 
 class BufferSection(Configurable):

@@ -37,14 +37,14 @@ from dplat.agent.buffer.metadata import ChunkKeys, Metadata, TimeZone
 from dplat.agent.buffer.placeholders import Placeholders, unsafe_path_value
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
+from dplat.agent.core import registry
+from dplat.agent.core.log import kv
+from dplat.agent.core.params import located, warn_unused
 from dplat.agent.event import Entry, EventStream
-from dplat.agent.params import located, warn_unused
-from dplat.agent.plugins import registry
-from dplat.agent.plugins.log import kv
 from dplat.agent.protocol.eventtime import pack_entry, pack_entry_list
 
 if TYPE_CHECKING:
-    from dplat.agent.plugins.base import Output
+    from dplat.agent.output import Output
 
 SPACE_POLL_INTERVAL = 1.0
 """overflow_action block: how often a blocked write checks the buffer again."""
@@ -59,14 +59,12 @@ class Buffering:
         self.config = section = BufferSection()
         try:
             section.configure(element, defaults=defaults, warn_unknown=False)
-            buffer_cls: type[Buffer] = registry.lookup("buffer", section.buffer_type)
-            self.buffer: Buffer = buffer_cls()
-            self.buffer.owner_id = output.plugin_id
-            self.buffer.root_dir = output.root_dir
-            self.buffer.owner_root_dir = output.plugin_root_dir
-            self.buffer.log = output.log
-            self.buffer.configure(element, defaults=defaults, warn_unknown=False)
-            warn_unused(element, section.known_keys() | buffer_cls.known_keys(), set())
+            self.buffer: Buffer = registry.build(
+                "buffer", element, type_name=section.buffer_type,
+                preset={"owner_id": output.plugin_id, "root_dir": output.root_dir,
+                        "owner_root_dir": output.plugin_root_dir, "log": output.log},
+                defaults=defaults, warn_unknown=False)
+            warn_unused(element, section.known_keys() | type(self.buffer).known_keys(), set())
             self.keys = ChunkKeys.parse(element.arg or str(defaults.get("chunk_keys", "")),
                                         timekey=section.timekey, zone=self._zone(section))
         except ConfigError as exc:
@@ -121,15 +119,9 @@ class Buffering:
             self._names_paths = self.keys.tag or bool(self.keys.fields)
 
     def _configured_secondary(self, element: Element) -> Output:
-        type_name = element.get("@type") or element.get("type") or self.output.type_name
-        try:
-            cls = registry.lookup("output", type_name)
-        except ConfigError as exc:
-            raise exc.with_origin(element.origin) from None
-        secondary: Output = cls()
-        secondary.primary = self.output
-        secondary.root_dir = self.output.root_dir
-        secondary.configure(element)
+        secondary: Output = registry.build(
+            "output", element, default_type=self.output.type_name,
+            preset={"primary": self.output, "root_dir": self.output.root_dir})
         if self.config.retry_forever:
             self.log.warning("<secondary> with 'retry_forever': only unrecoverable errors "
                              "are moved to secondary")

@@ -1,7 +1,7 @@
-"""A chunk kept in two files, the way Fluentd's buf_file keeps it (names and
-``.meta`` format: file_meta.py): a body of entries as the output packs them,
-and a meta saying which metadata, how many records and how many bytes of
-the body are committed.
+"""A chunk kept in two files, the way Fluentd's buf_file keeps it (names:
+chunk_names.py; ``.meta`` format: file_meta.py): a body of entries as the
+output packs them, and a meta saying which metadata, how many records and
+how many bytes of the body are committed.
 
 What an ack can rely on (the input acks after ``commit()`` returned):
 
@@ -30,17 +30,15 @@ import os
 import time
 
 from dplat.agent.buffer.chunk import Chunk, ChunkState, generate_unique_id
-from dplat.agent.buffer.errors import BufferingError, BufferOverflowError
-from dplat.agent.buffer.file_meta import (
+from dplat.agent.buffer.chunk_names import (
     META_SUFFIX,
-    ChunkFileError,
-    ChunkMeta,
     chunk_path,
     id_from_path,
     queued_path,
-    read_meta,
     state_of,
 )
+from dplat.agent.buffer.errors import BufferingError, BufferOverflowError
+from dplat.agent.buffer.file_meta import ChunkFileError, ChunkMeta, read_meta
 from dplat.agent.buffer.metadata import Metadata
 
 DEFAULT_FILE_PERMISSION = 0o644

@@ -1,7 +1,6 @@
-"""Chunk file names and the ``.meta`` format, as Fluentd's buf_file writes them.
+"""The ``.meta`` file next to a chunk body, as Fluentd's buf_file writes it
+(the names of both files: chunk_names.py).
 
-    <prefix>.b<32 hex id><suffix>        the body of a staged chunk
-    <prefix>.q<32 hex id><suffix>        ... once queued (both files are renamed)
     <body name>.meta                     b"\xc1\x00" + uint32 BE length + msgpack map
 
 The map is Fluentd's ``{timekey, tag, variables, seq, id, s, c, m}``: the
@@ -12,14 +11,13 @@ interrupted append; Fluentd ignores keys it does not know, and a Fluentd
 meta without it means "the whole body" (Fluentd's own reading).
 """
 
+
 from __future__ import annotations
 
-import re
 import struct
 from dataclasses import dataclass
 from typing import Any
 
-from dplat.agent.buffer.chunk import ChunkState
 from dplat.agent.buffer.errors import BufferingError
 from dplat.agent.buffer.metadata import Metadata, hashable
 from dplat.agent.protocol.eventtime import packer, unpackb
@@ -27,56 +25,13 @@ from dplat.agent.protocol.eventtime import packer, unpackb
 META_HEADER = b"\xc1\x00"
 """0xc1 is the one byte msgpack never uses, so a meta with this header cannot
 be mistaken for Fluentd's older header-less meta (the bare map)."""
-META_SUFFIX = ".meta"
 
 _LENGTH = struct.Struct(">I")
-_NAME = re.compile(r"\.([bq])([0-9a-f]+)\.[^/]*\Z")
-"""``.b<hex>.<rest>`` or ``.q<hex>.<rest>`` in the file name (Fluentd's rule)."""
 
 
 class ChunkFileError(BufferingError):
     """A chunk's files cannot be resumed: unreadable meta, or a body shorter
     than what was committed. The buffer moves such files to its backup dir."""
-
-
-# -- names ------------------------------------------------------------------------
-
-
-def chunk_path(pattern: str, unique_id: bytes) -> str:
-    """``dir/buffer.*.log`` -> ``dir/buffer.b<hex id>.log``: a staged chunk's body."""
-    head, found, tail = pattern.partition(".*.")
-    if not found:
-        raise ValueError(f"BUG: buffer path pattern without '.*.': {pattern}")
-    return f"{head}.b{unique_id.hex()}.{tail}"
-
-
-def queued_path(path: str, unique_id: bytes) -> str:
-    """The name of a staged body once queued: ``.b<id>.`` becomes ``.q<id>.``."""
-    staged = f".b{unique_id.hex()}."
-    if staged not in path:
-        raise ValueError(f"BUG: {path} is not the staged file of chunk {unique_id.hex()}")
-    return path.replace(staged, f".q{unique_id.hex()}.", 1)
-
-
-def state_of(path: str) -> ChunkState | None:
-    """STAGED for ``.b<id>.``, QUEUED for ``.q<id>.``, None for any other file."""
-    match = _NAME.search(path)
-    if match is None:
-        return None
-    return ChunkState.STAGED if match.group(1) == "b" else ChunkState.QUEUED
-
-
-def id_from_path(path: str) -> bytes | None:
-    match = _NAME.search(path)
-    if match is None:
-        return None
-    try:
-        return bytes.fromhex(match.group(2))
-    except ValueError:
-        return None
-
-
-# -- the meta file ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -39,10 +39,10 @@ from dplat.agent.buffer.chunk import Chunk
 from dplat.agent.buffer.config import BufferSection
 from dplat.agent.buffer.errors import UnrecoverableError
 from dplat.agent.buffer.retry import RetryState
-from dplat.agent.plugins.log import kv
+from dplat.agent.core.log import kv
 
 if TYPE_CHECKING:
-    from dplat.agent.plugins.base import Output
+    from dplat.agent.output import Output
 
 DEFAULT_BACKUP_ROOT = "/tmp/fluent"
 """Fluentd's ``DEFAULT_BACKUP_DIR`` (lib/fluent/env.rb), used without root_dir."""

@@ -46,6 +46,11 @@ class Element:
     params: dict[str, Param] = field(default_factory=dict)
     elements: list[Element] = field(default_factory=list)
     origin: Origin = field(default_factory=lambda: Origin("<config>", 0))
+    used: set[str] = field(default_factory=set)
+    """Keys a v0.12 conversion moved into a section (compat.py): read, so
+    never warned about as unused, and left out of ``check --v1``."""
+    generated: bool = False
+    """True for a section compat.py made from v0.12 keys."""
 
     def get(self, key: str, default: str | None = None) -> str | None:
         param = self.params.get(key)

@@ -10,10 +10,10 @@ Where (Fluentd's rules, buf_file.rb):
   ``${root_dir}/worker0/${@id}/buffer/buffer.b<id>.log``.
 
 The files and what each step guarantees are described in
-``buffer/file_chunk.py`` and ``buffer/file_meta.py``. On start the directory is read back (``resume``):
-queued chunks are queued again (oldest modification first), staged ones
-staged again, or queued if already full or if two share their metadata;
-a body longer than its commit is cut back; a chunk that cannot be trusted
+``buffer/file_chunk.py``, ``buffer/file_meta.py`` and ``buffer/chunk_names.py``.
+On start the directory is read back (``resume``): queued chunks are queued
+again (oldest modification first), staged ones staged again, or queued if
+already full or if two share their metadata; a body longer than its commit is cut back; a chunk that cannot be trusted
 (unreadable meta, body shorter than committed) is moved to the backup
 directory with an error log, and the agent starts anyway. Backups go to
 ``${root_dir}/backup/worker0/${@id}/<chunk id>.log`` like Fluentd's, or,
@@ -40,48 +40,32 @@ from typing import Any
 
 from dplat.agent.buffer.buffer import Buffer, MiB
 from dplat.agent.buffer.chunk import Chunk, ChunkState
+from dplat.agent.buffer.chunk_names import (
+    META_SUFFIX,
+    glob_of,
+    id_from_path,
+    path_pattern,
+    state_of,
+)
 from dplat.agent.buffer.file_chunk import (
     DEFAULT_DIR_PERMISSION,
     DEFAULT_FILE_PERMISSION,
     DiskFullError,
     FileChunk,
 )
-from dplat.agent.buffer.file_meta import META_SUFFIX, ChunkFileError, id_from_path, state_of
+from dplat.agent.buffer.file_meta import ChunkFileError
 from dplat.agent.buffer.metadata import Metadata
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
-from dplat.agent.params import config_param, located
-from dplat.agent.plugins.log import kv
-from dplat.agent.plugins.registry import register
+from dplat.agent.core.log import kv
+from dplat.agent.core.params import config_param, located
+from dplat.agent.core.registry import register
 
 GiB = 1024 * MiB
 DISK_FULL_PAUSE = 1.0
 """Seconds a full disk refuses writes without trying (unless a purge frees space)."""
 _UNSAFE_IN_NAME = re.compile(r'[ "/\\:;|*<>?]')
 """Characters Fluentd replaces by ``_`` in a plugin id used as a directory."""
-
-
-def path_pattern(path: str | None, suffix: str, plugin_root_dir: str | None) -> str:
-    """The chunk file pattern with its one ``*`` (Fluentd's configure rules)."""
-    if path is None:
-        if plugin_root_dir is None:
-            raise ConfigError("buffer path is not configured. specify 'path' in <buffer>",
-                              fix="Or give the output an @id and set <system> root_dir.")
-        return os.path.join(plugin_root_dir, "buffer", f"buffer.*{suffix}")
-    if os.path.isdir(path) or (not os.path.exists(path) and ".*" not in path):
-        pattern = os.path.join(path, f"buffer.*{suffix}")
-    elif ".*." in os.path.basename(path):
-        pattern = path
-    elif path.endswith(".*"):
-        pattern = path + suffix
-    else:
-        pattern = f"{path}.*{suffix}"
-    if pattern.count("*") != 1 or ".*." not in os.path.basename(pattern):
-        raise ConfigError(f"buffer path '{path}' must give file names with one '.*.' "
-                          f"(got '{pattern}')",
-                          fix="Use a directory, or a name like /var/buffer/app.*.log; "
-                              "path_suffix must not be empty.")
-    return pattern
 
 
 def octal(value: str | None, default: int, key: str, element: Element) -> int:
@@ -175,7 +159,7 @@ class FileBuffer(Buffer):
         stage: dict[Metadata, FileChunk] = {}
         queue: list[FileChunk] = []
         broken = False
-        for path in sorted(glob.glob(_glob_of(self.pattern))):
+        for path in sorted(glob.glob(glob_of(self.pattern))):
             if not os.path.isfile(path) or state_of(path) is None:
                 continue
             chunk = self._load(path)
@@ -262,16 +246,11 @@ class FileBuffer(Buffer):
     def _remove_orphan_metas(self) -> None:
         """A ``.meta`` whose body is gone (a crash between the two unlinks of
         a purge) describes nothing."""
-        for meta in glob.glob(_glob_of(self.pattern + META_SUFFIX)):
+        for meta in glob.glob(glob_of(self.pattern + META_SUFFIX)):
             body = meta[: -len(META_SUFFIX)]
             if state_of(body) is not None and not os.path.exists(body):
                 self.log.debug("removing a meta without chunk %s", kv(path=meta))
                 _remove(meta)
-
-
-def _glob_of(pattern: str) -> str:
-    """The pattern with only its ``*`` special (a ``[`` in a directory is literal)."""
-    return glob.escape(pattern).replace("[*]", "*")
 
 
 def _remove(path: str) -> None:

@@ -17,8 +17,8 @@ import time
 from dplat.agent.buffer.buffer import Buffer, MiB
 from dplat.agent.buffer.chunk import Chunk
 from dplat.agent.buffer.metadata import Metadata
-from dplat.agent.params import config_param
-from dplat.agent.plugins.registry import register
+from dplat.agent.core.params import config_param
+from dplat.agent.core.registry import register
 
 
 class MemoryChunk(Chunk):

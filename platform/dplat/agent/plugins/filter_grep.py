@@ -23,12 +23,12 @@ from typing import Any
 
 from dplat.agent.config.element import Element
 from dplat.agent.config.types import compile_ruby_regex
+from dplat.agent.core.base import Filter
+from dplat.agent.core.params import Configurable, config_param, config_section, located
+from dplat.agent.core.registry import register
 from dplat.agent.event import EventStream, EventTime, Record
-from dplat.agent.params import Configurable, config_param, config_section, located
-from dplat.agent.plugins.base import Filter
 from dplat.agent.plugins.parser_base import ruby_to_s
 from dplat.agent.plugins.record_accessor import RecordAccessor
-from dplat.agent.plugins.registry import register
 
 LEGACY_MAX = 20
 

@@ -33,13 +33,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dplat.agent.config.element import Element
+from dplat.agent.core.base import Filter
+from dplat.agent.core.params import config_param, config_section, located
+from dplat.agent.core.registry import register
 from dplat.agent.event import EventStream, EventTime, Record
-from dplat.agent.params import config_param, config_section, located
-from dplat.agent.plugins.base import Filter
 from dplat.agent.plugins.parser_base import ruby_to_s
 from dplat.agent.plugins.parser_time import ruby_to_f
 from dplat.agent.plugins.record_accessor import parse_accessor
-from dplat.agent.plugins.registry import register
 
 PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 _FORMS = re.compile(r'^(?:(tag|hostname|time)|(tag_parts|tag_prefix|tag_suffix)\[(-?\d+)\]'

@@ -23,10 +23,10 @@ from typing import Any, ClassVar
 from dplat.agent.buffer.metadata import TimeZone
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
+from dplat.agent.core import registry
+from dplat.agent.core.params import Configurable, config_param, warn_unused
+from dplat.agent.core.registry import register
 from dplat.agent.event import EventStream, EventTime, Record
-from dplat.agent.params import Configurable, config_param, warn_unused
-from dplat.agent.plugins import registry
-from dplat.agent.plugins.registry import register
 
 try:
     import orjson as _orjson
@@ -310,12 +310,6 @@ def _text(value: Any) -> str:
 def new_formatter(element: Element | None, default_type: str, *,
                   warn_unknown: bool = True) -> Formatter:
     """Build the formatter of a ``<format>`` section (or the default type)."""
-    element = element or Element("format")
-    type_name = element.get("@type") or element.get("type") or default_type
-    try:
-        cls = registry.lookup("formatter", type_name)
-    except ConfigError as exc:
-        raise exc.with_origin(element.origin) from None
-    formatter: Formatter = cls()
-    formatter.configure(element, warn_unknown=warn_unknown)
+    formatter: Formatter = registry.build("formatter", element or Element("format"),
+                                          default_type=default_type, warn_unknown=warn_unknown)
     return formatter

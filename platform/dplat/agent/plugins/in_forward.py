@@ -8,7 +8,7 @@ str32 entries, gzip, ``chunk`` acks). The bytes are decoded by the sans-IO
 codec (``protocol/``); this module owns the sockets:
 
 * a TCP listener whose connections are :class:`ForwardConnection`
-  (forward_connection.py): one asyncio ``Protocol`` each, events emitted in
+  (forward/connection.py): one asyncio ``Protocol`` each, events emitted in
   arrival order, an ack sent only after the emit returned, reading paused
   while an emit is in flight;
 * a UDP socket on the same port answering every datagram with ``\\0``
@@ -48,13 +48,13 @@ import socket
 from typing import Any
 
 from dplat.agent.config.element import Element
+from dplat.agent.core.base import Input
+from dplat.agent.core.log import kv
+from dplat.agent.core.params import Configurable, config_param, config_section, located
+from dplat.agent.core.registry import register
 from dplat.agent.memory import DEFAULT_MEMORY_LIMIT, MemoryGuard
-from dplat.agent.params import Configurable, config_param, config_section, located
-from dplat.agent.plugins.base import Input
-from dplat.agent.plugins.forward_connection import COUNTER_NAMES, ForwardConnection
-from dplat.agent.plugins.log import kv
+from dplat.agent.plugins.forward.connection import COUNTER_NAMES, ForwardConnection
 from dplat.agent.plugins.net_common import QuietLog, format_peer
-from dplat.agent.plugins.registry import register
 from dplat.agent.protocol import DEFAULT_CHUNK_SIZE_LIMIT, DEFAULT_ENTRIES_LIMIT
 from dplat.agent.protocol.handshake import PingResult, check_ping
 
@@ -323,7 +323,7 @@ class ForwardInput(Input):
 
     # -- monitoring ------------------------------------------------------------------------
     def counters(self) -> dict[str, int]:
-        """Monotonic counters of what happened on the wire (see forward_connection)."""
+        """Monotonic counters of what happened on the wire (see forward/connection.py)."""
         return dict(self.net_counters)
 
     def gauges(self) -> dict[str, float]:

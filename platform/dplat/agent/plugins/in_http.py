@@ -3,7 +3,7 @@
 ``POST /app/log`` emits with tag ``app.log``. The body is JSON (an object or
 an array of objects), NDJSON, msgpack (a map, an array of maps, or several
 concatenated), or a form with a ``json``, ``ndjson`` or ``msgpack`` field
-(http_bodies.py); ``Content-Encoding: gzip`` or ``deflate`` is undone first.
+(http/bodies.py); ``Content-Encoding: gzip`` or ``deflate`` is undone first.
 The event time is ``?time=<float seconds>``, else the record's ``time``
 field (removed from the record), else now.
 
@@ -25,7 +25,13 @@ slices (msgpack) against ``memory_limit``: 503 while the agent is near it,
 
 Differences from Fluentd: invalid JSON and non-object array elements get a
 400 instead of a silent 200, an unparsable ``time`` gets a 400 instead of
-"now", an empty path (no tag) gets a 400, and ``<parse>`` is not supported.
+"now", and an empty path (no tag) gets a 400.
+
+A ``<parse>`` section (other than ``@type in_http``, the default) reads the
+whole body with that parser instead, as Fluentd does (``format none`` in a
+v0.12 config becomes one): each record it yields is an event, timed by the
+parser unless ``?time=`` is given; a body it does not match gets a 400
+(Fluentd answers 200 and drops it).
 """
 
 from __future__ import annotations
@@ -36,11 +42,13 @@ from typing import Any
 from aiohttp import web
 
 from dplat.agent.config.element import Element
-from dplat.agent.event import EventStream
+from dplat.agent.core.base import Input
+from dplat.agent.core.log import kv
+from dplat.agent.core.params import config_param, config_section, located
+from dplat.agent.core.registry import register
+from dplat.agent.event import EventStream, EventTime
 from dplat.agent.memory import DEFAULT_MEMORY_LIMIT, MemoryGuard
-from dplat.agent.params import config_param, located
-from dplat.agent.plugins.base import Input
-from dplat.agent.plugins.http_bodies import (
+from dplat.agent.plugins.http.bodies import (
     BadRequest,
     OverMemory,
     Params,
@@ -51,10 +59,9 @@ from dplat.agent.plugins.http_bodies import (
     record_time,
     records_of,
 )
-from dplat.agent.plugins.http_common import HttpListener, text
-from dplat.agent.plugins.log import kv
+from dplat.agent.plugins.http.common import HttpListener, text
 from dplat.agent.plugins.net_common import QuietLog
-from dplat.agent.plugins.registry import register
+from dplat.agent.plugins.parser_base import Parser, new_parser
 
 EMPTY_GIF = (b"GIF89a\x01\x00\x01\x00\x80\xff\x00\xff\xff\xff\x00\x00\x00,\x00\x00\x00\x00"
              b"\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
@@ -93,6 +100,7 @@ class HttpInput(Input):
                                           desc="Answer with a 1x1 GIF instead of text.")
     use_204_response = config_param("bool", default=False, desc="Answer 204 instead of 200.")
     dump_error_log = config_param("bool", default=True, desc="Log requests that fail.")
+    parse_config = config_section("parse", desc="Read the body with this parser instead.")
 
     def __init__(self) -> None:
         super().__init__()
@@ -114,6 +122,9 @@ class HttpInput(Input):
         self.memory.limit = self.memory_limit
         if self.max_concurrent_requests < 1:
             raise located(element.origin, "'max_concurrent_requests' must be at least 1")
+        self.parser: Parser | None = None
+        if self.parse_config is not None and self.parse_config.get("@type") != "in_http":
+            self.parser = new_parser(self.parse_config, usage="in_http")
 
     # -- life cycle --------------------------------------------------------------------
     async def start(self) -> None:
@@ -186,14 +197,29 @@ class HttpInput(Input):
         body = inflate(body, request.headers.get("Content-Encoding", ""),
                        self.decompression_size_limit or self.body_size_limit)
         query = parse_query(request.rel_url.raw_query_string)
-        params: Params = {**query, **body_params(body, request.headers.get("Content-Type", ""))}
         extra = self._extra_fields(request, query)
+        if self.parser is not None:
+            return tag, self._parsed(body, query_time(query.get("time")), extra)
+        params: Params = {**query, **body_params(body, request.headers.get("Content-Type", ""))}
         when = query_time(params.get("time"))
         stream: EventStream = []
         for record in records_of(params, self.memory.over, self.memory_limit):
             record.update(extra)
             stream.append((when or record_time(record), record))
         return tag, stream
+
+    def _parsed(self, body: bytes, when: EventTime | None, extra: dict[str, str]
+                ) -> EventStream:
+        """The events the ``<parse>`` parser reads in the whole body."""
+        assert self.parser is not None
+        try:
+            entries, _ = self.parser.parse_text(body.decode("utf-8", "surrogateescape"))
+        except ValueError as exc:  # ParserError, a time that does not read
+            raise BadRequest(f"<parse>: {exc}") from exc
+        if not entries:
+            raise BadRequest(f"the body does not match <parse> @type {self.parser.type_name}")
+        return [(when or time or EventTime.now(), {**record, **extra})
+                for time, record in entries]
 
     def _extra_fields(self, request: web.Request, query: Params) -> dict[str, str]:
         """``HTTP_*``, ``QUERY_*`` and ``REMOTE_ADDR`` fields, as configured."""

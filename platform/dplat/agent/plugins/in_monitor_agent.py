@@ -11,7 +11,7 @@ section K):
 
 and dplat's additions:
 
-    GET  /metrics            Prometheus text (monitor_prometheus.py)
+    GET  /metrics            Prometheus text (monitor/prometheus.py)
     POST /api/flush          flush every buffer, answer when done (SIGUSR1)
     POST /api/reload         start a graceful reload (SIGUSR2) and answer
                              at once: the reload replaces this very plugin
@@ -41,14 +41,14 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 import dplat
+from dplat.agent.core.base import Input
+from dplat.agent.core.log import kv
+from dplat.agent.core.params import config_param
+from dplat.agent.core.registry import register
 from dplat.agent.event import EventTime
-from dplat.agent.params import config_param
-from dplat.agent.plugins.base import Input
-from dplat.agent.plugins.http_common import HttpListener, text
-from dplat.agent.plugins.log import kv
-from dplat.agent.plugins.monitor_data import config_text, plugin_row, select, to_json, to_ltsv
-from dplat.agent.plugins.monitor_prometheus import CONTENT_TYPE, exposition
-from dplat.agent.plugins.registry import register
+from dplat.agent.plugins.http.common import HttpListener, text
+from dplat.agent.plugins.monitor.data import config_text, plugin_row, select, to_json, to_ltsv
+from dplat.agent.plugins.monitor.prometheus import CONTENT_TYPE, exposition
 from dplat.agent.router import Router
 
 

@@ -17,11 +17,11 @@ import time
 from typing import Any
 
 from dplat.agent.config.element import Element
+from dplat.agent.core.base import Input
+from dplat.agent.core.log import kv
+from dplat.agent.core.params import config_param, located
+from dplat.agent.core.registry import register
 from dplat.agent.event import EventStream, EventTime, Record
-from dplat.agent.params import config_param, located
-from dplat.agent.plugins.base import Input
-from dplat.agent.plugins.log import kv
-from dplat.agent.plugins.registry import register
 
 SLICES_PER_SECOND = 10
 

@@ -12,7 +12,7 @@
 
 One task polls every ``poll_interval`` (a stat per file; no inotify): it
 reads what each file gained, in large blocks, parses whole batches and emits
-them. The pos_file (Fluentd's format, see tail_position.py) is advanced only
+them. The pos_file (Fluentd's format, see tail/position.py) is advanced only
 after the emit returned, so every line is emitted at least once; with
 rename+create rotation exactly once. When the emit is refused because a
 buffer is full (BufferOverflowError), the batch is kept and retried, nothing
@@ -47,16 +47,16 @@ from typing import Any, ClassVar
 
 from dplat.agent.buffer.errors import BufferOverflowError
 from dplat.agent.config.element import Element
+from dplat.agent.core.base import Input
+from dplat.agent.core.log import kv
+from dplat.agent.core.params import config_param, config_section, located
+from dplat.agent.core.registry import register
 from dplat.agent.event import EventTime
-from dplat.agent.params import config_param, config_section, located
-from dplat.agent.plugins.base import Input
-from dplat.agent.plugins.log import kv
 from dplat.agent.plugins.parser_base import ParsedLines, new_parser, resolve_zone
-from dplat.agent.plugins.registry import register
-from dplat.agent.plugins.tail_events import LineConverter
-from dplat.agent.plugins.tail_paths import PathExpander, tag_of_path
-from dplat.agent.plugins.tail_position import MemoryEntry, PositionFile
-from dplat.agent.plugins.tail_watcher import BLOCK_SIZE, Change, Pending, TailWatcher
+from dplat.agent.plugins.tail.events import LineConverter
+from dplat.agent.plugins.tail.paths import PathExpander, tag_of_path
+from dplat.agent.plugins.tail.position import MemoryEntry, PositionFile
+from dplat.agent.plugins.tail.watcher import BLOCK_SIZE, Change, Pending, TailWatcher
 
 BATCHES_PER_TURN = 16
 """Batches read from one file before the others get their turn."""

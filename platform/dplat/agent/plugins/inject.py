@@ -26,8 +26,8 @@ from typing import Any
 from dplat.agent.buffer.metadata import TimeZone
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
+from dplat.agent.core.params import Configurable, config_param
 from dplat.agent.event import EventTime, Record
-from dplat.agent.params import Configurable, config_param
 from dplat.agent.plugins.formatters import TimeFormatter
 
 TIME_TYPES = ("float", "unixtime", "unixtime_millis", "unixtime_micros", "unixtime_nanos",

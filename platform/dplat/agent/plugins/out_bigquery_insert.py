@@ -1,5 +1,5 @@
 """``@type bigquery_insert``: streaming inserts (tabledata.insertAll), as
-fluent-plugin-bigquery's ``bigquery_insert``. Common options: bigquery_output.py.
+fluent-plugin-bigquery's ``bigquery_insert``. Common options: bigquery/output.py.
 
 Each chunk (at most 500 records by default, flushed every second) becomes
 insert requests of at most 500 rows ``{"json": row, "insertId": id}``; the id
@@ -8,7 +8,7 @@ comes from ``insert_id_field`` (a record accessor such as ``uuid`` or
 does not de-duplicate: dedupe in SQL).
 
 A row BigQuery refuses never holds its chunk back: it is isolated (per-row
-errors, or by bisecting a refused request, see bigquery_rows.py), sent to the
+errors, or by bisecting a refused request, see bigquery/rows.py), sent to the
 error route (``@ERROR``, else logged) with its tag and time, and counted
 (``num_errors`` and ``invalid_rows`` in the monitor); the other rows are
 delivered. Where fluent-plugin-bigquery only logs insert errors (the rows are
@@ -25,13 +25,13 @@ from typing import Any, ClassVar
 from dplat.agent.buffer.chunk import Chunk
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
-from dplat.agent.params import config_param, located
-from dplat.agent.plugins.bigquery_client import RowError, TableRef
-from dplat.agent.plugins.bigquery_output import BigQueryOutput
-from dplat.agent.plugins.bigquery_rows import Isolator, Outcome, Row
-from dplat.agent.plugins.bigquery_schema import TableSchema
+from dplat.agent.core.params import config_param, located
+from dplat.agent.core.registry import register
+from dplat.agent.plugins.bigquery.client import RowError, TableRef
+from dplat.agent.plugins.bigquery.output import BigQueryOutput
+from dplat.agent.plugins.bigquery.rows import Isolator, Outcome, Row
+from dplat.agent.plugins.bigquery.schema import TableSchema
 from dplat.agent.plugins.record_accessor import RecordAccessor
-from dplat.agent.plugins.registry import register
 
 MiB = 1024 * 1024
 MAX_ROWS_PER_REQUEST = 500

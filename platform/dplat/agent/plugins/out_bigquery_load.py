@@ -1,5 +1,5 @@
 """``@type bigquery_load``: one load job per chunk, as fluent-plugin-bigquery's
-``bigquery_load``. Common options: bigquery_output.py.
+``bigquery_load``. Common options: bigquery/output.py.
 
 The chunk's rows, shaped by the schema, are uploaded as newline-delimited JSON
 (``source_format json``, the one format here: dplat's emulator cannot load
@@ -28,11 +28,11 @@ from typing import Any, ClassVar
 
 from dplat.agent.buffer.chunk import Chunk
 from dplat.agent.config.element import Element
-from dplat.agent.params import config_param, located
-from dplat.agent.plugins.bigquery_output import BigQueryOutput
+from dplat.agent.core.log import kv
+from dplat.agent.core.params import config_param, located
+from dplat.agent.core.registry import register
+from dplat.agent.plugins.bigquery.output import BigQueryOutput
 from dplat.agent.plugins.formatters import to_json_roundtrip
-from dplat.agent.plugins.log import kv
-from dplat.agent.plugins.registry import register
 
 LOAD_JOB_TIMEOUT = 1800.0
 """Seconds a load job may take (Fluentd's delayed_commit_timeout for loads)."""

@@ -22,13 +22,12 @@ from typing import Any
 import msgpack
 
 from dplat.agent.config.element import Element
-from dplat.agent.config.errors import ConfigError
+from dplat.agent.core import registry
+from dplat.agent.core.log import kv
+from dplat.agent.core.params import config_param, config_section, located
+from dplat.agent.core.registry import register
 from dplat.agent.event import EventStream
-from dplat.agent.params import config_param, config_section, describe, located
-from dplat.agent.plugins import registry
-from dplat.agent.plugins.base import Output
-from dplat.agent.plugins.log import kv
-from dplat.agent.plugins.registry import register
+from dplat.agent.output import Output
 
 
 @register("copy")
@@ -62,16 +61,7 @@ class CopyOutput(Output):
             self.stores.append(self._build_store(store))
 
     def _build_store(self, element: Element) -> Output:
-        type_name = element.get("@type") or element.get("type")
-        if not type_name:
-            raise located(element.origin, f"{describe(element)}: missing '@type' parameter")
-        try:
-            cls = registry.lookup("output", type_name)
-        except ConfigError as exc:
-            raise exc.with_origin(element.origin) from None
-        store: Output = cls()
-        store.root_dir = self.root_dir
-        store.configure(element)
+        store: Output = registry.build("output", element, preset={"root_dir": self.root_dir})
         return store
 
     def children(self) -> list[Output]:

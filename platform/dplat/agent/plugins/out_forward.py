@@ -44,17 +44,17 @@ from typing import Any, ClassVar
 
 from dplat.agent.buffer.chunk import Chunk
 from dplat.agent.config.element import Element
-from dplat.agent.params import Configurable, config_param, config_section, describe, located
-from dplat.agent.plugins.base import Output
-from dplat.agent.plugins.forward_client import (
+from dplat.agent.core.log import kv
+from dplat.agent.core.params import Configurable, config_param, config_section, describe, located
+from dplat.agent.core.registry import register
+from dplat.agent.output import Output
+from dplat.agent.plugins.forward.client import (
     ForwardConnection,
     ForwardError,
     Security,
     ack_id,
     packed_forward,
 )
-from dplat.agent.plugins.log import kv
-from dplat.agent.plugins.registry import register
 from dplat.agent.protocol.eventtime import pack_entries
 
 DEFAULT_PORT = 24224

@@ -7,9 +7,9 @@ Non-buffered by default; with a ``<buffer>`` section it buffers and its
 from __future__ import annotations
 
 from dplat.agent.buffer.chunk import Chunk
+from dplat.agent.core.registry import register
 from dplat.agent.event import EventStream
-from dplat.agent.plugins.base import Output
-from dplat.agent.plugins.registry import register
+from dplat.agent.output import Output
 
 
 @register("null")

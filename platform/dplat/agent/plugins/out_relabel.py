@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from dplat.agent.config.element import Element
+from dplat.agent.core.params import describe, located
+from dplat.agent.core.registry import register
 from dplat.agent.event import EventStream
-from dplat.agent.params import describe, located
-from dplat.agent.plugins.base import Output
-from dplat.agent.plugins.registry import register
+from dplat.agent.output import Output
 
 
 @register("relabel")

@@ -13,7 +13,7 @@
       </buffer>
     </match>
 
-Keys follow ``s3_object_key_format`` (s3_keys.py). With ``check_object``
+Keys follow ``s3_object_key_format`` (s3/keys.py). With ``check_object``
 (default) the plugin HEADs ``..._0.gz``, ``..._1.gz``... and writes the first
 free key, so a timekey flushed twice gives two objects, never an overwrite.
 
@@ -27,7 +27,7 @@ environment variable; without any region it uses us-east-1, as Fluentd does).
 Default buffer: time chunk key with a one-day timekey, like out_s3 (whose
 default buffer type is file; ours is memory until buf_file exists).
 Uploads run in a worker thread: boto3 blocks, the event loop must not.
-Retries and unrecoverable errors: see s3_bucket.py. ``tagging`` is refused.
+Retries and unrecoverable errors: see s3/bucket.py. ``tagging`` is refused.
 """
 
 from __future__ import annotations
@@ -41,15 +41,15 @@ from typing import Any, ClassVar
 from dplat.agent.buffer.chunk import Chunk
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
+from dplat.agent.core.log import kv
+from dplat.agent.core.params import config_param, config_section, describe, located
+from dplat.agent.core.registry import register
 from dplat.agent.event import EventTime, Record
-from dplat.agent.params import config_param, config_section, describe, located
-from dplat.agent.plugins.base import Output
+from dplat.agent.output import Output
 from dplat.agent.plugins.formatters import new_formatter
 from dplat.agent.plugins.inject import Injector
-from dplat.agent.plugins.log import kv
-from dplat.agent.plugins.registry import register
-from dplat.agent.plugins.s3_bucket import Bucket, S3Error, S3SetupError
-from dplat.agent.plugins.s3_keys import (
+from dplat.agent.plugins.s3.bucket import Bucket, S3Error, S3SetupError
+from dplat.agent.plugins.s3.keys import (
     DEFAULT_KEY_FORMAT,
     NO_CHECK_KEY_FORMAT,
     KeySettings,

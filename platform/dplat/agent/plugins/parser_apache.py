@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from dplat.agent.config.types import to_regexp
+from dplat.agent.core.registry import register
 from dplat.agent.plugins.parser_regexp import RegexpParser
-from dplat.agent.plugins.registry import register
 
 EXPRESSION = (
     r'/^(?<host>[^ ]*) [^ ]* (?<user>[^ ]*) \[(?<time>[^\]]*)\] "(?<method>\S+)'

@@ -22,9 +22,9 @@ from typing import Any
 
 from dplat.agent.config.element import Element
 from dplat.agent.config.types import ruby_regex_to_python
+from dplat.agent.core.registry import register
 from dplat.agent.plugins.parser_base import Parser, ParseResult
 from dplat.agent.plugins.parser_time import ruby_to_i
-from dplat.agent.plugins.registry import register
 
 TIME_FORMAT = "%d/%b/%Y:%H:%M:%S %z"
 FLUENTD_EXPRESSION = (

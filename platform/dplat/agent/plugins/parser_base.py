@@ -29,9 +29,9 @@ from typing import Any, ClassVar
 
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
+from dplat.agent.core import registry
+from dplat.agent.core.params import Configurable, config_param, describe, located
 from dplat.agent.event import EventStream, EventTime, Record
-from dplat.agent.params import Configurable, config_param, describe, located
-from dplat.agent.plugins import registry
 from dplat.agent.plugins.parser_time import (
     ParserError,
     TimeParseError,
@@ -292,15 +292,7 @@ def ruby_split(text: str, delimiter: str) -> list[str]:
 
 def new_parser(element: Element, *, usage: str = "") -> Parser:
     """Build the parser of a ``<parse>`` section from its ``@type``."""
-    type_name = element.get("@type") or element.get("type")
-    if not type_name:
-        raise located(element.origin, f"{describe(element)}{' of ' + usage if usage else ''}: "
-                      "@type is required", "Write e.g. '@type regexp', '@type json' or "
-                      "'@type none'.")
-    try:
-        cls = registry.lookup("parser", type_name)
-    except ConfigError as exc:
-        raise exc.with_origin(element.origin) from None
-    parser: Parser = cls()
-    parser.configure(element)
+    parser: Parser = registry.build(
+        "parser", element, usage=usage,
+        hint="Write e.g. '@type regexp', '@type json' or '@type none'.")
     return parser

@@ -17,9 +17,9 @@ import csv
 from typing import Any
 
 from dplat.agent.config.element import Element
-from dplat.agent.params import config_param
+from dplat.agent.core.params import config_param
+from dplat.agent.core.registry import register
 from dplat.agent.plugins.parser_base import Parser, ParserError, ParseResult
-from dplat.agent.plugins.registry import register
 
 QUOTE = '"'
 

@@ -12,10 +12,10 @@ import json
 from typing import Any, ClassVar
 
 from dplat.agent.config.element import Element
+from dplat.agent.core.params import config_param
+from dplat.agent.core.registry import register
 from dplat.agent.event import EventStream
-from dplat.agent.params import config_param
 from dplat.agent.plugins.parser_base import Parser, ParseResult
-from dplat.agent.plugins.registry import register
 
 
 @register("json")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from dplat.agent.params import config_param
+from dplat.agent.core.params import config_param
+from dplat.agent.core.registry import register
 from dplat.agent.plugins.parser_base import Parser, ParseResult, ruby_split
-from dplat.agent.plugins.registry import register
 
 
 @register("ltsv")

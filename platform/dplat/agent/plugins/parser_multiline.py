@@ -18,10 +18,10 @@ from typing import Any, ClassVar
 
 from dplat.agent.config.element import Element
 from dplat.agent.config.types import compile_ruby_regex
+from dplat.agent.core.params import config_param, located
+from dplat.agent.core.registry import register
 from dplat.agent.event import EventStream
-from dplat.agent.params import config_param, located
 from dplat.agent.plugins.parser_base import Parser, ParseResult
-from dplat.agent.plugins.registry import register
 
 FORMAT_MAX_NUM = 20
 _FORMAT_KEY = re.compile(r"^format(\d+)$")

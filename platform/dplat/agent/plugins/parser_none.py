@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from dplat.agent.core.params import config_param
+from dplat.agent.core.registry import register
 from dplat.agent.event import EventTime
-from dplat.agent.params import config_param
 from dplat.agent.plugins.parser_base import ParsedLines, Parser, ParseResult
-from dplat.agent.plugins.registry import register
 
 
 @register("none")

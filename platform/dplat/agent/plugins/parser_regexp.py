@@ -22,9 +22,9 @@ import re
 from typing import Any, ClassVar
 
 from dplat.agent.config.element import Element
-from dplat.agent.params import config_param, located
+from dplat.agent.core.params import config_param, located
+from dplat.agent.core.registry import register
 from dplat.agent.plugins.parser_base import Parser, ParseResult
-from dplat.agent.plugins.registry import register
 
 
 def anchored_at_start(source: str) -> bool:

@@ -1,0 +1,169 @@
+"""What the CLI asks of the lesson layer, as typed results.
+
+`dplat scenario list`, `scenario show [--lineage]` and `run scenario` each call
+one function here and print what it returns (a table for people, ``to_json()``
+for programs). The work that used to sit in the command module lives here:
+reading and parsing the last run's report, and chaining "start what the lesson
+needs" -> run its steps -> write the report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dplat.errors import ScenarioError
+from dplat.scenario import catalog, runner
+from dplat.settings import Settings
+
+
+@dataclass
+class LessonSummary:
+    """One row of `dplat scenario list`."""
+
+    position: int
+    name: str
+    title: str
+    services: tuple[str, ...]
+    steps: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "name": self.name,
+            "title": self.title,
+            "services": list(self.services),
+            "steps": self.steps,
+        }
+
+
+@dataclass
+class LessonList:
+    lessons: list[LessonSummary]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"lessons": [lesson.to_json() for lesson in self.lessons]}
+
+
+@dataclass
+class LessonDetail:
+    """`dplat scenario show NAME`: what a lesson teaches, its services and steps."""
+
+    name: str
+    title: str
+    teaches: str
+    services: tuple[str, ...]
+    readme: Path
+    steps: list[tuple[str, str]]  # (name, summary), in order
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "teaches": self.teaches,
+            "services": list(self.services),
+            "readme": str(self.readme),
+            "steps": [{"name": n, "summary": s} for n, s in self.steps],
+        }
+
+
+@dataclass
+class Lineage:
+    """`dplat scenario show NAME --lineage`: what the last run wrote, from what."""
+
+    scenario: str
+    run_id: str
+    sources: dict[str, list[str]]  # each output -> what it was made from
+
+    def tree(self) -> list[tuple[int, str]]:
+        return runner.lineage_tree(self.sources)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "run_id": self.run_id,
+            "lineage": self.sources,
+            "tree": [{"depth": depth, "name": name} for depth, name in self.tree()],
+        }
+
+
+def list_lessons() -> LessonList:
+    found = catalog.all_scenarios()
+    return LessonList(
+        [
+            LessonSummary(i + 1, s.name, s.title, tuple(s.services), len(s.steps))
+            for i, s in enumerate(found)
+        ]
+    )
+
+
+def describe(name: str) -> LessonDetail:
+    found = catalog.find(name)
+    return LessonDetail(
+        found.name,
+        found.title,
+        found.teaches,
+        tuple(found.services),
+        found.folder / "README.md",
+        [(s.name, s.summary) for s in found.steps],
+    )
+
+
+def last_lineage(settings: Settings, name: str) -> Lineage:
+    """The lineage the lesson's last run recorded here (its report file)."""
+    catalog.find(name)  # an unknown name says so, with the known ones
+    path = runner.last_report_file(settings, name)
+    if not path.exists():
+        raise ScenarioError(
+            f"{name} has not run yet here", fix=f"Run `dplat run scenario {name}` first."
+        )
+    try:
+        report = json.loads(path.read_text())
+        return Lineage(name, str(report.get("run_id", "")), dict(report["lineage"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ScenarioError(
+            f"the last report of {name} ({path}) cannot be read: {exc}",
+            fix=f"Run `dplat run scenario {name}` again; it rewrites the report.",
+        ) from exc
+
+
+def run_on_stack(
+    settings: Settings,
+    name: str,
+    reporter: runner.Reporter,
+    stack_progress: Callable[[str], None],
+    *,
+    report: Path | None = None,
+    up_to: str | None = None,
+    only: str | None = None,
+    explain: bool = False,
+    events: int | None = None,
+) -> runner.RunReport:
+    """`dplat run scenario`: make sure the stack (and any on-demand service the
+    lesson lists) answers, run the steps, and write the report to ``report``
+    as well as to the last-run file."""
+    from dplat.stack import catalogue, lifecycle
+
+    found = catalog.find(name)
+    # Only reports when all is ready; starts what the lesson needs otherwise.
+    lifecycle.up(settings, report=stack_progress, include=catalogue.on_demand(found.services))
+    result = runner.run(
+        found,
+        settings,
+        reporter,
+        up_to=up_to,
+        only=only,
+        explain=explain,
+        options={"events": events} if events else None,
+    )
+    if report is not None:
+        result.write(report)
+    return result
+
+
+def reset(settings: Settings, name: str) -> None:
+    """`dplat reset NAME`: the lesson's own data back to its start."""
+    runner.reset(catalog.find(name), settings)

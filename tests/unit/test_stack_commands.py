@@ -1,0 +1,87 @@
+"""The stack-layer functions the CLI calls (they used to live in cli/):
+`dplat logs`' Compose arguments, the services left stopped after `up`, and the
+agent's flush request. Compose is scripted; the flush goes over real HTTP to a
+stand-in monitor that records what it was asked."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dplat.engine import compose, daemon
+from dplat.settings import resolve
+from dplat.stack import lifecycle
+from dplat.stack.credentials import load_or_create
+from dplat.stack.lifecycle import flush_agent
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Any:
+    """The settings of a stack that has been up: its credentials file exists."""
+    found = resolve({"home": str(tmp_path)}, env={})
+    load_or_create(found.credentials_file)
+    return found
+
+
+def test_logs_arguments_put_history_then_follow_then_services() -> None:
+    assert lifecycle.logs_arguments(["mysql"], follow=False, tail=50) == ["logs", "--tail", "50", "mysql"]
+    assert lifecycle.logs_arguments(["a", "b"], follow=True, tail=5) == ["logs", "--tail", "5", "-f", "a", "b"]
+
+
+def test_logs_names_the_everyday_services_and_a_present_on_demand_one(monkeypatch, settings) -> None:
+    calls: list[list[str]] = []
+    present = [type("C", (), {"labels": {lifecycle.SERVICE_LABEL: "s3-iam"}, "name": "x"})()]
+    engine = type(
+        "E",
+        (),
+        {
+            "containers": type("L", (), {"list": lambda self, **k: present})(),
+            "volumes": type("V", (), {"list": lambda self, **k: []})(),  # a first run
+        },
+    )()
+    monkeypatch.setattr(daemon, "client", lambda timeout=300: engine)
+    monkeypatch.setattr(compose, "run", lambda s, c, args, **kw: calls.append(list(args)))
+    lifecycle.logs(settings)
+    lifecycle.logs(settings, "agent", follow=True, tail=10)
+    assert calls == [
+        ["logs", "--tail", "200", "mysql", "s3", "bigquery", "agent", "s3-iam"],
+        ["logs", "--tail", "10", "-f", "agent"],
+    ]
+
+
+def test_stopped_on_demand_leaves_out_what_was_asked_for_and_everyday_services() -> None:
+    def status(name: str, ready: bool) -> lifecycle.ServiceStatus:
+        return lifecycle.ServiceStatus(name, "exited" if not ready else "running", "-", ready)
+
+    statuses = [status("mysql", True), status("agent", False), status("s3-iam", False)]
+    assert [s.name for s in lifecycle.stopped_on_demand(statuses, [])] == ["s3-iam"]
+    assert lifecycle.stopped_on_demand(statuses, ["s3-iam"]) == []
+    assert lifecycle.stopped_on_demand([status("s3-iam", True)], []) == []
+
+
+def test_flush_agent_posts_to_the_stack_agents_monitor(monkeypatch, settings) -> None:
+    seen: list[tuple[str, str]] = []
+
+    class Monitor(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            seen.append(("POST", self.path))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Monitor)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        flush_agent(resolve({"home": str(settings.home)}, env={"DPLAT_PORT_AGENT_MONITOR": str(port)}))
+    finally:
+        server.shutdown()
+    assert seen == [("POST", "/api/flush")]
