@@ -21,7 +21,9 @@ Three scenarios, as issue 4 asks:
 (d) hostile  dplat.agent.hostile's flood (bombs, 4 GiB headers, nesting, 300
              idle connections, 64 MiB http bodies, objects that grow 80x when
              decoded, 3000 mutated frames) at an agent with default limits;
-             its peak RSS (VmHWM). Goal (issue 10): < 512 MiB.
+             its peak RSS (VmHWM). Goal (issue 10): < 512 MiB. Dec 4: 385-396
+             MiB (memory_limit 384 MiB); (a) and (b) alternated with main on a
+             load of 4-14: ratio 0.49-0.62 vs 0.52-0.58, 208-397k vs 197-335k.
 
 Figures: events/s and MB/s by wall clock until the last event was *in the
 output files* (the run ends with ``POST /api/flush``, which returns once every
