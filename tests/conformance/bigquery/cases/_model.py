@@ -61,3 +61,8 @@ class Case:
 def doc(page: str) -> str:
     """The URL of a page of BigQuery's GoogleSQL reference, e.g. ``doc("date_functions")``."""
     return REFERENCE + page
+
+
+def one(id: str, sql: str, value: Any, source: str, **fields: Any) -> Case:
+    """A case whose answer is one row of one column: ``value``."""
+    return Case(id, sql, [(value,)], source, **fields)
