@@ -25,9 +25,15 @@ KNOWN = read_known_failures()
 
 
 @pytest.fixture(scope="module")
-def outcomes() -> Iterator[dict[str, Outcome]]:
+def outcomes(request: pytest.FixtureRequest) -> Iterator[dict[str, Outcome]]:
+    """Every selected case's outcome (all of them unless ``-k`` narrowed the run)."""
+    selected = {
+        item.callspec.params["name"]
+        for item in request.session.items
+        if getattr(item, "callspec", None) is not None and "name" in item.callspec.params
+    }
     with open_client() as client:
-        yield {o.name: o for o in run_all(client, CASES)}
+        yield {o.name: o for o in run_all(client, [c for c in CASES if c.name in selected])}
 
 
 @pytest.mark.parametrize("name", [c.name for c in CASES])
