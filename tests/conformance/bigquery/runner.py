@@ -16,6 +16,7 @@ Outcomes (the words used in known_failures.txt and in the CLI's report):
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -96,10 +97,9 @@ def run_case(client: Any, named: NamedCase) -> Outcome:
         return outcome("pass") if right else outcome("wrong-answer", detail[:400])
     finally:
         if dataset:
-            try:
+            # cleanup only: a failure here must not hide the case's outcome
+            with contextlib.suppress(Exception):
                 client.delete_dataset(dataset, delete_contents=True, not_found_ok=True)
-            except Exception:  # cleanup only; the emulator is thrown away anyway
-                pass
 
 
 def run_all(client: Any, cases: list[NamedCase], workers: int = 4) -> list[Outcome]:

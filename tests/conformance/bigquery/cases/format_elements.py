@@ -15,7 +15,7 @@ CAST_ELEMENTS = P + "#format_string_as_datetime"
 FORMAT = doc("string_functions") + "#format_string"
 D = "DATE '2024-03-05'"
 X = "DATETIME '2024-03-05 07:08:09.123456'"
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def fd(id: str, element: str, expected: str, date: str = D) -> Case:

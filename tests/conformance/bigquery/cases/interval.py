@@ -50,7 +50,7 @@ CASES: list[Case] = [
     one("datetime_plus_interval", "SELECT DATETIME '2024-03-15 23:00:00' + INTERVAL 2 HOUR",
         dt.datetime(2024, 3, 16, 1, 0), OPS),
     one("timestamp_plus_interval", "SELECT TIMESTAMP '2024-03-15 23:00:00+00' + INTERVAL 90 MINUTE",
-        dt.datetime(2024, 3, 16, 0, 30, tzinfo=dt.timezone.utc), OPS),
+        dt.datetime(2024, 3, 16, 0, 30, tzinfo=dt.UTC), OPS),
     one("datetime_minus_interval_month", "SELECT DATETIME '2024-03-31 10:00:00' - INTERVAL 1 MONTH",
         dt.datetime(2024, 2, 29, 10, 0), OPS),
     one("interval_times_int", "SELECT INTERVAL 2 DAY * 3", rd(days=6), OPS),

@@ -9,7 +9,7 @@ import datetime as dt
 from ._model import Case, doc, one
 
 P = doc("timestamp_functions")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def ts(*parts: int) -> dt.datetime:
