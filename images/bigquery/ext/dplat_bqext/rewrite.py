@@ -1,0 +1,161 @@
+"""Transforms of the GoogleSQL syntax tree, applied before bqemulator translates it.
+
+Each transform replaces one construct that bqemulator 1.4.0 (through SQLGlot
+30.11) turns into DuckDB SQL with a different answer, by GoogleSQL that it
+translates right: a call of one of our DuckDB macros (macros.py), or the same
+call with its arguments made explicit. The SQL is re-generated only when a
+transform changed something, so every other query reaches bqemulator as the
+user wrote it.
+"""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+
+WEEKDAYS = ("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")
+# TIMESTAMP_DIFF/_ADD/_SUB take these parts only (BigQuery's timestamp_functions page).
+TIMESTAMP_PARTS = ("MICROSECOND", "MILLISECOND", "SECOND", "MINUTE", "HOUR", "DAY")
+# Format elements that set the year; without one, BigQuery's PARSE_* take 1970
+# (DuckDB's strptime takes 1900).
+YEAR_ELEMENTS = ("%Y", "%y", "%C", "%G", "%g", "%D", "%F", "%x", "%c", "%s", "%E4Y")
+
+
+class RewriteError(ValueError):
+    """The query is one BigQuery refuses; the message is BigQuery's."""
+
+
+def _unit_name(unit: exp.Expression | None) -> str | None:
+    """The part's name: SQLGlot keeps it as a Var, or as a string Literal in DATE_TRUNC."""
+    if isinstance(unit, exp.Var) or (isinstance(unit, exp.Literal) and unit.is_string):
+        return unit.name.upper()
+    return None
+
+
+def week_start_day(unit: exp.Expression | None) -> int | None:
+    """0-6 (Sunday-Saturday) for WEEK, WEEK(<weekday>) and ISOWEEK; None for other parts."""
+    if isinstance(unit, exp.WeekStart):
+        return WEEKDAYS.index(unit.name.upper()) if unit.name.upper() in WEEKDAYS else None
+    return {"WEEK": 0, "ISOWEEK": 1}.get(_unit_name(unit) or "")
+
+
+def _call(name: str, *args: exp.Expression) -> exp.Anonymous:
+    return exp.Anonymous(this=name, expressions=[a.copy() for a in args])
+
+
+def week_parts(node: exp.Expression) -> exp.Expression | None:
+    """DATE_DIFF/DATETIME_DIFF, DATE_/DATETIME_/TIMESTAMP_TRUNC and LAST_DAY by week.
+
+    Cases: date.diff_week_*, date.trunc_week_*, date.last_day_*week*, and the
+    same in datetime and timestamp.
+    """
+    if not isinstance(node, exp.DateDiff | exp.DatetimeDiff | exp.DateTrunc | exp.DatetimeTrunc
+                      | exp.TimestampTrunc | exp.LastDay):
+        return None
+    day = week_start_day(node.args.get("unit"))
+    if day is None:
+        return None
+    d = exp.Literal.number(day)
+    if isinstance(node, exp.DateDiff | exp.DatetimeDiff):
+        return _call("dplat_week_diff", node.this, node.expression, d)
+    if isinstance(node, exp.LastDay):
+        return _call("dplat_week_last_day", node.this, d)
+    if isinstance(node, exp.TimestampTrunc) and node.args.get("zone") is not None:
+        return None  # truncation in another zone: left to bqemulator
+    start = _call("dplat_week_start", node.this, d)
+    if isinstance(node, exp.DatetimeTrunc):
+        return exp.cast(start, exp.DataType.build("DATETIME", dialect="bigquery"))
+    if isinstance(node, exp.TimestampTrunc):
+        return exp.cast(start, exp.DataType.build("TIMESTAMP", dialect="bigquery"))
+    return start
+
+
+def timestamp_parts(node: exp.Expression) -> exp.Expression | None:
+    """TIMESTAMP_DIFF truncates elapsed time; TIMESTAMP_ADD/SUB refuse calendar parts.
+
+    Cases: timestamp.diff_*, timestamp.add_month_errors.
+    """
+    if isinstance(node, exp.TimestampDiff):
+        part = _unit_name(node.args.get("unit"))
+        if part not in TIMESTAMP_PARTS:
+            return None
+        return _call("dplat_timestamp_diff", node.this, node.expression, exp.Literal.string(part))
+    if isinstance(node, exp.TimestampAdd | exp.TimestampSub):
+        part = _unit_name(node.args.get("unit"))
+        if part is not None and part not in TIMESTAMP_PARTS:
+            name = "TIMESTAMP_ADD" if isinstance(node, exp.TimestampAdd) else "TIMESTAMP_SUB"
+            raise RewriteError(
+                f"{name} does not support the {part} date part when the argument is TIMESTAMP type"
+            )
+    return None
+
+
+def unix_seconds(node: exp.Expression) -> exp.Expression | None:
+    """UNIX_SECONDS rounds down (case timestamp.unix_seconds*)."""
+    if isinstance(node, exp.UnixSeconds):
+        return _call("dplat_unix_seconds", node.this)
+    return None
+
+
+def parse_default_year(node: exp.Expression) -> exp.Expression | None:
+    """PARSE_DATE/DATETIME/TIMESTAMP without a year element take 1970.
+
+    Cases: date.parse_month_only_defaults_1970, datetime.parse_time_only_defaults,
+    format_elements.parse_day_only_defaults.
+    """
+    if not isinstance(node, exp.StrToDate | exp.ParseDatetime | exp.StrToTime):
+        return None
+    fmt = node.args.get("format")
+    if not isinstance(fmt, exp.Literal) or not fmt.is_string:
+        return None
+    text = fmt.this.replace("%%", "")
+    if any(element in text for element in YEAR_ELEMENTS):
+        return None
+    changed = node.copy()
+    changed.set("format", exp.Literal.string("%Y-" + fmt.this))
+    changed.set("this", exp.func("CONCAT", exp.Literal.string("1970-"), node.this.copy()))
+    return changed
+
+
+def div_operands(node: exp.Expression) -> exp.Expression | None:
+    """DIV(a + b, c): keep the operands whole (case issue11.div_of_sum).
+
+    SQLGlot writes DIV as DuckDB's ``//`` operator without parentheses, so
+    ``DIV(7 + 3, 2)`` became ``7 + 3 // 2``.
+    """
+    if not isinstance(node, exp.IntDiv):
+        return None
+    wrap = [isinstance(a, exp.Binary) for a in (node.this, node.expression)]
+    if not any(wrap):
+        return None
+    changed = node.copy()
+    for key, needs in zip(("this", "expression"), wrap, strict=True):
+        if needs:
+            changed.set(key, exp.Paren(this=changed.args[key]))
+    return changed
+
+
+TRANSFORMS = (week_parts, timestamp_parts, unix_seconds, parse_default_year, div_operands)
+
+
+def rewrite(sql: str) -> str:
+    """``sql`` with every transform applied; unchanged when none applies or it does not parse."""
+    try:
+        statements = sqlglot.parse(sql, read="bigquery")
+    except Exception:  # any parse failure: bqemulator reports it in its own words
+        return sql
+    if len(statements) != 1 or statements[0] is None:
+        return sql  # scripts: left to bqemulator's script runner
+    changed = False
+
+    def apply(node: exp.Expression) -> exp.Expression:
+        nonlocal changed
+        for transform in TRANSFORMS:
+            replacement = transform(node)
+            if replacement is not None:
+                changed = True
+                return replacement
+        return node
+
+    tree = statements[0].transform(apply)
+    return tree.sql(dialect="bigquery") if changed else sql
