@@ -109,3 +109,45 @@ def test_other_queries_reach_bqemulator_as_written() -> None:
     sql = "SELECT  b'\\x00', DATE_DIFF(d1, d2, DAY)  FROM t"
     assert rewrite(sql) is sql
     assert rewrite("SELECT (") == "SELECT ("
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT FORMAT_DATE('%e', DATE '2024-03-05')", " 5"),
+        ("SELECT FORMAT_DATE('%C|%Q|%g', DATE '2021-01-03')", "20|1|20"),
+        ("SELECT FORMAT_DATE('a%nb%t100%%', DATE '2024-03-05')", "a\nb\t100%"),
+        ("SELECT FORMAT_DATETIME('%c', DATETIME '2024-03-05 07:08:09')", "Tue Mar  5 07:08:09 2024"),
+        ("SELECT FORMAT_DATETIME('%k|%l|%R', DATETIME '2024-03-05 19:08:09')", "19| 7|19:08"),
+        ("SELECT FORMAT_DATETIME('%E3S', DATETIME '2024-03-05 07:08:09.5')", "09.500"),
+        ("SELECT FORMAT_DATETIME('%E*S', DATETIME '2024-03-05 07:08:09.123456')", "09.123456"),
+        ("SELECT FORMAT_DATETIME('%E*S', DATETIME '2024-03-05 07:08:09')", "09"),
+        ("SELECT FORMAT_DATETIME('%E4Y-%E0S', DATETIME '2024-03-05 07:08:09.9')", "2024-09"),
+    ],
+)
+def test_format_elements_duckdb_lacks(sql: str, expected: str) -> None:
+    """Cases of the format_elements family (DuckDB's strftime refuses or mis-pads these)."""
+    assert answer(sql) == expected
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT PARSE_TIME('%R', '07:08')", "SELECT PARSE_TIME('%H:%M', '07:08')"),
+        ("SELECT PARSE_TIME('%H:%M:%E3S', s)", "SELECT PARSE_TIME('%H:%M:%E6S', s)"),
+        ("SELECT PARSE_DATE('%b %e %Y', s)", "SELECT PARSE_DATE('%b %d %Y', s)"),
+    ],
+)
+def test_parse_formats_get_duckdb_spelling(sql: str, expected: str) -> None:
+    """%E6S is BigQuery's spelling of DuckDB's %S.%f (fraction-aware when parsing)."""
+    assert rewrite(sql) == expected
+
+
+def test_parse_timestamp_keeps_zone_argument_and_type() -> None:
+    """Cases timestamp.parse_zone_argument and format_elements.parse_z_offset."""
+    assert rewrite("SELECT PARSE_TIMESTAMP('%Y-%m-%d %H:%M', s, 'America/New_York')") == (
+        "SELECT TIMESTAMP(PARSE_DATETIME('%F %H:%M', s), 'America/New_York')"
+    )
+    assert rewrite("SELECT PARSE_TIMESTAMP('%F %T %z', s)") == (
+        "SELECT CAST(PARSE_TIMESTAMP('%F %T %z', s) AS TIMESTAMP)"
+    )

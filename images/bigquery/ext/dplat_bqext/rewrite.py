@@ -13,6 +13,8 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
+from dplat_bqext.formats import format_elements, parse_elements
+
 WEEKDAYS = ("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")
 # TIMESTAMP_DIFF/_ADD/_SUB take these parts only (BigQuery's timestamp_functions page).
 TIMESTAMP_PARTS = ("MICROSECOND", "MILLISECOND", "SECOND", "MINUTE", "HOUR", "DAY")
@@ -117,6 +119,30 @@ def parse_default_year(node: exp.Expression) -> exp.Expression | None:
     return changed
 
 
+def parse_timestamp_zone(node: exp.Expression) -> exp.Expression | None:
+    """PARSE_TIMESTAMP keeps its time zone argument and its TIMESTAMP type.
+
+    bqemulator drops the zone argument (case timestamp.parse_zone_argument)
+    and types a result parsed with ``%z`` as DATETIME
+    (case format_elements.parse_z_offset).
+    """
+    if not isinstance(node, exp.StrToTime):
+        return None
+    zone = node.args.get("zone")
+    if zone is None:
+        fmt = node.args.get("format")
+        if isinstance(fmt, exp.Literal) and "%z" in fmt.this and not isinstance(node.parent, exp.Cast):
+            return exp.cast(node.copy(), exp.DataType.build("TIMESTAMP", dialect="bigquery"))
+        return None
+    fmt = node.args.get("format")
+    if not isinstance(fmt, exp.Literal) or any(z in fmt.this for z in ("%z", "%Z", "%Ez")):
+        return None  # the text names its own zone: left to bqemulator
+    local = exp.ParseDatetime(this=node.this.copy(), format=fmt.copy())
+    return sqlglot.parse_one(
+        f"TIMESTAMP({local.sql(dialect='bigquery')}, {zone.sql(dialect='bigquery')})", read="bigquery"
+    )
+
+
 def div_operands(node: exp.Expression) -> exp.Expression | None:
     """DIV(a + b, c): keep the operands whole (case issue11.div_of_sum).
 
@@ -135,7 +161,16 @@ def div_operands(node: exp.Expression) -> exp.Expression | None:
     return changed
 
 
-TRANSFORMS = (week_parts, timestamp_parts, unix_seconds, parse_default_year, div_operands)
+TRANSFORMS = (
+    week_parts,
+    timestamp_parts,
+    unix_seconds,
+    parse_default_year,
+    parse_timestamp_zone,
+    div_operands,
+    format_elements,
+    parse_elements,
+)
 
 
 def rewrite(sql: str) -> str:
@@ -149,12 +184,13 @@ def rewrite(sql: str) -> str:
     changed = False
 
     def apply(node: exp.Expression) -> exp.Expression:
+        # Every transform in turn: PARSE_DATETIME('%H:%M:%E3S', s) needs two.
         nonlocal changed
         for transform in TRANSFORMS:
             replacement = transform(node)
             if replacement is not None:
                 changed = True
-                return replacement
+                node = replacement
         return node
 
     tree = statements[0].transform(apply)
