@@ -151,3 +151,20 @@ def test_parse_timestamp_keeps_zone_argument_and_type() -> None:
     assert rewrite("SELECT PARSE_TIMESTAMP('%F %T %z', s)") == (
         "SELECT CAST(PARSE_TIMESTAMP('%F %T %z', s) AS TIMESTAMP)"
     )
+
+
+@pytest.mark.parametrize(
+    ("parts", "text"),
+    [
+        ((0, 0, -3 * 3600 * 10**9), "0-0 0 -3:0:0"),
+        ((-2, -5, 0), "-0-2 -5 0:0:0"),
+        ((14, 3, (4 * 3600 + 5 * 60 + 6) * 10**9 + 500_000_000), "1-2 3 4:5:6.5"),
+        ((0, 0, 0), "0-0 0 0:0:0"),
+    ],
+)
+def test_interval_text_has_a_sign_per_part(parts: tuple[int, int, int], text: str) -> None:
+    """Cases interval.literal_negative_hours, interval.justify_days_negative (canonical format,
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/data-types#interval_type)."""
+    from dplat_bqext.results import format_bq_interval
+
+    assert format_bq_interval(*parts) == text

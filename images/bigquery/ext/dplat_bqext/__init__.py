@@ -9,7 +9,8 @@ fixes those at the right depth without editing bqemulator's files:
   bqemulator's own pipeline (e.g. ``TIMESTAMP_DIFF`` truncates elapsed time,
   ``DATE_DIFF(..., WEEK(MONDAY))`` counts Monday boundaries);
 * ``macros``: the DuckDB macros those transforms call, created on
-  bqemulator's DuckDB connection right after its own helper functions.
+  bqemulator's DuckDB connection right after its own helper functions;
+* ``results``: values written out as BigQuery writes them (INTERVAL signs).
 
 ``install()`` hooks both into bqemulator (``python -m dplat_bqext start ...``
 does it, then runs bqemulator's own CLI). Each transform names the cases
@@ -31,7 +32,11 @@ def install() -> None:
     from bqemulator.domain.errors import InvalidQueryError
     from bqemulator.domain.result import Err
     from bqemulator.sql.translator import SQLTranslator
+    from bqemulator.storage import arrow_bridge
     from bqemulator.storage.engine import DuckDBEngine
+    from bqemulator.types import interval
+
+    from dplat_bqext.results import format_bq_interval
 
     translate = SQLTranslator.translate
     register_udfs = DuckDBEngine._register_builtin_udfs
@@ -47,5 +52,8 @@ def install() -> None:
         register_udfs(self)
         register_macros(self.connection)
 
+    # arrow_bridge imported the function by name: replace it in both places.
+    interval.format_bq_interval = format_bq_interval
+    arrow_bridge.format_bq_interval = format_bq_interval  # type: ignore[attr-defined]
     SQLTranslator.translate = translate_rewritten  # type: ignore[method-assign]
     DuckDBEngine._register_builtin_udfs = register_udfs_and_macros  # type: ignore[method-assign]
