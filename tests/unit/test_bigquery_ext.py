@@ -168,3 +168,21 @@ def test_interval_text_has_a_sign_per_part(parts: tuple[int, int, int], text: st
     from dplat_bqext.results import format_bq_interval
 
     assert format_bq_interval(*parts) == text
+
+
+@pytest.mark.parametrize(
+    ("zone", "text"),
+    [
+        ("Asia/Kolkata", "2024-03-15 17:30:00+05:30"),
+        ("America/New_York", "2024-03-15 08:00:00-04"),
+        ("UTC", "2024-03-15 12:00:00+00"),
+    ],
+)
+def test_string_in_zone_ends_with_offset(zone: str, text: str) -> None:
+    """Case timestamp.string_zone (New York is UTC-4 from 2024-03-10)."""
+    assert answer(f"SELECT STRING(TIMESTAMP '2024-03-15 12:00:00+00', '{zone}')") == text
+
+
+def test_justify_interval_justifies_hours_first() -> None:
+    """Case interval.justify_interval: bqemulator's own rules then translate both."""
+    assert rewrite("SELECT JUSTIFY_INTERVAL(x)") == "SELECT JUSTIFY_DAYS(JUSTIFY_HOURS(x))"

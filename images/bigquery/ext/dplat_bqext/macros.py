@@ -22,6 +22,18 @@ MACROS: dict[str, str] = {
     "dplat_timestamp_diff": "(a, b, part) AS date_sub(part, b, a)",
     # UNIX_SECONDS: rounds down to the second, also before 1970.
     "dplat_unix_seconds": "(x) AS CAST(floor(epoch_us(x) / 1000000) AS BIGINT)",
+    # A UTC offset of m minutes as BigQuery writes it in timestamps: +05:30, -04, +00.
+    "dplat_utc_offset": (
+        "(m) AS CASE WHEN m < 0 THEN '-' ELSE '+' END || lpad(CAST(abs(m) // 60 AS VARCHAR), 2, '0')"
+        " || CASE WHEN abs(m) % 60 = 0 THEN '' ELSE ':' || lpad(CAST(abs(m) % 60 AS VARCHAR), 2, '0') END"
+    ),
+    # STRING(ts, zone): the local time in zone, then zone's offset at that instant.
+    "dplat_string_zone": (
+        "(ts, z) AS strftime(timezone(z, ts), '%Y-%m-%d %H:%M:%S')"
+        " || CASE WHEN microsecond(timezone(z, ts)) % 1000000 = 0 THEN '' ELSE '.'"
+        " || rtrim(lpad(CAST(microsecond(timezone(z, ts)) % 1000000 AS VARCHAR), 6, '0'), '0') END"
+        " || dplat_utc_offset(date_diff('minute', timezone('UTC', ts), timezone(z, ts)))"
+    ),
 }
 
 

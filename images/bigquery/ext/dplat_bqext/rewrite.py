@@ -143,6 +143,20 @@ def parse_timestamp_zone(node: exp.Expression) -> exp.Expression | None:
     )
 
 
+def zoned_text_and_justify(node: exp.Expression) -> exp.Expression | None:
+    """STRING(ts, zone) ends with the zone's offset; JUSTIFY_INTERVAL carries into months.
+
+    Cases timestamp.string_zone (bqemulator dropped the offset) and
+    interval.justify_interval (it justified days before adding the days that
+    hours carried, so 29 days 49 hours stayed 31 days 1 hour).
+    """
+    if isinstance(node, exp.String) and node.args.get("zone") is not None:
+        return _call("dplat_string_zone", node.this, node.args["zone"])
+    if isinstance(node, exp.JustifyInterval):
+        return exp.JustifyDays(this=exp.JustifyHours(this=node.this.copy()))
+    return None
+
+
 def div_operands(node: exp.Expression) -> exp.Expression | None:
     """DIV(a + b, c): keep the operands whole (case issue11.div_of_sum).
 
@@ -167,6 +181,7 @@ TRANSFORMS = (
     unix_seconds,
     parse_default_year,
     parse_timestamp_zone,
+    zoned_text_and_justify,
     div_operands,
     format_elements,
     parse_elements,
