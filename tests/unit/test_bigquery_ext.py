@@ -186,3 +186,12 @@ def test_string_in_zone_ends_with_offset(zone: str, text: str) -> None:
 def test_justify_interval_justifies_hours_first() -> None:
     """Case interval.justify_interval: bqemulator's own rules then translate both."""
     assert rewrite("SELECT JUSTIFY_INTERVAL(x)") == "SELECT JUSTIFY_DAYS(JUSTIFY_HOURS(x))"
+
+
+def test_cast_to_numeric_keeps_nine_decimals() -> None:
+    """Case conversion.string_to_numeric: DuckDB's bare DECIMAL is (18, 3)."""
+    from decimal import Decimal
+
+    assert answer("SELECT CAST('3.14159' AS NUMERIC)") == Decimal("3.14159")
+    assert answer("SELECT SAFE_CAST('0.123456789' AS NUMERIC)") == Decimal("0.123456789")
+    assert rewrite("SELECT CAST(x AS NUMERIC(10, 2))") == "SELECT CAST(x AS NUMERIC(10, 2))"

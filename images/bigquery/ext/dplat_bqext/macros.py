@@ -22,6 +22,9 @@ MACROS: dict[str, str] = {
     "dplat_timestamp_diff": "(a, b, part) AS date_sub(part, b, a)",
     # UNIX_SECONDS: rounds down to the second, also before 1970.
     "dplat_unix_seconds": "(x) AS CAST(floor(epoch_us(x) / 1000000) AS BIGINT)",
+    # CAST/SAFE_CAST(x AS NUMERIC): NUMERIC is DECIMAL(38, 9), not DuckDB's default (18, 3).
+    "dplat_numeric": "(x) AS CAST(x AS DECIMAL(38, 9))",
+    "dplat_try_numeric": "(x) AS TRY_CAST(x AS DECIMAL(38, 9))",
     # A UTC offset of m minutes as BigQuery writes it in timestamps: +05:30, -04, +00.
     "dplat_utc_offset": (
         "(m) AS CASE WHEN m < 0 THEN '-' ELSE '+' END || lpad(CAST(abs(m) // 60 AS VARCHAR), 2, '0')"

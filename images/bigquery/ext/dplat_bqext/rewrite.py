@@ -157,6 +157,23 @@ def zoned_text_and_justify(node: exp.Expression) -> exp.Expression | None:
     return None
 
 
+def numeric_casts(node: exp.Expression) -> exp.Expression | None:
+    """CAST(x AS NUMERIC) keeps NUMERIC's 9 decimal digits (case conversion.string_to_numeric).
+
+    SQLGlot writes a bare NUMERIC as DuckDB's DECIMAL, whose default is
+    DECIMAL(18, 3): CAST('3.14159' AS NUMERIC) gave 3.142. NUMERIC is
+    DECIMAL(38, 9) (BigQuery's data types page: precision 38, scale 9).
+    """
+    if not isinstance(node, exp.Cast | exp.TryCast):
+        return None
+    to = node.args.get("to")
+    if not isinstance(to, exp.DataType) or to.this != exp.DataType.Type.DECIMAL or to.expressions:
+        return None
+    # A macro, not CAST(x AS NUMERIC(38, 9)): SQLGlot's BigQuery writer drops
+    # the parameters when the operand is a string literal.
+    return _call("dplat_try_numeric" if isinstance(node, exp.TryCast) else "dplat_numeric", node.this)
+
+
 def div_operands(node: exp.Expression) -> exp.Expression | None:
     """DIV(a + b, c): keep the operands whole (case issue11.div_of_sum).
 
@@ -182,6 +199,7 @@ TRANSFORMS = (
     parse_default_year,
     parse_timestamp_zone,
     zoned_text_and_justify,
+    numeric_casts,
     div_operands,
     format_elements,
     parse_elements,
