@@ -195,3 +195,26 @@ def test_cast_to_numeric_keeps_nine_decimals() -> None:
     assert answer("SELECT CAST('3.14159' AS NUMERIC)") == Decimal("3.14159")
     assert answer("SELECT SAFE_CAST('0.123456789' AS NUMERIC)") == Decimal("0.123456789")
     assert rewrite("SELECT CAST(x AS NUMERIC(10, 2))") == "SELECT CAST(x AS NUMERIC(10, 2))"
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (r"SELECT '\u00e9t\u00e9'", "été"),
+        (r"SELECT '\U0001F600'", "\U0001f600"),
+        (r"SELECT '\x41\x42'", "AB"),
+        (r"SELECT '\101'", "A"),
+        (r"SELECT 'q\x27s'", "q's"),
+        (r"SELECT 'x\\u0041'", "x\\u0041"),  # an escaped backslash, then text
+        (r"SELECT r'a\u0041'", "a\\u0041"),  # raw: no escapes
+        (r"SELECT '''tri\x41ple'''", "triAple"),
+    ],
+)
+def test_string_escapes_are_characters(sql: str, expected: str) -> None:
+    """Cases data_types.string_escape_* (BigQuery's lexical page, escape sequences)."""
+    assert answer(sql) == expected
+
+
+def test_escapes_outside_string_literals_stay() -> None:
+    sql = r"SELECT b'\x41', `c\x41` FROM t -- \x41"
+    assert rewrite(sql) == sql

@@ -14,6 +14,7 @@ import sqlglot
 from sqlglot import exp
 
 from dplat_bqext.formats import format_elements, parse_elements
+from dplat_bqext.literals import decode_string_escapes
 
 WEEKDAYS = ("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")
 # TIMESTAMP_DIFF/_ADD/_SUB take these parts only (BigQuery's timestamp_functions page).
@@ -208,6 +209,7 @@ TRANSFORMS = (
 
 def rewrite(sql: str) -> str:
     """``sql`` with every transform applied; unchanged when none applies or it does not parse."""
+    sql = decode_string_escapes(sql)
     try:
         statements = sqlglot.parse(sql, read="bigquery")
     except Exception:  # any parse failure: bqemulator reports it in its own words
