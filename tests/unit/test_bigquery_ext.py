@@ -218,3 +218,19 @@ def test_string_escapes_are_characters(sql: str, expected: str) -> None:
 def test_escapes_outside_string_literals_stay() -> None:
     sql = r"SELECT b'\x41', `c\x41` FROM t -- \x41"
     assert rewrite(sql) == sql
+
+
+@pytest.mark.parametrize("sql", ["UPDATE t SET a = 1", "DELETE FROM t", "DELETE t"])
+def test_update_and_delete_need_where(sql: str) -> None:
+    """Cases dml_ddl.*_without_where_errors (data-manipulation-language page)."""
+    with pytest.raises(RewriteError, match="must have a WHERE clause"):
+        rewrite(sql)
+    assert rewrite(sql + " WHERE TRUE") == sql + " WHERE TRUE"
+
+
+def test_merge_actions_need_no_where() -> None:
+    sql = (
+        "MERGE d.t AS t USING (SELECT 1 AS id) AS s ON t.id = s.id "
+        "WHEN NOT MATCHED BY SOURCE THEN DELETE WHEN MATCHED THEN UPDATE SET x = 1"
+    )
+    assert rewrite(sql) is sql

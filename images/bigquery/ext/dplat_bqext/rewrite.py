@@ -175,6 +175,21 @@ def numeric_casts(node: exp.Expression) -> exp.Expression | None:
     return _call("dplat_try_numeric" if isinstance(node, exp.TryCast) else "dplat_numeric", node.this)
 
 
+def dml_needs_where(node: exp.Expression) -> exp.Expression | None:
+    """UPDATE and DELETE without WHERE are refused, as BigQuery does (cases
+    dml_ddl.update_without_where_errors, dml_ddl.delete_without_where_errors);
+    bqemulator changed every row. Statements only: MERGE's WHEN ... THEN UPDATE
+    has no WHERE by design."""
+    if (
+        isinstance(node, exp.Update | exp.Delete)
+        and node.parent is None
+        and node.args.get("where") is None
+    ):
+        statement = "UPDATE" if isinstance(node, exp.Update) else "DELETE"
+        raise RewriteError(f"{statement} must have a WHERE clause")
+    return None
+
+
 def div_operands(node: exp.Expression) -> exp.Expression | None:
     """DIV(a + b, c): keep the operands whole (case issue11.div_of_sum).
 
@@ -201,6 +216,7 @@ TRANSFORMS = (
     parse_timestamp_zone,
     zoned_text_and_justify,
     numeric_casts,
+    dml_needs_where,
     div_operands,
     format_elements,
     parse_elements,
