@@ -234,3 +234,19 @@ def test_merge_actions_need_no_where() -> None:
         "WHEN NOT MATCHED BY SOURCE THEN DELETE WHEN MATCHED THEN UPDATE SET x = 1"
     )
     assert rewrite(sql) is sql
+
+
+def test_array_offset_past_the_end_raises() -> None:
+    """Case data_types.array_offset_out_of_range_errors; SAFE_OFFSET stays NULL."""
+    assert answer("SELECT ['a', 'b', 'c'][OFFSET(1)]") == "b"
+    assert answer("SELECT ['a', 'b', 'c'][ORDINAL(1)]") == "a"
+    assert answer("SELECT ['a', 'b'][SAFE_OFFSET(6)]") is None
+    with pytest.raises(duckdb.Error, match="out of bounds"):
+        answer("SELECT ['a', 'b'][OFFSET(6)]")
+    with pytest.raises(duckdb.Error, match="out of bounds"):
+        answer("SELECT ['a', 'b'][ORDINAL(0)]")
+
+
+def test_pipe_of_array_literals_concatenates() -> None:
+    """Case issue11.array_concat_operator."""
+    assert answer("SELECT [1, 2] || [3, 4]") == [1, 2, 3, 4]

@@ -25,6 +25,12 @@ MACROS: dict[str, str] = {
     # CAST/SAFE_CAST(x AS NUMERIC): NUMERIC is DECIMAL(38, 9), not DuckDB's default (18, 3).
     "dplat_numeric": "(x) AS CAST(x AS DECIMAL(38, 9))",
     "dplat_try_numeric": "(x) AS TRY_CAST(x AS DECIMAL(38, 9))",
+    # arr[OFFSET(i)] (base 0) / arr[ORDINAL(i)] (base 1): BigQuery raises past either end.
+    "dplat_array_at": (
+        "(arr, i, base) AS CASE WHEN i - base < 0 OR i - base >= len(arr)"
+        " THEN error('Array index ' || CAST(i AS VARCHAR) || ' is out of bounds')"
+        " ELSE arr[i - base + 1] END"
+    ),
     # A UTC offset of m minutes as BigQuery writes it in timestamps: +05:30, -04, +00.
     "dplat_utc_offset": (
         "(m) AS CASE WHEN m < 0 THEN '-' ELSE '+' END || lpad(CAST(abs(m) // 60 AS VARCHAR), 2, '0')"

@@ -190,6 +190,24 @@ def dml_needs_where(node: exp.Expression) -> exp.Expression | None:
     return None
 
 
+def arrays(node: exp.Expression) -> exp.Expression | None:
+    """arr[OFFSET(i)] / arr[ORDINAL(i)] past the end raise; [..] || [..] is an ARRAY.
+
+    Cases data_types.array_offset_out_of_range_errors (DuckDB's list index
+    gives NULL past the end; BigQuery raises, only SAFE_OFFSET gives NULL) and
+    issue11.array_concat_operator (``||`` of array literals became a STRING;
+    only literals are recognised here, a column's type is not known yet).
+    """
+    if isinstance(node, exp.Bracket) and node.args.get("offset") in (0, 1) and not node.args.get("safe"):
+        if len(node.expressions) != 1:
+            return None
+        base = exp.Literal.number(node.args["offset"])
+        return _call("dplat_array_at", node.this, node.expressions[0], base)
+    if isinstance(node, exp.DPipe) and (isinstance(node.this, exp.Array) or isinstance(node.expression, exp.Array)):
+        return exp.ArrayConcat(this=node.this.copy(), expressions=[node.expression.copy()])
+    return None
+
+
 def div_operands(node: exp.Expression) -> exp.Expression | None:
     """DIV(a + b, c): keep the operands whole (case issue11.div_of_sum).
 
@@ -217,6 +235,7 @@ TRANSFORMS = (
     zoned_text_and_justify,
     numeric_casts,
     dml_needs_where,
+    arrays,
     div_operands,
     format_elements,
     parse_elements,
