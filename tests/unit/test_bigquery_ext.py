@@ -250,3 +250,14 @@ def test_array_offset_past_the_end_raises() -> None:
 def test_pipe_of_array_literals_concatenates() -> None:
     """Case issue11.array_concat_operator."""
     assert answer("SELECT [1, 2] || [3, 4]") == [1, 2, 3, 4]
+
+
+def test_unpivot_puts_the_value_column_before_the_name_column() -> None:
+    """Cases query_syntax.unpivot_* (query-syntax page, UNPIVOT operator)."""
+    sql = (
+        "SELECT * FROM (SELECT 'x' AS p, 5 AS q1, 7 AS q2) UNPIVOT(n FOR q IN (q1, q2)) AS u "
+        "ORDER BY q"
+    )
+    connection = duckdb.connect()
+    rows = connection.execute(sqlglot.transpile(rewrite(sql), read="bigquery", write="duckdb")[0]).fetchall()
+    assert rows == [("x", 5, "q1"), ("x", 7, "q2")]

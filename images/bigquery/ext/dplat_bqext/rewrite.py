@@ -208,6 +208,30 @@ def arrays(node: exp.Expression) -> exp.Expression | None:
     return None
 
 
+def unpivot_column_order(node: exp.Expression) -> exp.Expression | None:
+    """UNPIVOT's value column comes before its name column (cases query_syntax.unpivot_*).
+
+    DuckDB puts the name column first. ``x UNPIVOT(v FOR n IN (...)) AS u``
+    becomes ``(SELECT * EXCEPT (n), n FROM x UNPIVOT(v FOR n IN (...))) AS u``,
+    which moves the name column last. Single-value UNPIVOT only.
+    """
+    pivots = node.args.get("pivots") if isinstance(node, exp.Table | exp.Subquery) else None
+    if not pivots or len(pivots) != 1 or not pivots[0].args.get("unpivot"):
+        return None
+    pivot = pivots[0]
+    fields = pivot.args.get("fields") or []
+    if len(pivot.expressions) != 1 or len(fields) != 1 or not isinstance(fields[0].this, exp.Identifier):
+        return None
+    name = fields[0].this
+    inner = node.copy()
+    inner.args["pivots"][0].set("alias", None)
+    select = exp.select(
+        exp.Star(except_=[exp.column(name.copy())]), exp.column(name.copy())
+    ).from_(inner)
+    alias = pivot.args.get("alias")
+    return exp.Subquery(this=select, alias=alias.copy() if alias else None)
+
+
 def div_operands(node: exp.Expression) -> exp.Expression | None:
     """DIV(a + b, c): keep the operands whole (case issue11.div_of_sum).
 
@@ -236,6 +260,7 @@ TRANSFORMS = (
     numeric_casts,
     dml_needs_where,
     arrays,
+    unpivot_column_order,
     div_operands,
     format_elements,
     parse_elements,
