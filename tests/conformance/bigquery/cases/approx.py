@@ -31,8 +31,8 @@ CASES: list[Case] = [
         types=["ARRAY<STRUCT>"]),
     one("top_count_fewer_values", "SELECT APPROX_TOP_COUNT(x, 5) FROM UNNEST([7, 7, 8]) AS x",
         [{"value": 7, "count": 2}, {"value": 8, "count": 1}], PAGE + "#approx_top_count"),
-    one("top_sum", "SELECT APPROX_TOP_SUM(k, w, 2) FROM UNNEST([STRUCT('a' AS k, 5 AS w), ('b', 1), ('a', 2), ('c', 4)])",
+    one("top_sum", "SELECT APPROX_TOP_SUM(k, w, 2) FROM UNNEST(ARRAY<STRUCT<k STRING, w INT64>>[('a', 5), ('b', 1), ('a', 2), ('c', 4)])",
         [{"value": "a", "sum": 7}, {"value": "c", "sum": 4}], PAGE + "#approx_top_sum", types=["ARRAY<STRUCT>"]),
-    Case("top_count_zero", "SELECT APPROX_TOP_COUNT(x, 0) FROM UNNEST([1]) AS x", source=PAGE + "#approx_top_count",
-         expect_error=""),
+    Case("top_sum_negative_weight", "SELECT APPROX_TOP_SUM(x, w, 1) FROM UNNEST([STRUCT('a' AS x, -1 AS w)])",
+         source=PAGE + "#approx_top_sum", expect_error=""),
 ]

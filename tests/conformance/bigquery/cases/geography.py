@@ -2,9 +2,10 @@
 
 https://cloud.google.com/bigquery/docs/reference/standard-sql/geography_functions
 
-Distances and areas are in metres on a spherical Earth (mean radius
-6371.0088 km), so one degree of latitude is about 111,195 m; those cases
-carry a relative tolerance.
+Distances and areas are in metres on a perfect sphere (the default,
+use_spheroid => FALSE). The page does not state the radius, so the measures
+are checked against a mean Earth radius of 6371.0088 km with a 0.5 %
+tolerance (one degree of latitude is about 111,195 m).
 """
 
 from ._model import Case, doc, one
@@ -28,11 +29,11 @@ CASES: list[Case] = [
     one("makeline", "SELECT ST_ASTEXT(ST_MAKELINE(ST_GEOGPOINT(0, 0), ST_GEOGPOINT(1, 1)))", "LINESTRING(0 0, 1 1)",
         PAGE + "#st_makeline"),
     one("distance_one_degree", "SELECT ST_DISTANCE(ST_GEOGPOINT(0, 0), ST_GEOGPOINT(0, 1))", DEGREE_M,
-        PAGE + "#st_distance", approx=1e-3),
+        PAGE + "#st_distance", approx=5e-3),
     one("distance_same_point", "SELECT ST_DISTANCE(ST_GEOGPOINT(5, 5), ST_GEOGPOINT(5, 5))", 0.0,
         PAGE + "#st_distance"),
     one("length_of_line", "SELECT ST_LENGTH(ST_GEOGFROMTEXT('LINESTRING(0 0, 0 2)'))", 2 * DEGREE_M,
-        PAGE + "#st_length", approx=1e-3),
+        PAGE + "#st_length", approx=5e-3),
     one("area_one_degree_square", "SELECT ST_AREA(ST_GEOGFROMTEXT('POLYGON((0 0, 1 0, 1 1, 0 1, 0 0))'))",
         1.2364e10, PAGE + "#st_area", approx=1e-2),
     one("area_of_point", "SELECT ST_AREA(ST_GEOGPOINT(1, 1))", 0.0, PAGE + "#st_area"),

@@ -26,8 +26,8 @@ CASES: list[Case] = [
     one("merge_partial_then_extract", f"SELECT HLL_COUNT.EXTRACT(HLL_COUNT.MERGE_PARTIAL(s)) FROM {TWO_SKETCHES}", 4,
         PAGE + "#hll_countmerge_partial"),
     Case("init_by_group",
-         "SELECT g, HLL_COUNT.EXTRACT(HLL_COUNT.INIT(v)) FROM UNNEST([STRUCT('a' AS g, 1 AS v), ('a', 1), ('a', 2),"
-         " ('b', 5)]) GROUP BY g ORDER BY g",
+         "SELECT g, HLL_COUNT.EXTRACT(HLL_COUNT.INIT(v))"
+         " FROM UNNEST(ARRAY<STRUCT<g STRING, v INT64>>[('a', 1), ('a', 1), ('a', 2), ('b', 5)]) GROUP BY g ORDER BY g",
          [("a", 2), ("b", 1)], PAGE + "#hll_countinit"),
     Case("init_precision_too_low", "SELECT HLL_COUNT.INIT(x, 9) FROM UNNEST([1]) AS x", source=PAGE + "#hll_countinit",
          expect_error=""),

@@ -40,7 +40,7 @@ CASES: list[Case] = [
     one("code_points_to_bytes", "SELECT CODE_POINTS_TO_BYTES([65, 98])", b"Ab", PAGE + "#code_points_to_bytes"),
     one("to_code_points_string", "SELECT TO_CODE_POINTS('Aé')", [65, 233], PAGE + "#to_code_points"),
     one("to_code_points_bytes", "SELECT TO_CODE_POINTS(b'AB')", [65, 66], PAGE + "#to_code_points"),
-    one("unicode_first_char", "SELECT UNICODE('âbc')", 226, PAGE + "#unicode"),
+    one("unicode_first_char", "SELECT UNICODE('ñu')", 241, PAGE + "#unicode"),
     one("unicode_empty", "SELECT UNICODE('')", 0, PAGE + "#unicode"),
     # Concatenation: any NULL argument gives NULL.
     one("concat_three", "SELECT CONCAT('da', 'ta', 'set')", "dataset", PAGE + "#concat"),
@@ -58,6 +58,8 @@ CASES: list[Case] = [
     one("instr_first", "SELECT INSTR('banana', 'an')", 2, PAGE + "#instr"),
     one("instr_second_occurrence", "SELECT INSTR('banana', 'an', 1, 2)", 4, PAGE + "#instr"),
     one("instr_backwards", "SELECT INSTR('banana', 'an', -1, 1)", 4, PAGE + "#instr"),
+    one("instr_overlapping", "SELECT INSTR('aaaa', 'aa', 1, 2)", 2, PAGE + "#instr"),
+    Case("instr_position_zero", "SELECT INSTR('abc', 'b', 0)", source=PAGE + "#instr", expect_error=""),
     one("instr_absent", "SELECT INSTR('banana', 'z')", 0, PAGE + "#instr"),
     # Slicing: positions are 1-based, negative counts from the end.
     one("substr_middle", "SELECT SUBSTR('warehouse', 5, 3)", "hou", PAGE + "#substr"),
