@@ -34,6 +34,7 @@ CASES: list[Case] = [
     one("if_null_condition", "SELECT IF(NULL, 'yes', 'no')", "no", PAGE + "#if"),
     one("if_branch_not_evaluated", "SELECT IF(TRUE, 1, ERROR('not evaluated'))", 1, PAGE + "#if"),
     one("if_else_not_evaluated_division", "SELECT IF(FALSE, 1 / 0, 0.5)", 0.5, PAGE + "#if"),
+    one("if_nested", "SELECT IF(2 > 1, IF(3 > 4, 'a', 'b'), 'c')", "b", PAGE + "#if"),
     one("ifnull_null", "SELECT IFNULL(NULL, 0)", 0, PAGE + "#ifnull"),
     one("ifnull_value", "SELECT IFNULL(5, 0)", 5, PAGE + "#ifnull"),
     one("nullif_equal", "SELECT NULLIF(3, 3)", None, PAGE + "#nullif"),

@@ -32,6 +32,9 @@ CASES: list[Case] = [
     one("sha512_hex", "SELECT TO_HEX(SHA512('abc'))",
         "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
         "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f", PAGE + "#sha512"),
+    one("sha1_empty", "SELECT TO_HEX(SHA1(''))", "da39a3ee5e6b4b0d3255bfef95601890afd80709", PAGE + "#sha1"),
+    one("sha256_empty", "SELECT TO_HEX(SHA256(''))",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", PAGE + "#sha256"),
     one("sha1_bytes_input", "SELECT SHA1(b'abc') = SHA1('abc')", True, PAGE + "#sha1"),
     one("md5_null", "SELECT MD5(CAST(NULL AS STRING))", None, PAGE + "#md5"),
 ]

@@ -94,6 +94,10 @@ CASES: list[Case] = [
         PAGE + "#json_array_append"),
     one("json_array_insert", "SELECT TO_JSON_STRING(JSON_ARRAY_INSERT(JSON '[1, 3]', '$[1]', 2))", "[1,2,3]",
         PAGE + "#json_array_insert"),
+    one("json_object_empty", "SELECT TO_JSON_STRING(JSON_OBJECT())", "{}", PAGE + "#json_object"),
+    one("json_array_empty", "SELECT TO_JSON_STRING(JSON_ARRAY())", "[]", PAGE + "#json_array"),
+    one("value_of_object_is_null", """SELECT JSON_VALUE('{"a": "x"}', '$')""", None, PAGE + "#json_value"),
+    one("query_root_array_index", "SELECT JSON_QUERY('[[1, 2], [3]]', '$[1]')", "[3]", PAGE + "#json_query"),
     # TO_JSON_STRING encodings.
     one("to_json_string_struct", "SELECT TO_JSON_STRING(STRUCT(1 AS a, 'x' AS b))", '{"a":1,"b":"x"}',
         PAGE + "#to_json_string"),
@@ -117,5 +121,8 @@ CASES: list[Case] = [
         PAGE + "#json_encodings"),
     one("to_json_string_float_integral", "SELECT TO_JSON_STRING(2.0)", "2", PAGE + "#json_encodings"),
     one("to_json_string_nan", "SELECT TO_JSON_STRING(CAST('NaN' AS FLOAT64))", '"NaN"', PAGE + "#json_encodings"),
+    one("to_json_string_empty_array", "SELECT TO_JSON_STRING(ARRAY<STRING>[])", "[]", PAGE + "#json_encodings"),
+    one("to_json_string_bool", "SELECT TO_JSON_STRING(STRUCT(TRUE AS ok, 'a' AS s))", '{"ok":true,"s":"a"}',
+        PAGE + "#json_encodings"),
     one("to_json_struct_array", "SELECT TO_JSON_STRING(TO_JSON([STRUCT('x' AS k)]))", '[{"k":"x"}]', PAGE + "#to_json"),
 ]

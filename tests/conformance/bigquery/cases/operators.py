@@ -74,6 +74,12 @@ CASES: list[Case] = [
     # Concatenation and field access.
     one("concat_strings", "SELECT 'a' || 'b' || 'c'", "abc", PAGE + "#concatenation_operator"),
     one("concat_null", "SELECT 'a' || CAST(NULL AS STRING)", None, PAGE + "#concatenation_operator"),
+    one("concat_three_arrays", "SELECT [1] || [2, 3] || ARRAY<INT64>[]", [1, 2, 3], PAGE + "#concatenation_operator"),
+    one("concat_bytes", "SELECT b'ab' || b'c'", b"abc", PAGE + "#concatenation_operator"),
+    one("like_bytes", "SELECT b'abc' LIKE b'a%'", True, PAGE + "#like_operator"),
+    one("in_empty_unnest", "SELECT 1 IN UNNEST(ARRAY<INT64>[])", False, PAGE + "#in_operators"),
+    one("struct_equality", "SELECT (1, 'x') = (1, 'x')", True, PAGE + "#comparison_operators"),
+    one("not_equal_operator", "SELECT 1 <> 2 AND 1 != 2", True, PAGE + "#comparison_operators"),
     one("struct_field_access", "SELECT STRUCT(1 AS a, 'x' AS b).b", "x", PAGE + "#field_access_operator"),
     one("exists_subquery", "SELECT EXISTS(SELECT 1 FROM UNNEST([1]) AS x WHERE x > 0)", True,
         doc("subqueries") + "#exists_subquery_concepts"),
