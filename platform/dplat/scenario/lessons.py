@@ -112,22 +112,56 @@ def describe(name: str) -> LessonDetail:
     )
 
 
-def last_lineage(settings: Settings, name: str) -> Lineage:
-    """The lineage the lesson's last run recorded here (its report file)."""
+@dataclass
+class LastRun:
+    """The report of a lesson's last run here, as `run scenario -o json` printed
+    it (``None`` when the lesson has not run here yet)."""
+
+    scenario: str
+    report: dict[str, Any] | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"scenario": self.scenario, "report": self.report}
+
+
+def _unreadable(name: str, path: Path, exc: Exception) -> ScenarioError:
+    return ScenarioError(
+        f"the last report of {name} ({path}) cannot be read: {exc}",
+        fix=f"Run `dplat run scenario {name}` again; it rewrites the report.",
+    )
+
+
+def _read_report(settings: Settings, name: str) -> dict[str, Any] | None:
     catalog.find(name)  # an unknown name says so, with the known ones
     path = runner.last_report_file(settings, name)
     if not path.exists():
+        return None
+    try:
+        report = json.loads(path.read_text())
+        if not isinstance(report, dict):
+            raise TypeError("the report is not a JSON object")
+        return report
+    except (ValueError, TypeError) as exc:
+        raise _unreadable(name, path, exc) from exc
+
+
+def last_run(settings: Settings, name: str) -> LastRun:
+    """`dplat scenario show NAME --last-run`: the last run's report, if any."""
+    return LastRun(name, _read_report(settings, name))
+
+
+def last_lineage(settings: Settings, name: str) -> Lineage:
+    """The lineage the lesson's last run recorded here (its report file)."""
+    report = _read_report(settings, name)
+    if report is None:
         raise ScenarioError(
             f"{name} has not run yet here", fix=f"Run `dplat run scenario {name}` first."
         )
     try:
-        report = json.loads(path.read_text())
         return Lineage(name, str(report.get("run_id", "")), dict(report["lineage"]))
     except (ValueError, KeyError, TypeError) as exc:
-        raise ScenarioError(
-            f"the last report of {name} ({path}) cannot be read: {exc}",
-            fix=f"Run `dplat run scenario {name}` again; it rewrites the report.",
-        ) from exc
+        path = runner.last_report_file(settings, name)
+        raise _unreadable(name, path, exc) from exc
 
 
 def run_on_stack(

@@ -39,6 +39,8 @@ class ServiceStatus:
     health: str  # healthy, unhealthy, starting, or "-" when the image has no check
     ready: bool  # the host-side probe passed
     info: dict[str, str] = field(default_factory=dict)
+    secrets: list[str] = field(default_factory=list)
+    """The keys of ``info`` that are credentials (the console masks them)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -200,7 +202,9 @@ def status(
                 ready = True
             except Exception:  # a failed probe is the answer, not an error
                 ready = False
-        found.append(ServiceStatus(service.name, state, health, ready, service.connection_info()))
+        info = service.connection_info()
+        secrets = sorted(service.secret_info & info.keys())
+        found.append(ServiceStatus(service.name, state, health, ready, info, secrets))
     return found
 
 
@@ -217,6 +221,12 @@ def service_names(settings: Settings) -> list[str]:
     on_demand = set(catalogue.on_demand_names())
     everyday = [cls.name for cls in catalogue.service_classes() if cls.name not in on_demand]
     return everyday + _present(running)
+
+
+def connection_info(settings: Settings, name: str) -> dict[str, str]:
+    """One service's connection details, credentials included, without
+    asking the engine (what the console shows when the user reveals them)."""
+    return catalogue.by_name(settings, stack_credentials(settings), name).connection_info()
 
 
 def exports(settings: Settings) -> dict[str, str]:
