@@ -39,7 +39,7 @@ def _info_cell(name: str, info: dict[str, str], secrets: list[str]) -> str:
         if key in secrets:
             shown = (
                 f'<span class="secret" data-service="{esc(name)}" data-key="{esc(key)}">••••••••</span>'
-                f' <button type="button" class="reveal" data-service="{esc(name)}">reveal</button>'
+                f' <button type="button" class="reveal" data-service="{esc(name)}" data-key="{esc(key)}">reveal</button>'
             )
         else:
             shown = f"<code>{esc(value)}</code>"

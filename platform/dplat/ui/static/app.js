@@ -10,17 +10,16 @@ function post(url) {
 // Credentials: masked until the user asks; then fetched, shown, copyable.
 document.querySelectorAll("button.reveal").forEach((button) => {
   button.addEventListener("click", async () => {
-    const service = button.dataset.service;
+    const { service, key } = button.dataset;
     const answer = await post(`/api/reveal/${encodeURIComponent(service)}`);
     if (!answer.ok) { button.textContent = "could not reveal"; return; }
     const values = await answer.json();
-    document.querySelectorAll(`.secret[data-service="${service}"]`).forEach((span) => {
-      span.textContent = values[span.dataset.key] ?? "";
-      span.classList.add("revealed");
-      span.title = "click to copy";
-      span.addEventListener("click", () => navigator.clipboard?.writeText(span.textContent));
-    });
-    document.querySelectorAll(`button.reveal[data-service="${service}"]`).forEach((b) => b.remove());
+    const span = document.querySelector(`.secret[data-service="${service}"][data-key="${key}"]`);
+    span.textContent = values[key] ?? "";
+    span.classList.add("revealed");
+    span.title = "click to copy";
+    span.addEventListener("click", () => navigator.clipboard?.writeText(span.textContent));
+    button.remove();
   });
 });
 

@@ -1,0 +1,123 @@
+"""`dplat ui` in a real browser with no stack: what a newcomer sees before `dplat up`.
+
+The console runs as its own process (the real CLI) under a project that has
+no container and ports where nothing listens, and headless Chromium opens
+each page at 1280x800: the overview lists every service as not answering
+with its credentials masked (revealed on click), the lessons page lists every
+lesson in order and renders a README, the SQL box says in words that MySQL
+does not answer, and a POST without the session token is refused. No page
+scrolls sideways. The screenshots are kept in the test's tmp folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dplat.scenario import lessons
+from dplat.stack import catalogue
+from dplat.stack.credentials import load_or_create
+from tests.e2e.conftest import free_offset
+from tests.ui_browser import (
+    chromium,
+    console,
+    post_without_token,
+    scrolls_sideways,
+    shoot,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def browser_and_console(tmp_path_factory: pytest.TempPathFactory):
+    home = tmp_path_factory.mktemp("ui-home")
+    # A project with no containers, on ports where nothing listens.
+    env = {"DPLAT_PROJECT": "dplat-ui-nostack", "DPLAT_PORT_OFFSET": str(free_offset(31000))}
+    with console(home, env, home / "ui.log") as running, chromium() as driver:
+        yield driver, running, home
+
+
+def test_overview_shows_services_down_with_credentials_masked(browser_and_console, tmp_path: Path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver, running, home = browser_and_console
+    driver.get(running.url)
+    rows = driver.find_elements(By.CSS_SELECTOR, "main table tbody tr")
+    everyday = [c.name for c in catalogue.service_classes() if not c.on_demand]
+    assert [r.find_element(By.TAG_NAME, "b").text for r in rows] == everyday
+    for row in rows:
+        assert "missing" in row.text and "not answering" in row.text
+    password = load_or_create(home / "credentials.env").mysql_password
+    assert password not in driver.page_source
+    assert not scrolls_sideways(driver)
+    shoot(driver, tmp_path, "overview")
+    driver.find_element(By.CSS_SELECTOR, 'button.reveal[data-service="mysql"][data-key="password"]').click()
+    secret = driver.find_element(By.CSS_SELECTOR, '.secret[data-service="mysql"]')
+    WebDriverWait(driver, 10).until(ready.text_to_be_present_in_element(
+        (By.CSS_SELECTOR, '.secret[data-service="mysql"]'), password))
+    assert secret.text == password
+    # Only what was asked for: the S3 keys are still masked.
+    s3_secret = load_or_create(home / "credentials.env").s3_secret_key
+    assert s3_secret not in driver.page_source
+    shoot(driver, tmp_path, "overview-revealed")
+
+
+def test_lessons_are_listed_in_order_and_a_readme_is_rendered(browser_and_console, tmp_path: Path):
+    from selenium.webdriver.common.by import By
+
+    driver, running, _ = browser_and_console
+    driver.get(running.url + "lessons")
+    names = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "main table tbody a")]
+    assert names == [s.name for s in lessons.list_lessons().lessons]
+    assert not scrolls_sideways(driver)
+    shoot(driver, tmp_path, "lessons")
+    first = lessons.describe(names[0])
+    driver.find_element(By.LINK_TEXT, names[0]).click()
+    assert driver.find_element(By.TAG_NAME, "h1").text == first.title
+    readme = driver.find_element(By.CSS_SELECTOR, "article.readme")
+    heading = next(
+        line.lstrip("#").strip() for line in first.readme.read_text().splitlines()
+        if line.startswith("#")
+    )
+    # Rendered, not shown as Markdown: the first heading is an element, with no '#'.
+    assert readme.find_element(By.CSS_SELECTOR, "h1, h2").text == heading
+    assert "```" not in readme.text
+    steps = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "main > div.scroll tbody tr")]
+    assert [s.split(" ")[1] for s in steps] == [name for name, _ in first.steps]
+    assert "has not run here yet" in driver.find_element(By.ID, "last-run").text
+    assert not scrolls_sideways(driver)
+    shoot(driver, tmp_path, "lesson")
+
+
+def test_the_sql_box_says_in_words_that_mysql_is_down(browser_and_console, tmp_path: Path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    driver, running, _ = browser_and_console
+    driver.get(running.url + "data")
+    # The S3 listing already says the store does not answer.
+    assert "s3 does not answer" in driver.find_element(By.CSS_SELECTOR, "main > .error").text
+    Select(driver.find_element(By.NAME, "engine")).select_by_value("mysql")
+    box = driver.find_element(By.NAME, "query")
+    box.clear()
+    box.send_keys("SELECT * FROM orders")
+    driver.find_element(By.CSS_SELECTOR, "form.sql button").click()
+    error = driver.find_element(By.CSS_SELECTOR, "#sql-result .error")
+    assert "mysql does not answer" in error.text
+    assert "connection refused" in error.text
+    assert "dplat up" in error.find_element(By.CLASS_NAME, "fix").text
+    # The query typed is still in the box to correct.
+    assert driver.find_element(By.NAME, "query").get_attribute("value") == "SELECT * FROM orders"
+    assert not scrolls_sideways(driver)
+    shoot(driver, tmp_path, "data-sql-error")
+
+
+def test_a_post_without_the_token_is_refused(browser_and_console):
+    driver, running, _ = browser_and_console
+    driver.get(running.url)
+    assert post_without_token(driver, "/api/reveal/mysql") == 403
+    assert post_without_token(driver, f"/lessons/{lessons.list_lessons().lessons[0].name}/run") == 403
