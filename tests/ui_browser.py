@@ -144,3 +144,21 @@ def shoot(driver: Any, folder: Path, name: str) -> Path:
     driver.save_screenshot(str(path))
     driver.set_window_size(WIDTH, HEIGHT)
     return path
+
+
+def submit_sql(driver: Any, console_url: str, engine: str, query: str) -> None:
+    """Type ``query`` into the Data page's SQL box and run it; returns once the
+    answer's page has replaced the one submitted (the query may take seconds)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    driver.get(console_url + "data")
+    Select(driver.find_element(By.NAME, "engine")).select_by_value(engine)
+    box = driver.find_element(By.NAME, "query")
+    box.clear()
+    box.send_keys(query)
+    form = driver.find_element(By.CSS_SELECTOR, "form.sql")
+    form.find_element(By.TAG_NAME, "button").click()
+    WebDriverWait(driver, 120).until(expected_conditions.staleness_of(form))
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")

@@ -25,6 +25,7 @@ from tests.ui_browser import (
     post_without_token,
     scrolls_sideways,
     shoot,
+    submit_sql,
 )
 
 pytestmark = pytest.mark.integration
@@ -95,17 +96,11 @@ def test_lessons_are_listed_in_order_and_a_readme_is_rendered(browser_and_consol
 
 def test_the_sql_box_says_in_words_that_mysql_is_down(browser_and_console, tmp_path: Path):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
-
     driver, running, _ = browser_and_console
     driver.get(running.url + "data")
     # The S3 listing already says the store does not answer.
     assert "s3 does not answer" in driver.find_element(By.CSS_SELECTOR, "main > .error").text
-    Select(driver.find_element(By.NAME, "engine")).select_by_value("mysql")
-    box = driver.find_element(By.NAME, "query")
-    box.clear()
-    box.send_keys("SELECT * FROM orders")
-    driver.find_element(By.CSS_SELECTOR, "form.sql button").click()
+    submit_sql(driver, running.url, "mysql", "SELECT * FROM orders")
     error = driver.find_element(By.CSS_SELECTOR, "#sql-result .error")
     assert "mysql does not answer" in error.text
     assert "connection refused" in error.text
