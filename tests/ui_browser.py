@@ -162,3 +162,39 @@ def submit_sql(driver: Any, console_url: str, engine: str, query: str) -> None:
     form.find_element(By.TAG_NAME, "button").click()
     WebDriverWait(driver, 120).until(expected_conditions.staleness_of(form))
     WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+@contextlib.contextmanager
+def console_in_thread(settings: Any, **options: Any) -> Iterator[str]:
+    """The console app served from a thread of this process (so a test can
+    hand it options, such as the lesson starter); yields its URL."""
+    import asyncio
+    import threading
+
+    from aiohttp import web
+
+    from dplat.ui.server import make_app
+
+    port = free_port()
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(make_app(settings, **options))
+    listening = threading.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(runner.setup())
+        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
+        listening.set()
+        loop.run_forever()
+        loop.run_until_complete(runner.cleanup())
+        loop.close()
+
+    thread = threading.Thread(target=serve, name="console", daemon=True)
+    thread.start()
+    if not listening.wait(30):
+        raise RuntimeError("the console did not start in 30 s")
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(30)

@@ -11,6 +11,7 @@ scrolls sideways. The screenshots are kept in the test's tmp folder.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,71 @@ def test_a_post_without_the_token_is_refused(browser_and_console):
     driver.get(running.url)
     assert post_without_token(driver, "/api/reveal/mysql") == 403
     assert post_without_token(driver, f"/lessons/{lessons.list_lessons().lessons[0].name}/run") == 403
+
+
+def test_a_run_shows_each_check_as_it_comes_then_the_report(tmp_path: Path):
+    """The lesson page's live progress, in the browser: checks appear while the
+    run goes on, a failed one with its "where to look" text, then the run's
+    end and its report under "Last run".
+
+    A lesson run needs the stack (it starts it), which this tier may not, so
+    the run here is dplat's real runner (dplat.scenario.runner.run) over a
+    two-step lesson written below, whose first step waits until the browser
+    has shown its check; what is under test is the page, not a lesson.
+    """
+    import threading
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from dplat.scenario import runner
+    from dplat.scenario.model import Scenario
+    from dplat.settings import resolve
+    from tests.ui_browser import console_in_thread
+
+    name = lessons.list_lessons().lessons[0].name  # its page, our steps
+    shown = threading.Event()
+    lesson = Scenario(name, "a stand-in", "the page's live progress", folder=tmp_path)
+
+    @lesson.step("count", "two and two")
+    def count(ctx) -> None:
+        ctx.check("two and two", 2 + 2, 4)
+        ctx.progress("waiting for the browser")
+        shown.wait(30)
+
+    @lesson.step("compare", "a check that fails")
+    def compare(ctx) -> None:
+        ctx.check("rows", 3, 4, where="the staging table's partitions")
+
+    def starter(settings, _name):
+        return lambda reporter, stack_progress: runner.run(lesson, settings, reporter)
+
+    settings = resolve({"home": str(tmp_path)}, env={"DPLAT_PROJECT": "dplat-ui-nostack"})
+    load_or_create(settings.credentials_file)
+    with console_in_thread(settings, starter=starter) as url, chromium() as driver:
+        driver.get(url + f"lessons/{name}")
+        driver.find_element(By.ID, "run").click()
+        progress = driver.find_element(By.ID, "progress")
+        first = WebDriverWait(driver, 30).until(
+            lambda d: progress.find_elements(By.CSS_SELECTOR, "li.check.ok")
+        )
+        assert first[0].text == "✔ two and two: 4"
+        assert not driver.find_element(By.ID, "run").is_enabled(), "a second run can be asked for"
+        assert not progress.find_elements(By.CSS_SELECTOR, "li.end")
+        shown.set()
+        end = WebDriverWait(driver, 30).until(
+            lambda d: progress.find_elements(By.CSS_SELECTOR, "li.end")
+        )
+        assert end[0].text == "failed"
+        failed = progress.find_element(By.CSS_SELECTOR, "li.check.bad")
+        assert "rows: expected 4, found 3" in failed.text
+        assert "look at: the staging table's partitions" in failed.text
+        results = [r.text for r in progress.find_elements(By.CSS_SELECTOR, "li.result")]
+        assert [r.split(" (")[0] for r in results] == ["passed count", "failed compare"]
+        report = json.loads(runner.last_report_file(settings, name).read_text())
+        WebDriverWait(driver, 10).until(
+            lambda d: report["run_id"] in d.find_element(By.ID, "last-run").text
+        )
+        assert "rows: expected 4, found 3" in driver.find_element(By.ID, "last-run").text
+        assert not scrolls_sideways(driver)
+        shoot(driver, tmp_path, "lesson-run")

@@ -148,3 +148,31 @@ def test_values_are_escaped_and_readme_html_is_not_run() -> None:
     assert "<script>" not in html.markdown("# t\n\n<script>alert(1)</script>\n")
     table = html.table(["<b>"], [["<img src=x onerror=alert(1)>", None]])
     assert "<img" not in table and "&lt;img" in table and "<i>NULL</i>" in table
+
+
+def test_the_runner_hands_each_check_over_as_it_is_made(tmp_path: Path) -> None:
+    """The console's live progress rests on this: a reporter with
+    ``check_finished`` hears each check before its step's verdict."""
+    from dplat.scenario import runner
+    from dplat.scenario.model import Scenario
+
+    heard: list[str] = []
+
+    class Recorder(runner.SilentReporter):
+        def check_finished(self, result: Any) -> None:
+            heard.append(f"check {result.name} {result.passed}")
+
+        def step_finished(self, result: Any) -> None:
+            heard.append(f"step {result.name} {result.status}")
+
+    lesson = Scenario("stand-in", "t", "t", folder=tmp_path)
+
+    @lesson.step("one", "two checks")
+    def one(ctx: Any) -> None:
+        ctx.check("equal", 1, 1)
+        ctx.check_that("at least two", False, 1, "2 or more", where="the table")
+
+    settings = resolve({"home": str(tmp_path)}, env={})
+    load_or_create(settings.credentials_file)
+    runner.run(lesson, settings, Recorder())
+    assert heard == ["check equal True", "check at least two False", "step one failed"]
