@@ -46,6 +46,11 @@ class Container:
         self.name, self.status = f"dplat-{service}-1", status
         self.attrs: dict[str, Any] = {"State": {"Health": {"Status": "healthy"}}, "HostConfig": {}}
 
+    def stats(self, stream: bool, one_shot: bool) -> dict[str, Any]:
+        """A cgroup v1 engine's answer: its cache counter is total_inactive_file."""
+        stats = {"total_inactive_file": 2 * 2**20, "inactive_file": 1}
+        return {"memory_stats": {"usage": 50 * 2**20, "stats": stats}}
+
 
 class Engine:
     """The engine as lifecycle.status reads it: this project's containers."""
@@ -81,8 +86,15 @@ def test_status_json_has_every_service_and_its_probe(monkeypatch: pytest.MonkeyP
     assert by_name["s3"]["ready"] is False
     assert by_name["agent"] == {**by_name["agent"], "state": "missing", "ready": False, "health": "-"}
     assert by_name["bigquery"]["info"]["url"] == "http://127.0.0.1:9050"
+    # Memory as `docker stats` counts it; none for what has no container.
+    assert by_name["mysql"]["memory_bytes"] == 48 * 2**20
+    assert by_name["agent"]["memory_bytes"] is None
+    # The credentials are named, so the console can mask them.
+    assert by_name["mysql"]["secrets"] == ["password"]
+    assert by_name["s3"]["secrets"] == ["access_key", "secret_key"]
     table = runner.invoke(app, ["status"])
     assert "not answering" in table.stdout and "ready" in table.stdout
+    assert "48 MiB" in table.stdout
 
 
 def test_status_env_and_env_json_give_the_same_variables() -> None:

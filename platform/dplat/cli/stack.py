@@ -25,8 +25,9 @@ def _print_status(statuses: list) -> None:
     rows = []
     for s in statuses:
         state = "[green]ready[/]" if s.ready else f"[red]{s.state}, not answering[/]"
-        rows.append((s.name, state, s.info.get("url", "")))
-    table(None, ("service", "state", "url"), rows)
+        memory = "" if s.memory_bytes is None else f"{s.memory_bytes / 2**20:.0f} MiB"
+        rows.append((s.name, state, s.info.get("url", ""), memory))
+    table(None, ("service", "state", "url", "memory"), rows)
     for s in statuses:
         details = "  ".join(f"{k}={v}" for k, v in s.info.items() if k != "url")
         console.print(f"  [bold]{s.name}[/]  ", end="")

@@ -64,6 +64,7 @@ async def overview(request: web.Request) -> web.Response:
                 f"{esc(s.state)} {ready}",
                 esc(s.health),
                 f"<code>{esc(s.info.get('url', ''))}</code>",
+                "" if s.memory_bytes is None else f"{s.memory_bytes / 2**20:.0f} MiB",
                 _info_cell(s.name, s.info, s.secrets),
             )
         )
@@ -74,7 +75,7 @@ async def overview(request: web.Request) -> web.Response:
     )
     body = (
         f'<p>Project <code>{esc(found.project)}</code>: {verdict}</p>'
-        + html.table(("service", "state", "health", "URL", "connect with"), rows, raw=True)
+        + html.table(("service", "state", "health", "URL", "memory", "connect with"), rows, raw=True)
     )
     return page(request, "Overview", "/", body)
 
@@ -147,7 +148,7 @@ async def lesson(request: web.Request) -> web.Response:
 <section class="run">
 <button type="button" id="run" data-lesson="{esc(name)}">Run {esc(name)}</button>
 <span id="run-state" role="status"></span>
-<ol id="progress" data-events="/lessons/{esc(name)}/events"{following}></ol>
+<ul id="progress" data-events="/lessons/{esc(name)}/events"{following}></ul>
 </section>
 <h2>Steps</h2>{steps}
 <h2>Last run</h2><div id="last-run">{_last_run_html(last.report, name)}</div>

@@ -1,0 +1,58 @@
+"""`dplat ui` figures: time to first paint of each page, in the browser, and
+the console's memory once every page has been opened.
+
+Run: PYTHONPATH=platform:. .venv/bin/python benchmarks/ui.py [--loads 5] [--home DIR]
+
+It starts `dplat ui` as a user does (its own process, the settings of the
+environment: DPLAT_HOME, DPLAT_PROJECT, DPLAT_PORT_*), so on a warm stack it
+measures the pages with live data; with no stack, the pages that ask a
+service show its error, which is quicker. Each page is loaded ``--loads``
+times in headless Chromium (Debian's, at 1280x800); first paint is the
+Performance API's ``first-contentful-paint`` entry, which counts the
+server's answer, the stylesheet and the layout. The console's resident
+memory (VmRSS) is read after every page has been opened (issue 13's goals:
+first paint < 300 ms on a warm stack, memory < 200 MiB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+from pathlib import Path
+
+from tests.ui_browser import chromium, console, first_paint_ms
+
+from dplat.scenario import lessons
+
+
+def pages() -> list[str]:
+    first = lessons.list_lessons().lessons[0].name
+    return ["", "lessons", f"lessons/{first}", "data", "data?s3=s3://datastaging/"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loads", type=int, default=5, help="Loads of each page (the first is cold).")
+    parser.add_argument("--home", type=Path, help="DPLAT_HOME (default: $DPLAT_HOME, else a new one).")
+    args = parser.parse_args()
+    home = args.home or Path(os.environ.get("DPLAT_HOME") or tempfile.mkdtemp(prefix="dplat-ui-bench-"))
+    log = Path(tempfile.mkdtemp(prefix="dplat-ui-bench-log-")) / "ui.log"
+    with console(home, {}, log) as running, chromium() as driver:
+        print(f"console pid {running.process.pid}, {running.rss_mib():.0f} MiB at start")
+        print(f"{'page':<36} {'first load':>11} {'warm median':>12} {'warm max':>9}")
+        for path in pages():
+            paints = []
+            for _ in range(args.loads):
+                driver.get(running.url + path)
+                paints.append(first_paint_ms(driver))
+            warm = paints[1:] or paints
+            print(
+                f"/{path:<35} {paints[0]:8.0f} ms {statistics.median(warm):9.0f} ms {max(warm):6.0f} ms"
+            )
+        print(f"memory of `dplat ui` after every page: {running.rss_mib():.0f} MiB (VmRSS)")
+
+
+if __name__ == "__main__":
+    main()
