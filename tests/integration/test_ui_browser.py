@@ -145,6 +145,10 @@ def test_a_run_shows_each_check_as_it_comes_then_the_report(tmp_path: Path):
 
     @lesson.step("count", "two and two")
     def count(ctx) -> None:
+        ctx.wrote("agent app_forward", ["shop app"])
+        ctx.wrote("s3://datastaging/app_logs/", ["agent app_forward"])
+        ctx.wrote("raw.app_logs_batch", ["s3://datastaging/app_logs/"])
+        ctx.wrote("mart.daily", ["raw.app_logs_batch", "mysql dplat.users"])
         ctx.check("two and two", 2 + 2, 4)
         ctx.progress("waiting for the browser")
         shown.wait(30)
@@ -185,3 +189,24 @@ def test_a_run_shows_each_check_as_it_comes_then_the_report(tmp_path: Path):
         assert "rows: expected 4, found 3" in driver.find_element(By.ID, "last-run").text
         assert not scrolls_sideways(driver)
         shoot(driver, tmp_path, "lesson-run")
+        # The run's lineage, drawn: a box per table, prefix and route, an edge per "made from".
+        driver.find_element(By.PARTIAL_LINK_TEXT, "lineage").click()
+        graph = driver.find_element(By.CSS_SELECTOR, f'h2[id="{name}"] ~ div.graph svg')
+        kinds = {g.get_attribute("data-name"): g.get_attribute("data-kind")
+                 for g in graph.find_elements(By.CSS_SELECTOR, "g.node")}
+        assert kinds == {
+            "shop app": "source", "agent app_forward": "agent route",
+            "s3://datastaging/app_logs/": "s3 prefix", "raw.app_logs_batch": "bigquery table",
+            "mysql dplat.users": "mysql table", "mart.daily": "bigquery table",
+        }
+        edges = {(e.get_attribute("data-source"), e.get_attribute("data-target"))
+                 for e in graph.find_elements(By.CSS_SELECTOR, "path.edge")}
+        assert edges == {(s, t) for t, sources in report["lineage"].items() for s in sources}
+        assert len(edges) == 5
+        assert not scrolls_sideways(driver)
+        shoot(driver, tmp_path, "lineage")
+        # A table's box opens the Data page with a query of its first rows, not run.
+        graph.find_element(By.CSS_SELECTOR, 'g.node[data-name="mart.daily"]').click()
+        query = driver.find_element(By.NAME, "query").get_attribute("value")
+        assert query == "SELECT * FROM mart.daily LIMIT 20"
+        assert not driver.find_elements(By.CSS_SELECTOR, "#sql-result *")

@@ -16,7 +16,7 @@ from typing import Any
 
 from dplat.errors import DplatError
 
-PAGES = (("/", "Overview"), ("/lessons", "Lessons"), ("/data", "Data"))
+PAGES = (("/", "Overview"), ("/lessons", "Lessons"), ("/lineage", "Lineage"), ("/data", "Data"))
 
 
 def esc(value: Any) -> str:

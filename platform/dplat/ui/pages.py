@@ -150,6 +150,7 @@ async def lesson(request: web.Request) -> web.Response:
 <span id="run-state" role="status"></span>
 <ul id="progress" data-events="/lessons/{esc(name)}/events"{following}></ul>
 </section>
+<p><a href="/lineage#{esc(name)}">What its last run wrote, from what (lineage)</a></p>
 <h2>Steps</h2>{steps}
 <h2>Last run</h2><div id="last-run">{_last_run_html(last.report, name)}</div>
 <h2>The lesson</h2><article class="readme">{html.markdown(readme)}</article>
@@ -191,8 +192,13 @@ async def _listing_html(console: ConsoleState, url: str) -> str:
     return html.table(("name", "kind", "bytes", "modified (UTC)"), rows, raw=True)
 
 
-async def data(request: web.Request, engine: str = "mysql", query: str = "", result: str = "") -> web.Response:
+async def data(request: web.Request, engine: str = "", query: str = "", result: str = "") -> web.Response:
+    """GET /data: the SQL box (filled from ``?engine=&query=``, e.g. by a lineage
+    node's link; a GET never runs it) and the S3 listing of ``?s3=``."""
     console = state(request)
+    engine = engine or request.query.get("engine", "mysql")
+    engine = engine if engine in ENGINES else "mysql"
+    query = query or request.query.get("query", "")
     url = request.query.get("s3", "s3://")
     listing = await _listing_html(console, url)
     body = f"""
@@ -224,3 +230,33 @@ async def run_sql(request: web.Request) -> web.Response:
     except Exception as exc:
         result = html.error_box(exc)
     return await data(request, engine, query, result)
+
+
+async def lineage(request: web.Request) -> web.Response:
+    """GET /lineage: each lesson's last-run lineage as a graph
+    (`dplat scenario show NAME --lineage -o json`)."""
+    from dplat.errors import ScenarioError
+    from dplat.scenario import lessons
+    from dplat.ui.lineage import svg
+
+    console = state(request)
+    try:
+        found = await asyncio.to_thread(lessons.list_lessons)
+    except Exception as exc:
+        return page(request, "Lineage", "/lineage", html.error_box(exc))
+    parts = []
+    for lesson_row in found.lessons:
+        name = lesson_row.name
+        title = f'<h2 id="{esc(name)}"><a href="/lessons/{esc(name)}">{esc(name)}</a></h2>'
+        try:
+            graph = await asyncio.to_thread(lessons.last_lineage, console.settings, name)
+        except ScenarioError as exc:
+            parts.append(f"{title}<p class=\"fix\">{esc(exc.message)}: {esc(exc.fix)}</p>")
+            continue
+        kinds = sorted(set(graph.nodes().values()))
+        legend = "".join(f'<span class="legend kind-{esc(k.replace(" ", "-"))}">{esc(k)}</span>' for k in kinds)
+        parts.append(
+            f'{title}<p>Run <code>{esc(graph.run_id)}</code>. {legend}</p>'
+            f'<div class="scroll graph">{svg(graph.nodes(), graph.edges())}</div>'
+        )
+    return page(request, "Lineage", "/lineage", "".join(parts))

@@ -36,6 +36,7 @@ def make_app(settings: Settings, token: str | None = None, **options: object) ->
             web.get("/lessons/{name}", pages.lesson),
             web.post("/lessons/{name}/run", actions.run_lesson),
             web.get("/lessons/{name}/events", actions.events),
+            web.get("/lineage", pages.lineage),
             web.get("/data", pages.data),
             web.post("/data/sql", pages.run_sql),
             web.post("/api/reveal/{service}", actions.reveal),
