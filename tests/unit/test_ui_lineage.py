@@ -61,6 +61,9 @@ def test_each_node_sits_right_of_everything_it_was_made_from() -> None:
     for source, target in graph.edges():
         assert at[source][0] < at[target][0], (source, target)
     assert at["shop app"][0] == 0 and at["mart.hourly"][0] == 4
+    # A second starting point joins late: it sits next to what it feeds.
+    late = Lineage("x", "r", {**SOURCES, "mart.hourly": ["staging.app_logs", "mysql dplat.users"]})
+    assert lineage.positions(late.nodes(), late.edges())["mysql dplat.users"][0] == 3
     assert len(set(at.values())) == len(at)  # no two boxes on one spot
     # A cycle (no lesson makes one) is cut, not an endless recursion.
     assert lineage.columns({"a": "", "b": ""}, [("a", "b"), ("b", "a")]) in (

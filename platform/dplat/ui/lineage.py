@@ -15,15 +15,16 @@ from urllib.parse import urlencode
 
 from dplat.ui.html import esc
 
-COLUMN, ROW = 300, 70
-BOX_W, BOX_H = 250, 46
+COLUMN, ROW = 280, 64
+BOX_W, BOX_H = 236, 44
 MARGIN = 20
-LABEL_CHARS = 34
+LABEL_CHARS = 31
 
 
 def columns(nodes: dict[str, str], edges: list[tuple[str, str]]) -> dict[str, int]:
-    """Each node's column: 0 for a node nothing feeds, else one past its
-    furthest source (a cycle, which lessons do not make, is cut where met)."""
+    """Each node's column: one past its furthest source (a cycle, which
+    lessons do not make, is cut where met); a node nothing feeds sits just
+    left of the first node it feeds."""
     sources: dict[str, list[str]] = {n: [] for n in nodes}
     for source, target in edges:
         sources[target].append(source)
@@ -37,6 +38,12 @@ def columns(nodes: dict[str, str], edges: list[tuple[str, str]]) -> dict[str, in
 
     for node in nodes:
         column(node, frozenset())
+    # A starting point (nothing feeds it) moves right, next to the first thing
+    # it feeds, so its edge does not cross the whole graph.
+    for node in nodes:
+        fed = [found[t] for s, t in edges if s == node]
+        if not sources[node] and fed:
+            found[node] = min(fed) - 1
     return found
 
 
@@ -76,7 +83,7 @@ def _label(name: str) -> str:
 
 
 def svg(nodes: dict[str, str], edges: list[tuple[str, str]]) -> str:
-    """The graph as an SVG element (its own size; the page scrolls it in a box)."""
+    """The graph as an SVG element; the page scales it down to its width."""
     at = positions(nodes, edges)
     width = MARGIN * 2 + COLUMN * max((c for c, _ in at.values()), default=0) + BOX_W
     height = MARGIN * 2 + ROW * max((r for _, r in at.values()), default=0) + BOX_H
