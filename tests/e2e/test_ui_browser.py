@@ -3,9 +3,10 @@
 The overview shows every everyday service answering; running logging-to-bq
 from its page shows each step's checks as they pass and ends with all five
 steps passed, and the report the page shows is the one `dplat scenario show
---last-run -o json` reads; a BigQuery query typed in the SQL box returns the
+--last-run -o json` reads, and the lineage page draws every node and edge of
+that report; a BigQuery query typed in the SQL box returns the
 rows BigQuery's documented UNNEST gives, and a bad one its error in words;
-the S3 listing shows the lesson's staging prefix; a POST without the token
+the S3 listing shows what boto3 lists; a POST without the token
 and a request under a foreign Host are refused. Screenshots of each page go
 to the test's tmp folder; no page scrolls sideways.
 """
@@ -93,6 +94,18 @@ def test_running_a_lesson_from_its_page(browser_and_console, stack: Stack, tmp_p
         for check in step["checks"]:
             assert check["message"] in shown
     assert not scrolls_sideways(driver)
+    # Its lineage page: a box for every table, prefix and route the run wrote
+    # or read, an edge for every "made from".
+    driver.get(running.url + "lineage")
+    graph = driver.find_element(By.CSS_SELECTOR, f'h2[id="{LESSON}"] ~ div.graph svg')
+    drawn = {g.get_attribute("data-name") for g in graph.find_elements(By.CSS_SELECTOR, "g.node")}
+    lineage = report["lineage"]
+    assert drawn == set(lineage) | {s for sources in lineage.values() for s in sources}
+    edges = {(e.get_attribute("data-source"), e.get_attribute("data-target"))
+             for e in graph.find_elements(By.CSS_SELECTOR, "path.edge")}
+    assert edges == {(s, t) for t, sources in lineage.items() for s in sources}
+    assert not scrolls_sideways(driver)
+    shoot(driver, tmp_path, "lineage")
 
 
 def test_the_sql_box_on_bigquery(browser_and_console, tmp_path: Path):
