@@ -30,7 +30,7 @@ from dplat.scenario import lessons
 
 def pages() -> list[str]:
     first = lessons.list_lessons().lessons[0].name
-    return ["", "lessons", f"lessons/{first}", "data", "data?s3=s3://datastaging/"]
+    return ["", "lessons", f"lessons/{first}", "lineage", "data", "data?s3=s3://datastaging/"]
 
 
 def main() -> None:
