@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 
 from aiohttp import web
 
@@ -67,7 +68,8 @@ async def run_lesson(request: web.Request) -> web.Response:
         finally:
             console.long_action.release()
 
-    asyncio.get_running_loop().run_in_executor(None, work)
+    # Its own thread: a run lasts minutes and must not hold a page's worker.
+    threading.Thread(target=work, name=f"run {name}", daemon=True).start()
     return web.json_response({"started": name}, status=202)
 
 
