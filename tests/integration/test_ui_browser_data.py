@@ -121,5 +121,8 @@ def test_the_s3_listing_shows_what_boto3_lists(page, tmp_path: Path) -> None:
     driver.find_element(By.LINK_TEXT, "s3://datastaging/ui/dt=20261204/").click()
     cells = driver.find_elements(By.CSS_SELECTOR, "main > div.scroll tbody td")
     assert [c.text for c in cells[:3]] == ["s3://datastaging/ui/dt=20261204/part-00000.json", "object", "9"]
+    driver.find_element(By.LINK_TEXT, "up to s3://datastaging/ui/").click()
+    assert "S3: s3://datastaging/ui/" in driver.find_elements(By.TAG_NAME, "h2")[1].text
+    assert driver.find_element(By.LINK_TEXT, "s3://datastaging/ui/dt=20261204/")
     assert not scrolls_sideways(driver)
     shoot(driver, tmp_path, "data-s3")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -171,6 +172,15 @@ def _sql_form(console: ConsoleState, engine: str, query: str) -> str:
 </form>"""
 
 
+def _up_link(url: str) -> str:
+    """A link one level up from an s3:// listing (none at the buckets)."""
+    path = url.removeprefix("s3://").rstrip("/")
+    if not path:
+        return ""
+    parent = "s3://" + (path.rsplit("/", 1)[0] + "/" if "/" in path else "")
+    return f' · <a href="/data?{esc(urlencode({"s3": parent}))}">up to {esc(parent)}</a>'
+
+
 async def _listing_html(console: ConsoleState, url: str) -> str:
     from dplat.stack import browse
 
@@ -184,7 +194,7 @@ async def _listing_html(console: ConsoleState, url: str) -> str:
             label = esc(e.url)
         else:
             target = e.url + ("/" if e.kind == "bucket" else "")
-            label = f'<a href="/data?s3={esc(target)}">{esc(e.url)}</a>'
+            label = f'<a href="/data?{esc(urlencode({"s3": target}))}">{esc(e.url)}</a>'
         modified = e.modified.strftime("%Y-%m-%d %H:%M:%S") if e.modified else ""
         rows.append((label, esc(e.kind), esc("" if e.bytes is None else e.bytes), esc(modified)))
     if not rows:
@@ -205,7 +215,7 @@ async def data(request: web.Request, engine: str = "", query: str = "", result: 
 <h2>SQL</h2>{_sql_form(console, engine, query or EXAMPLES[engine])}
 <div id="sql-result">{result}</div>
 <h2>S3: <code>{esc(url)}</code></h2>
-<p><a href="/data?s3=s3://">all buckets</a></p>{listing}
+<p><a href="/data?s3=s3://">all buckets</a>{_up_link(url)}</p>{listing}
 """
     return page(request, "Data", "/data", body)
 
