@@ -63,6 +63,9 @@ def test_every_post_needs_the_token_and_the_console_origin(tmp_path: Path) -> No
         assert missing.status == 403
         assert "token is missing or wrong" in await missing.text()
         assert (await client.post(reveal, headers={"X-Dplat-Token": "guess"})).status == 403
+        # A token with non-ASCII text is a wrong token, not a server error.
+        odd = await client.post(reveal, data={"token": "jeton-é"})
+        assert odd.status == 403
         foreign = await client.post(
             reveal, headers={"X-Dplat-Token": TOKEN, "Origin": "http://evil.example"}
         )

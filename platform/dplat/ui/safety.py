@@ -86,7 +86,8 @@ def guard(token: str) -> Callable[[web.Request, Handler], Awaitable[web.StreamRe
         origin = request.headers.get("Origin")
         if origin is not None and origin not in {f"http://{h}" for h in hosts}:
             return refuse(403, f"a request from {origin}", "Use the console's own page.")
-        if not hmac.compare_digest(await _token_given(request), token):
+        # As bytes: compare_digest refuses str with non-ASCII characters.
+        if not hmac.compare_digest((await _token_given(request)).encode(), token.encode()):
             return refuse(
                 403,
                 "the session token is missing or wrong",
