@@ -66,7 +66,7 @@ def check_latency(home: Path, checks: int = 20) -> list[float]:
     settings = resolve({"home": str(home)}, env=dict(os.environ))
     load_or_create(settings.credentials_file)
 
-    def starter(settings, _name):  # type: ignore[no-untyped-def]
+    def starter(settings, _name, explain):  # type: ignore[no-untyped-def]
         return lambda reporter, progress: runner.run(lesson, settings, reporter)
 
     with console_in_thread(settings, starter=starter) as url, chromium() as driver:

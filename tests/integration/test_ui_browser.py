@@ -149,6 +149,7 @@ def test_a_run_shows_each_check_as_it_comes_then_the_report(tmp_path: Path):
         ctx.wrote("s3://datastaging/app_logs/", ["agent app_forward"])
         ctx.wrote("raw.app_logs_batch", ["s3://datastaging/app_logs/"])
         ctx.wrote("mart.daily", ["raw.app_logs_batch", "mysql dplat.users"])
+        ctx.explain("sql", "the sum", "SELECT 2 + 2 AS four")
         ctx.check("two and two", 2 + 2, 4)
         ctx.progress("waiting for the browser")
         shown.wait(30)
@@ -157,19 +158,24 @@ def test_a_run_shows_each_check_as_it_comes_then_the_report(tmp_path: Path):
     def compare(ctx) -> None:
         ctx.check("rows", 3, 4, where="the staging table's partitions")
 
-    def starter(settings, _name):
-        return lambda reporter, stack_progress: runner.run(lesson, settings, reporter)
+    def starter(settings, _name, explain):
+        return lambda reporter, stack_progress: runner.run(lesson, settings, reporter, explain=explain)
 
     settings = resolve({"home": str(tmp_path)}, env={"DPLAT_PROJECT": "dplat-ui-nostack"})
     load_or_create(settings.credentials_file)
     with console_in_thread(settings, starter=starter) as url, chromium() as driver:
         driver.get(url + f"lessons/{name}")
+        driver.find_element(By.ID, "explain").click()  # as `--explain`
         driver.find_element(By.ID, "run").click()
         progress = driver.find_element(By.ID, "progress")
         first = WebDriverWait(driver, 30).until(
             lambda d: progress.find_elements(By.CSS_SELECTOR, "li.check.ok")
         )
         assert first[0].text == "✔ two and two: 4"
+        explained = progress.find_element(By.CSS_SELECTOR, "li.explain details")
+        assert explained.find_element(By.TAG_NAME, "summary").text == "sql: the sum"
+        explained.click()
+        assert explained.find_element(By.TAG_NAME, "pre").text == "SELECT 2 + 2 AS four"
         assert not driver.find_element(By.ID, "run").is_enabled(), "a second run can be asked for"
         assert not progress.find_elements(By.CSS_SELECTOR, "li.end")
         shown.set()

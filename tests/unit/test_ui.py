@@ -112,9 +112,9 @@ def test_a_second_long_action_is_refused_while_one_runs(tmp_path: Path) -> None:
     release = threading.Event()
     started: list[str] = []
 
-    def starter(settings: Any, name: str):
+    def starter(settings: Any, name: str, explain: bool):
         def start(reporter: Any, stack_progress: Callable[[str], None]) -> Report:
-            started.append(name)
+            started.append(f"{name}{' --explain' if explain else ''}")
             stack_progress("checking the stack")
             release.wait(10)
             return Report()
@@ -125,7 +125,7 @@ def test_a_second_long_action_is_refused_while_one_runs(tmp_path: Path) -> None:
     headers = {"X-Dplat-Token": TOKEN}
 
     async def check(client: TestClient, port: int) -> None:
-        assert (await client.post(f"/lessons/{first}/run", headers=headers)).status == 202
+        assert (await client.post(f"/lessons/{first}/run?explain=1", headers=headers)).status == 202
         for name in (first, other):
             again = await client.post(f"/lessons/{name}/run", headers=headers)
             assert again.status == 409, name
@@ -142,7 +142,7 @@ def test_a_second_long_action_is_refused_while_one_runs(tmp_path: Path) -> None:
         await (await client.get(f"/lessons/{other}/events")).text()
 
     run_with_client(tmp_path, check, starter=starter)
-    assert started == [first, other]
+    assert started == [f"{first} --explain", other]
 
 
 def test_values_are_escaped_and_readme_html_is_not_run() -> None:

@@ -39,8 +39,9 @@ async def reveal(request: web.Request) -> web.Response:
 
 
 async def run_lesson(request: web.Request) -> web.Response:
-    """POST /lessons/NAME/run: start the run in a worker thread; 409 while any
-    long action runs (this lesson's or another's)."""
+    """POST /lessons/NAME/run[?explain=1]: start the run in its own thread
+    (with ``explain``, as `--explain`: the config, SQL, keys and calls each
+    step uses); 409 while any long action runs (this lesson's or another's)."""
     from dplat.scenario import lessons
 
     console = state(request)
@@ -56,7 +57,8 @@ async def run_lesson(request: web.Request) -> web.Response:
     run = Run(name, asyncio.get_running_loop())
     console.runs[name] = run
     reporter = PageReporter(run)
-    start = console.starter(console.settings, name)
+    explain = request.query.get("explain") == "1"
+    start = console.starter(console.settings, name, explain)
 
     def work() -> None:
         try:

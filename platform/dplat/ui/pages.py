@@ -148,6 +148,7 @@ async def lesson(request: web.Request) -> web.Response:
 <p>Services: {esc(", ".join(found.services))}</p>
 <section class="run">
 <button type="button" id="run" data-lesson="{esc(name)}">Run {esc(name)}</button>
+<label><input type="checkbox" id="explain"> explain each step (config, SQL, keys, calls)</label>
 <span id="run-state" role="status"></span>
 <ul id="progress" data-events="/lessons/{esc(name)}/events"{following}></ul>
 </section>

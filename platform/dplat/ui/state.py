@@ -13,13 +13,13 @@ from dplat.ui.runs import Run, Start
 from dplat.ui.safety import OneAtATime
 
 
-def run_on_stack(settings: Settings, name: str) -> Start:
-    """How the console runs a lesson: exactly as `dplat run scenario NAME`."""
+def run_on_stack(settings: Settings, name: str, explain: bool) -> Start:
+    """How the console runs a lesson: exactly as `dplat run scenario NAME [--explain]`."""
 
     def start(reporter, stack_progress):  # type: ignore[no-untyped-def]
         from dplat.scenario import lessons
 
-        return lessons.run_on_stack(settings, name, reporter, stack_progress)
+        return lessons.run_on_stack(settings, name, reporter, stack_progress, explain=explain)
 
     return start
 
@@ -28,7 +28,7 @@ def run_on_stack(settings: Settings, name: str) -> Start:
 class ConsoleState:
     settings: Settings
     token: str
-    starter: Callable[[Settings, str], Start] = run_on_stack
+    starter: Callable[[Settings, str, bool], Start] = run_on_stack
     """Makes a lesson's run; tests swap in one that waits, to start a second
     run while the first holds the slot."""
     long_action: OneAtATime = field(default_factory=OneAtATime)

@@ -49,7 +49,8 @@ function follow() {
 if (runButton) {
   runButton.addEventListener("click", async () => {
     progress.innerHTML = "";
-    const answer = await post(`/lessons/${encodeURIComponent(runButton.dataset.lesson)}/run`);
+    const explain = document.getElementById("explain").checked ? "?explain=1" : "";
+    const answer = await post(`/lessons/${encodeURIComponent(runButton.dataset.lesson)}/run${explain}`);
     if (answer.status === 202) { follow(); return; }
     const body = await answer.json().catch(() => ({ error: answer.statusText }));
     runState.textContent = `not started: ${body.error}`;
