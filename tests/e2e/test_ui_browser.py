@@ -44,7 +44,9 @@ def browser_and_console(stack: Stack, tmp_path_factory: pytest.TempPathFactory):
         yield driver, running
 
 
-def test_overview_shows_every_everyday_service_answering(browser_and_console, tmp_path: Path):
+def test_overview_shows_every_everyday_service_answering(
+    browser_and_console, stack: Stack, tmp_path: Path
+):
     from selenium.webdriver.common.by import By
 
     driver, running = browser_and_console
@@ -59,6 +61,13 @@ def test_overview_shows_every_everyday_service_answering(browser_and_console, tm
             assert "not answering" not in rows[cls.name]
     assert not scrolls_sideways(driver)
     shoot(driver, tmp_path, "overview")
+    # A service's log: the lines `dplat logs mysql -o json` gives (it only grows).
+    driver.find_element(By.CSS_SELECTOR, 'a[href="/logs/mysql"]').click()
+    shown = driver.find_element(By.CSS_SELECTOR, "pre.log").text.splitlines()
+    cli = stack.cli("logs", "mysql", "--tail", "1000", "-o", "json")
+    assert cli.exit_code == 0, cli.output
+    assert shown and shown[-1] in json.loads(cli.stdout)["lines"]
+    shoot(driver, tmp_path, "log-mysql")
 
 
 def test_running_a_lesson_from_its_page(browser_and_console, stack: Stack, tmp_path: Path):

@@ -66,6 +66,10 @@ def test_overview_shows_services_down_with_credentials_masked(browser_and_consol
     s3_secret = load_or_create(home / "credentials.env").s3_secret_key
     assert s3_secret not in driver.page_source
     shoot(driver, tmp_path, "overview-revealed")
+    # Each service's log is a click away; without a container there is none yet.
+    rows[0].find_element(By.LINK_TEXT, "log").click()
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Log of mysql"
+    assert "mysql has no container (state: missing)" in driver.find_element(By.TAG_NAME, "main").text
 
 
 def test_lessons_are_listed_in_order_and_a_readme_is_rendered(browser_and_console, tmp_path: Path):

@@ -13,6 +13,7 @@ from dplat.cli.common import (
     StatusOutput,
     StatusOutputOption,
     emit,
+    print_json,
     resolve,
 )
 from dplat.console import console, info, progress, success, table, warn
@@ -107,10 +108,21 @@ def logs(
         bool, typer.Option("-f", "--follow", help="Keep printing new lines.")
     ] = False,
     tail: Annotated[int, typer.Option(help="Lines of history per service.")] = 200,
+    output: OutputOption = Output.table,
 ) -> None:
-    """Show the services' logs."""
+    """Show the services' logs (`-o json`: one service's last lines, as JSON)."""
     from dplat.stack import lifecycle
 
+    if output is Output.json:
+        if service is None or follow:
+            from dplat.errors import SettingsError
+
+            raise SettingsError(
+                "`dplat logs -o json` prints one service's last lines",
+                fix="Name the service and leave out -f, e.g. `dplat logs mysql --tail 50 -o json`.",
+            )
+        print_json(lifecycle.log_tail(resolve(ctx), service, tail))
+        return
     lifecycle.logs(resolve(ctx), service, follow=follow, tail=tail)
 
 

@@ -302,13 +302,41 @@ def logs(
     """`dplat logs`: Compose prints one service's log lines, or every present
     service's (an on-demand one only when it has a container: Compose leaves
     out a profile's services unless they are named)."""
+    if service is not None:
+        _known_service(service)
+    args = logs_arguments([service] if service else service_names(settings), follow, tail)
+    compose.run(settings, stack_credentials(settings), args, capture=False, check=False)
+
+
+@dataclass
+class LogTail:
+    """`dplat logs SERVICE -o json`: a service's last log lines, oldest first."""
+
+    service: str
+    state: str  # the container's, or "missing"
+    lines: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@docker_errors("reading a service's log")
+def log_tail(settings: Settings, service: str, lines: int = 200) -> LogTail:
+    """The last ``lines`` lines of one service's log, read from its container."""
+    _known_service(service)
+    container = containers(daemon.client(), settings.project).get(service)
+    if container is None:
+        return LogTail(service, "missing", [])
+    text = container.logs(tail=lines).decode(errors="replace")
+    return LogTail(service, container.status, text.splitlines())
+
+
+def _known_service(service: str) -> None:
     known = [cls.name for cls in catalogue.service_classes()]
-    if service is not None and service not in known:
+    if service not in known:
         from dplat.errors import SettingsError
 
         raise SettingsError(f"no service named {service!r}", fix=f"Use one of: {', '.join(known)}.")
-    args = logs_arguments([service] if service else service_names(settings), follow, tail)
-    compose.run(settings, stack_credentials(settings), args, capture=False, check=False)
 
 
 def logs_arguments(names: list[str], follow: bool, tail: int) -> list[str]:

@@ -62,7 +62,7 @@ async def overview(request: web.Request) -> web.Response:
         rows.append(
             (
                 f"<b>{esc(s.name)}</b>",
-                f"{esc(s.state)} {ready}",
+                f'{esc(s.state)} {ready} <a href="/logs/{esc(s.name)}">log</a>',
                 esc(s.health),
                 f"<code>{esc(s.info.get('url', ''))}</code>",
                 "" if s.memory_bytes is None else f"{s.memory_bytes / 2**20:.0f} MiB",
@@ -271,3 +271,24 @@ async def lineage(request: web.Request) -> web.Response:
             f'<div class="scroll graph">{svg(graph.nodes(), graph.edges())}</div>'
         )
     return page(request, "Lineage", "/lineage", "".join(parts))
+
+
+async def log(request: web.Request) -> web.Response:
+    """GET /logs/SERVICE: its last lines (`dplat logs SERVICE --tail N -o json`)."""
+    from dplat.stack import lifecycle
+
+    name = request.match_info["service"]
+    try:
+        lines = max(1, min(int(request.query.get("tail", "200")), 10_000))
+        found = await asyncio.to_thread(lifecycle.log_tail, state(request).settings, name, lines)
+    except Exception as exc:
+        return page(request, f"Log of {name}", "/", html.error_box(exc))
+    if not found.lines:
+        shown = f"<p>{esc(name)} has no container (state: {esc(found.state)}), so no log yet.</p>"
+    else:
+        shown = f'<pre class="log">{esc(chr(10).join(found.lines))}</pre>'
+    body = (
+        f"<p>The last {len(found.lines)} lines; the container is {esc(found.state)}. "
+        f'<a href="/logs/{esc(name)}?tail=1000">the last 1000</a></p>{shown}'
+    )
+    return page(request, f"Log of {name}", "/", body)

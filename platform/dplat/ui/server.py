@@ -37,6 +37,7 @@ def make_app(settings: Settings, token: str | None = None, **options: object) ->
             web.post("/lessons/{name}/run", actions.run_lesson),
             web.get("/lessons/{name}/events", actions.events),
             web.get("/lineage", pages.lineage),
+            web.get("/logs/{service}", pages.log),
             web.get("/data", pages.data),
             web.post("/data/sql", pages.run_sql),
             web.post("/api/reveal/{service}", actions.reveal),
