@@ -43,8 +43,10 @@ class Run:
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def publish(self, kind: str, html: str) -> None:
-        """Called from the worker thread: append, then wake the readers."""
-        self.loop.call_soon_threadsafe(self._append, Event(next(self._ids), kind, html))
+        """Called from the worker thread: append, then wake the readers. After
+        `dplat ui` stopped (its loop closed) a run still going has no page."""
+        if not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self._append, Event(next(self._ids), kind, html))
 
     def _append(self, event: Event) -> None:
         self.events.append(event)
