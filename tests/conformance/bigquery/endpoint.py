@@ -57,7 +57,7 @@ def local_emulator() -> Iterator[Emulator]:
     credentials = Credentials.generate()
     asked = time.monotonic()
     container = docker.from_env().containers.run(
-        BigQuery.image("local"),
+        BigQuery.image(),
         detach=True,
         labels=LABEL,
         environment=BigQuery.environment(credentials),
