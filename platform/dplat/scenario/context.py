@@ -46,21 +46,23 @@ class Context:
     lineage: dict[str, list[str]] = field(default_factory=dict)
     on_progress: Callable[[str], None] = lambda message: None
     on_explain: Callable[[Explanation], None] = lambda item: None
+    on_check: Callable[[CheckResult], None] = lambda result: None
     state: dict[str, Any] = field(default_factory=dict)
 
     # -- what steps report -----------------------------------------------------
     def check(self, name: str, actual: Any, expected: Any, where: str = "") -> bool:
         """Record whether ``actual == expected``; a failed check fails the step."""
-        result = checks.equal(name, actual, expected, where)
-        self.checks.append(result)
-        return result.passed
+        return self._record(checks.equal(name, actual, expected, where))
 
     def check_that(
         self, name: str, passed: bool, actual: Any, expected: str, where: str = ""
     ) -> bool:
         """A check that is not an equality (e.g. "at least N rows")."""
-        result = checks.that(name, passed, actual, expected, where)
+        return self._record(checks.that(name, passed, actual, expected, where))
+
+    def _record(self, result: CheckResult) -> bool:
         self.checks.append(result)
+        self.on_check(result)
         return result.passed
 
     def figure(self, name: str, value: float) -> None:

@@ -76,6 +76,9 @@ class Service(ABC):
     """Started only when asked for (`dplat up --with NAME`, or a lesson that lists
     it), so the everyday stack stays small; compose profile ``on-demand``."""
     probe_interval: ClassVar[float] = 0.5
+    secret_info: ClassVar[frozenset[str]] = frozenset()
+    """Keys of :meth:`connection_info` that are credentials: the console masks
+    them until the user asks to see them (`dplat status` shows them all)."""
 
     def __init__(
         self, credentials: Credentials, host_ports: dict[str, int], host: str = "127.0.0.1"
