@@ -10,13 +10,14 @@ modules import theirs lazily).
 from __future__ import annotations
 
 from dplat.stack.agent import Agent
+from dplat.stack.airflow import Airflow
 from dplat.stack.base import Service
 from dplat.stack.bigquery import BigQuery
 from dplat.stack.mysql import MySQL
 from dplat.stack.s3 import S3
 from dplat.stack.s3_iam import S3Iam
 
-SERVICE_CLASSES: tuple[type[Service], ...] = (MySQL, S3, BigQuery, Agent, S3Iam)
+SERVICE_CLASSES: tuple[type[Service], ...] = (MySQL, S3, BigQuery, Agent, S3Iam, Airflow)
 """Start order: the agent after the stores it writes to; on-demand services last."""
 
 
