@@ -315,7 +315,9 @@ def test_images_list_json(monkeypatch: pytest.MonkeyPatch) -> None:
     assert found["images"][0] == {
         "name": "mysql", "tag": "dplat/mysql:local", "built": True, "current": True, "size_mb": 694.0
     }
-    assert [i["name"] for i in found["images"]] == ["mysql", "s3", "bigquery", "agent", "s3-iam"]
+    assert [i["name"] for i in found["images"]] == [
+        "mysql", "s3", "bigquery", "agent", "s3-iam", "airflow"
+    ]
     assert all(i["built"] is False for i in found["images"][1:])
 
 

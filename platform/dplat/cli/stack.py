@@ -47,7 +47,7 @@ def up(
     port_offset: Annotated[int | None, typer.Option(help="Add N to every published port.")] = None,
     with_: Annotated[
         list[str] | None,
-        typer.Option("--with", help="Also start an on-demand service (s3-iam).", metavar="NAME"),
+        typer.Option("--with", help="Also start an on-demand service (s3-iam, airflow).", metavar="NAME"),
     ] = None,
 ) -> None:
     """Build what is missing, start the stack and wait until every service answers."""
@@ -102,7 +102,7 @@ def env(ctx: typer.Context, output: OutputOption = Output.table) -> None:
 def logs(
     ctx: typer.Context,
     service: Annotated[
-        str | None, typer.Argument(help="mysql, s3, bigquery, agent or s3-iam; all if omitted.")
+        str | None, typer.Argument(help="mysql, s3, bigquery, agent, s3-iam or airflow; all if omitted.")
     ] = None,
     follow: Annotated[
         bool, typer.Option("-f", "--follow", help="Keep printing new lines.")

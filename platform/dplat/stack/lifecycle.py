@@ -23,6 +23,7 @@ from dplat.errors import EngineError, ServiceUnhealthy
 from dplat.settings import Settings
 from dplat.stack import catalogue, images, ports
 from dplat.stack.agent import Agent
+from dplat.stack.airflow import DAGS_FOLDER as AIRFLOW_DAGS_FOLDER
 from dplat.stack.base import Service
 from dplat.stack.credentials import Credentials, load_or_create
 
@@ -97,9 +98,12 @@ def stack_credentials(settings: Settings, engine: docker.DockerClient | None = N
 
 
 def _prepare_work_dir(settings: Settings) -> None:
-    """The shared folders: the agent's (with the default config on first use)
-    and MySQL's init folder (*.sql run once on a new data volume)."""
+    """The shared folders: the agent's (with the default config on first use),
+    MySQL's init folder (*.sql run once on a new data volume) and Airflow's DAG
+    folder. Made here, by the host's user, so that lessons can write into them
+    (a folder the engine made for a bind mount would belong to root)."""
     (settings.work_dir / "mysql-init").mkdir(parents=True, exist_ok=True)
+    (settings.work_dir / AIRFLOW_DAGS_FOLDER).mkdir(parents=True, exist_ok=True)
     agent_dir = settings.work_dir / "agent"
     agent_dir.mkdir(parents=True, exist_ok=True)
     config = agent_dir / "agent.conf"
