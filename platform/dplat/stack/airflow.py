@@ -34,6 +34,14 @@ HEALTHY_PARTS = ("metadatabase", "scheduler", "dag_processor")
 processes that turn DAG files into runs (no triggerer runs here)."""
 
 
+def unhealthy_parts(health: dict[str, Any]) -> list[str]:
+    """The parts of a /api/v2/monitor/health answer that are not "healthy", in
+    words (``scheduler: unhealthy``); a part missing from the answer counts as
+    not healthy (``scheduler: None``)."""
+    statuses = {part: (health.get(part) or {}).get("status") for part in HEALTHY_PARTS}
+    return [f"{part}: {status}" for part, status in statuses.items() if status != "healthy"]
+
+
 class Airflow(Service):
     name = "airflow"
     build = Build("bookworm")
@@ -84,11 +92,7 @@ class Airflow(Service):
 
         with self.client() as api:
             health = MonitorApi(api).get_health().to_dict()
-        sick = [
-            f"{part}: {(health.get(part) or {}).get('status')}"
-            for part in HEALTHY_PARTS
-            if (health.get(part) or {}).get("status") != "healthy"
-        ]
+        sick = unhealthy_parts(health)
         if sick:
             raise RuntimeError(f"Airflow is not healthy yet ({', '.join(sick)})")
 
