@@ -196,7 +196,7 @@ async def _insert(ctx: Any, project_id: str, dataset_id: str, table_meta: Any, t
     """Append ``table`` as bqemulator's own insertAll does (catalog row count, change event)."""
     table_id = table_meta.table_id
     target = quoted_table_ref(project_id, dataset_id, table_id)
-    name = register_name(f"__dplat_insertall_{time.monotonic_ns()}")
+    name = register_name(f"__bqemu_dplat_insertall_{time.monotonic_ns()}")
     fields = list(table_meta.schema_.fields)
     projection = _build_insert_select(fields, name) if _has_geography_column(fields) else "*"
     async with ctx.engine.write_lock():

@@ -1,4 +1,76 @@
-"""placeholder"""
-from fastapi import APIRouter
+"""Load jobs: their own row counts, and ``gs://`` sources read from the S3 store.
 
-router = APIRouter()
+bqemulator 1.4.0 reports the destination table's total as the load job's
+``statistics.load.outputRows``; BigQuery reports the rows this job wrote
+(https://cloud.google.com/bigquery/docs/reference/rest/v2/Job#JobStatistics3).
+And it maps ``gs://`` to a local folder; here it is the S3 store
+(:mod:`dplat_bq.api_s3`). Both are small wraps of functions of
+``bqemulator.jobs.executor``, which looks them up as module globals.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+_rows_before: contextvars.ContextVar[dict[str, int]] = contextvars.ContextVar("dplat_rows_before")
+
+
+def _count(ctx: Any, target_ref: str) -> int:
+    row = ctx.engine.execute(f"SELECT COUNT(*) FROM {target_ref}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _patch_executor() -> None:
+    from bqemulator.jobs import executor
+
+    from dplat_bq import api_s3
+
+    apply_disposition = executor._apply_load_write_disposition
+    resolve_uri = executor._resolve_uri
+
+    def apply_disposition_and_count(job: Any, ctx: Any) -> None:
+        """After WRITE_TRUNCATE/WRITE_EMPTY, note how many rows the table holds."""
+        apply_disposition(job, ctx)
+        holder = _rows_before.get(None)
+        if holder is not None:
+            holder["rows"] = _count(ctx, job.target_ref)
+
+    def resolve_gs_to_s3(uri: str, ctx: Any) -> str:
+        """``gs://`` goes to the S3 store when one is configured (else bqemulator's local folder)."""
+        if uri.startswith("gs://") and api_s3.endpoint() is not None:
+            api_s3.configure(ctx.engine.connection)
+            return api_s3.to_s3(uri)
+        return resolve_uri(uri, ctx)
+
+    executor._apply_load_write_disposition = apply_disposition_and_count
+    executor._resolve_uri = resolve_gs_to_s3
+
+
+def _own_rows(execute_load_job: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """``execute_load_job`` whose outputRows are the rows it added."""
+
+    async def execute_load_job_counting_own_rows(project_id: str, job_id: str, config: dict[str, Any], ctx: Any) -> Any:
+        holder: dict[str, int] = {}
+        token = _rows_before.set(holder)
+        try:
+            meta = await execute_load_job(project_id, job_id, config, ctx)
+        finally:
+            _rows_before.reset(token)
+        load = dict((meta.statistics or {}).get("load") or {})
+        if "rows" in holder and "outputRows" in load:
+            load["outputRows"] = str(int(load["outputRows"]) - holder["rows"])
+            meta = meta.model_copy(update={"statistics": {**meta.statistics, "load": load}})
+        return meta
+
+    return execute_load_job_counting_own_rows
+
+
+def install() -> None:
+    """Apply the wraps (the route modules imported ``execute_load_job`` by name)."""
+    from bqemulator.api.routes import jobs, upload
+
+    _patch_executor()
+    jobs.execute_load_job = _own_rows(jobs.execute_load_job)
+    upload.execute_load_job = _own_rows(upload.execute_load_job)

@@ -32,9 +32,9 @@ async def insert_all(project_id: str, dataset_id: str, table_id: str, request: R
 
 def routers() -> list[APIRouter]:
     """Every router of ours, in the order they are tried."""
-    from dplat_bq import api_external, api_load
+    from dplat_bq import api_external
 
-    return [router, api_external.router, api_load.router]
+    return [router, api_external.router]
 
 
 def add_routes_first(app: FastAPI) -> None:
@@ -49,6 +49,9 @@ def add_routes_first(app: FastAPI) -> None:
 
 def install(server: ModuleType) -> None:
     """Make ``server.create_app`` build apps with our routes first."""
+    from dplat_bq import api_load
+
+    api_load.install()
     create_app = server.create_app
 
     def create_app_with_dplat_routes(context: AppContext) -> FastAPI:
