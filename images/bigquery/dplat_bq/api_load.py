@@ -4,7 +4,8 @@ bqemulator 1.4.0 reports the destination table's total as the load job's
 ``statistics.load.outputRows``; BigQuery reports the rows this job wrote
 (https://cloud.google.com/bigquery/docs/reference/rest/v2/Job#JobStatistics3).
 And it maps ``gs://`` to a local folder; here it is the S3 store
-(:mod:`dplat_bq.api_s3`). Both are small wraps of functions of
+(:mod:`dplat_bq.api_s3`). And a Parquet or Avro load into a missing table
+fails; BigQuery makes the table from the file's schema. All are small wraps of functions of
 ``bqemulator.jobs.executor``, which looks them up as module globals.
 """
 
@@ -14,6 +15,7 @@ import contextvars
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+_READERS = {"PARQUET": "read_parquet", "AVRO": "read_avro"}
 _rows_before: contextvars.ContextVar[dict[str, int]] = contextvars.ContextVar("dplat_rows_before")
 
 
@@ -24,6 +26,7 @@ def _count(ctx: Any, target_ref: str) -> int:
 
 def _patch_executor() -> None:
     from bqemulator.jobs import executor
+    from bqemulator.storage.type_map import duckdb_type_to_bq_field
 
     from dplat_bq import api_s3
 
@@ -44,7 +47,27 @@ def _patch_executor() -> None:
             return api_s3.to_s3(uri)
         return resolve_uri(uri, ctx)
 
+    create_destination = executor._maybe_create_load_destination
+
+    def create_destination_from_file_schema(**kwargs: Any) -> None:
+        """Parquet and Avro carry their schema: a missing table is made from it.
+
+        BigQuery does so (https://cloud.google.com/bigquery/docs/loading-data-cloud-storage-parquet);
+        bqemulator makes a table only from an explicit schema or CSV/JSON autodetection.
+        """
+        config = kwargs["load_config"]
+        fmt = str(config.get("sourceFormat", "CSV")).upper()
+        if fmt in _READERS and not (config.get("schema") or {}).get("fields") and config.get("sourceUris"):
+            ctx = kwargs["ctx"]
+            path = executor._resolve_uri(config["sourceUris"][0], ctx)
+            executor._validate_local_path(path)
+            described = ctx.engine.execute(f"DESCRIBE SELECT * FROM {_READERS[fmt]}(?)", [path]).fetchall()
+            fields = [duckdb_type_to_bq_field(row[0], row[1]) for row in described]
+            kwargs["load_config"] = {**config, "schema": {"fields": fields}}
+        create_destination(**kwargs)
+
     executor._apply_load_write_disposition = apply_disposition_and_count
+    executor._maybe_create_load_destination = create_destination_from_file_schema
     executor._resolve_uri = resolve_gs_to_s3
 
 
