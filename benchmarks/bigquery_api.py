@@ -37,7 +37,7 @@ def first_query(client: bigquery.Client, started: float, timeout: float = 60) ->
         try:
             client.query("SELECT 1", retry=None, job_retry=None, timeout=2).result(timeout=2, retry=None)
             return time.monotonic() - started
-        except Exception:  # noqa: BLE001 - any failure means "not up yet"
+        except Exception:
             time.sleep(0.05)
     raise TimeoutError("the emulator did not answer SELECT 1")
 

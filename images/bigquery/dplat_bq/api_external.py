@@ -27,9 +27,8 @@ from bqemulator.api.routes import tables as bq_tables
 from bqemulator.domain.errors import InvalidQueryError, UnsupportedFeatureError
 from bqemulator.storage.sql_identifiers import quoted_table_ref
 from bqemulator.storage.type_map import bq_to_duckdb, duckdb_type_to_bq_field
-from fastapi import APIRouter, Depends, Request, Response
-
 from dplat_bq import api_s3
+from fastapi import APIRouter, Depends, Request, Response
 
 router = APIRouter(prefix="/bigquery/v2", tags=["dplat"])
 _Ctx = Annotated[AppContext, Depends(get_context)]
@@ -125,7 +124,7 @@ def stored_config(ctx: Any, project_id: str, dataset_id: str, table_id: str) -> 
     try:
         row = ctx.engine.execute(f"SELECT config FROM {SIDECAR} WHERE project = ? AND dataset = ? AND tbl = ?",
                                  [project_id, dataset_id, table_id]).fetchone()
-    except Exception:  # noqa: BLE001 - no external table was ever made: no sidecar table
+    except Exception:
         return None
     return json.loads(row[0]) if row else None
 
@@ -134,7 +133,7 @@ def any_external(ctx: Any) -> bool:
     """Whether any external table exists (then S3 must be configured at start)."""
     try:
         return bool(ctx.engine.execute(f"SELECT COUNT(*) FROM {SIDECAR}").fetchone()[0])
-    except Exception:  # noqa: BLE001 - the sidecar table does not exist yet
+    except Exception:
         return False
 
 

@@ -89,9 +89,9 @@ def _field_problem(field: pa.Field, value: Any) -> str | None:
         return None if field.nullable else f"Missing required field: {field.name}."
     if pa.types.is_list(field.type) and not isinstance(value, list):
         return f"Cannot convert value to an array (repeated field {field.name}): {value}"
-    if bq_type in ("BOOL", "BOOLEAN") and not isinstance(value, bool):
-        if str(value).lower() not in _BOOL_WORDS:
-            return f"Cannot convert value to boolean: {value}"
+    bad_bool = not isinstance(value, bool) and str(value).lower() not in _BOOL_WORDS
+    if bq_type in ("BOOL", "BOOLEAN") and bad_bool:
+        return f"Cannot convert value to boolean: {value}"
     try:
         pa.array([_coerce_to_arrow_value(value, field.type, field=field)], type=field.type)
     except (ValueError, TypeError, ArithmeticError, pa.ArrowException):

@@ -27,7 +27,6 @@ def _count(ctx: Any, target_ref: str) -> int:
 def _patch_executor() -> None:
     from bqemulator.jobs import executor
     from bqemulator.storage.type_map import duckdb_type_to_bq_field
-
     from dplat_bq import api_s3
 
     apply_disposition = executor._apply_load_write_disposition

@@ -13,9 +13,8 @@ from typing import Annotated, Any
 
 from bqemulator.api.dependencies import AppContext, get_context
 from bqemulator.domain.errors import ResourceRef, resource_not_found
-from fastapi import APIRouter, Depends, FastAPI, Request
-
 from dplat_bq import api_insert
+from fastapi import APIRouter, Depends, FastAPI, Request
 
 router = APIRouter(prefix="/bigquery/v2", tags=["dplat"])
 _Ctx = Annotated[AppContext, Depends(get_context)]
@@ -38,7 +37,6 @@ def replace_routes() -> None:
     to or moved in an app afterwards are not reliably tried first.
     """
     from bqemulator.api.routes import tabledata, tables
-
     from dplat_bq import api_external
 
     ours = {(r.path, frozenset(r.methods)): r for r in [*router.routes, *api_external.router.routes]}
