@@ -24,7 +24,7 @@ from typing import Annotated, Any
 import pyarrow as pa
 from bqemulator.api.dependencies import AppContext, get_context
 from bqemulator.api.routes import tables as bq_tables
-from bqemulator.domain.errors import InvalidQueryError, UnsupportedFeatureError
+from bqemulator.domain.errors import InvalidQueryError
 from bqemulator.storage.sql_identifiers import quoted_table_ref
 from bqemulator.storage.type_map import bq_to_duckdb, duckdb_type_to_bq_field
 from dplat_bq import api_s3
@@ -36,6 +36,7 @@ SIDECAR = "main.__dplat_external_tables"
 _FORMATS = {"CSV": "CSV", "NEWLINE_DELIMITED_JSON": "NEWLINE_DELIMITED_JSON", "JSON": "NEWLINE_DELIMITED_JSON",
             "PARQUET": "PARQUET", "AVRO": "AVRO"}
 _DDL = re.compile(r"^\s*CREATE\s+(OR\s+REPLACE\s+)?EXTERNAL\s+TABLE\b", re.IGNORECASE)
+_DROP = re.compile(r"^\s*DROP\s+(EXTERNAL\s+)?TABLE\s+(IF\s+EXISTS\s+)?`?([\w.-]+?)`?\s*;?\s*$", re.IGNORECASE)
 _DDL_OPTIONS = {"format", "uris", "skip_leading_rows", "field_delimiter", "description"}
 
 
@@ -47,7 +48,7 @@ def _reader(config: dict[str, Any]) -> str:
     """The DuckDB table function reading the configuration's URIs."""
     fmt = _FORMATS.get(str(config.get("sourceFormat", "")).upper())
     if fmt is None:
-        raise UnsupportedFeatureError(
+        raise InvalidQueryError(
             f"External tables in format {config.get('sourceFormat')!r} are not supported by this sandbox; "
             "use CSV, NEWLINE_DELIMITED_JSON, PARQUET or AVRO.")
     uris = config.get("sourceUris") or []
@@ -194,10 +195,10 @@ def ddl_body(sql: str, project_id: str) -> tuple[str, str, dict[str, Any], bool,
             options[prop.name.lower()] = ([v.name for v in value.expressions] if isinstance(value, exp.Array)
                                           else value.name)
         else:
-            raise UnsupportedFeatureError(f"{prop.sql('bigquery')} is not supported on external tables in this sandbox.")
+            raise InvalidQueryError(f"{prop.sql('bigquery')} is not supported on external tables in this sandbox.")
     unknown = sorted(set(options) - _DDL_OPTIONS)
     if unknown:
-        raise UnsupportedFeatureError(
+        raise InvalidQueryError(
             f"External table option {unknown[0]} is not supported by this sandbox (supported: {', '.join(sorted(_DDL_OPTIONS))}).")
     if "format" not in options or "uris" not in options:
         raise InvalidQueryError("CREATE EXTERNAL TABLE needs OPTIONS (format = ..., uris = [...]).")
@@ -213,6 +214,31 @@ def ddl_body(sql: str, project_id: str) -> tuple[str, str, dict[str, Any], bool,
     return table.catalog or project_id, table.db, body, bool(statement.args.get("replace")), bool(statement.args.get("exists"))
 
 
+async def _run_drop(match: re.Match[str], statement_type: str, kwargs: dict[str, Any], intercept: Any) -> Any:
+    """DROP [EXTERNAL] TABLE: an external table loses its view, never its files; others go to bqemulator."""
+    from bqemulator.jobs import executor
+
+    ctx, project_id = kwargs["ctx"], kwargs["project_id"]
+    parts = match.group(3).split(".")
+    if len(parts) not in (2, 3):
+        return await intercept(statement_type, **kwargs)
+    project, dataset, table_id = ([project_id, *parts] if len(parts) == 2 else parts)
+    meta = ctx.catalog.get_table(project, dataset, table_id)
+    external = meta is not None and meta.table_type == "EXTERNAL"
+    if match.group(1) and meta is not None and not external:
+        raise InvalidQueryError(f"{dataset}.{table_id} is not an external table; use DROP TABLE.")
+    if not external and not (match.group(1) and meta is None):
+        return await intercept(statement_type, **kwargs)
+    if meta is None and not match.group(2):
+        raise InvalidQueryError(f"Not found: Table {project}:{dataset}.{table_id}")
+    if meta is not None:
+        async with ctx.engine.write_lock():
+            drop(ctx, project, dataset, table_id, meta)
+    return executor._build_ddl_job_meta(
+        project_id=project_id, job_id=kwargs["job_id"], bq_sql=kwargs["bq_sql"], statement_type="DROP_TABLE",
+        arrow_table=pa.table({}), now=kwargs["now"], ctx=ctx, ddl_operation="DROP" if meta else "SKIP")
+
+
 def install_ddl() -> None:
     """Run CREATE EXTERNAL TABLE ourselves, before bqemulator would make a native table of it."""
     from bqemulator.jobs import executor
@@ -221,9 +247,12 @@ def install_ddl() -> None:
 
     async def run_external_ddl(statement_type: str, **kwargs: Any) -> Any:
         sql = kwargs["bq_sql"]
+        ctx = kwargs["ctx"]
+        dropped = _DROP.match(sql)
+        if dropped:
+            return await _run_drop(dropped, statement_type, kwargs, intercept)
         if not _DDL.match(sql):
             return await intercept(statement_type, **kwargs)
-        ctx = kwargs["ctx"]
         project, dataset, body, replace, if_not_exists = ddl_body(sql, kwargs["project_id"])
         exists = ctx.catalog.get_table(project, dataset, body["tableReference"]["tableId"]) is not None
         operation = "SKIP" if exists and if_not_exists else ("REPLACE" if exists else "CREATE")
