@@ -237,3 +237,29 @@ def test_refused_external_tables_say_why_in_bigquerys_shape(
     assert words in job.error_result["message"]
     with pytest.raises(exceptions.NotFound):  # never silently a native table
         client.get_table(f"{client.project}.{dataset}.bad")
+
+
+# Extract jobs write to Cloud Storage: https://cloud.google.com/bigquery/docs/exporting-data
+def test_extract_to_gs_writes_the_s3_bucket(client: bigquery.Client, dataset: str, s3: Any) -> None:
+    table_id = make_table(client, dataset)
+    assert client.insert_rows_json(table_id, [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]) == []
+    client.extract_table(table_id, f"gs://{BUCKET}/extract-{dataset}/t.csv").result(timeout=60)
+    body = s3.get_object(Bucket=BUCKET, Key=f"extract-{dataset}/t.csv")["Body"].read().decode()
+    assert sorted(body.split()) == ["1,a", "2,b", "id,name"]
+
+
+# Last in this module: the restart may move the published port, so it makes its own client.
+def test_external_tables_survive_a_restart(stack: tuple[RunningService, RunningService], dataset: str, s3: Any) -> None:
+    running = stack[1]
+    client = running.service.client()
+    s3.put_object(Bucket=BUCKET, Key=f"restart-{dataset}/a.parquet", Body=parquet_bytes(pa.table({"n": [4, 5]})))
+    client.query(f"CREATE EXTERNAL TABLE {dataset}.r OPTIONS (format = 'PARQUET',"
+                 f" uris = ['gs://{BUCKET}/restart-{dataset}/*.parquet'])").result()
+    wrapped = running.container.get_wrapped_container()
+    wrapped.restart(timeout=20)
+    wrapped.reload()
+    endpoint = BigQuery.endpoints[0]
+    port = int(wrapped.ports[f"{endpoint.container_port}/tcp"][0]["HostPort"])
+    service = BigQuery(running.service.credentials, {endpoint.name: port})
+    service.wait_ready(timeout=60)
+    assert rows(service.client(), f"SELECT SUM(n) FROM {dataset}.r") == [(9,)]
