@@ -216,6 +216,16 @@ def test_create_external_table_over_csv_and_ndjson(client: bigquery.Client, data
     assert client.get_table(f"{client.project}.{dataset}.c").table_type == "EXTERNAL"
 
 
+def test_create_or_replace_turns_a_native_table_external(client: bigquery.Client, dataset: str, s3: Any) -> None:
+    table_id = make_table(client, dataset, "swap")
+    assert client.insert_rows_json(table_id, [{"id": 99}]) == []
+    s3.put_object(Bucket=BUCKET, Key=f"swap-{dataset}/a.csv", Body=b"7,seven\n")
+    client.query(f"CREATE OR REPLACE EXTERNAL TABLE {dataset}.swap (id INT64, name STRING)"
+                 f" OPTIONS (format = 'CSV', uris = ['gs://{BUCKET}/swap-{dataset}/a.csv'])").result()
+    assert rows(client, f"SELECT id, name FROM {dataset}.swap") == [(7, "seven")]
+    assert client.get_table(table_id).table_type == "EXTERNAL"
+
+
 # Errors carry reason, location and message: https://cloud.google.com/bigquery/docs/error-messages
 @pytest.mark.parametrize(
     ("options", "reason", "words"),

@@ -114,8 +114,12 @@ def create(ctx: Any, project_id: str, dataset_id: str, body: dict[str, Any], rep
 
 
 def drop(ctx: Any, project_id: str, dataset_id: str, table_id: str, meta: Any) -> None:
-    """Drop an external table: its view, catalog entry and stored configuration, never its files."""
-    ctx.engine.execute(f"DROP VIEW IF EXISTS {quoted_table_ref(project_id, dataset_id, table_id)}")
+    """Drop an external table: its view, catalog entry and stored configuration, never its files.
+
+    (CREATE OR REPLACE EXTERNAL TABLE over a native table drops that table here too.)
+    """
+    kind = "VIEW" if meta.table_type == "EXTERNAL" else "TABLE"
+    ctx.engine.execute(f"DROP {kind} IF EXISTS {quoted_table_ref(project_id, dataset_id, table_id)}")
     ctx.catalog.delete_table(project_id, dataset_id, table_id)
     ctx.engine.execute(f"DELETE FROM {SIDECAR} WHERE project = ? AND dataset = ? AND tbl = ?",
                        [project_id, dataset_id, table_id])

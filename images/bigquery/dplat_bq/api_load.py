@@ -40,10 +40,11 @@ def _patch_executor() -> None:
             holder["rows"] = _count(ctx, job.target_ref)
 
     def resolve_gs_to_s3(uri: str, ctx: Any) -> str:
-        """``gs://`` goes to the S3 store when one is configured (else bqemulator's local folder)."""
-        if uri.startswith("gs://") and api_s3.endpoint() is not None:
+        """``gs://`` goes to the S3 store (refused with the fix when none is configured)."""
+        if uri.startswith("gs://"):
+            s3_uri = api_s3.to_s3(uri)
             api_s3.configure(ctx.engine.connection)
-            return api_s3.to_s3(uri)
+            return s3_uri
         return resolve_uri(uri, ctx)
 
     create_destination = executor._maybe_create_load_destination
