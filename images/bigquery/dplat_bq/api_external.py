@@ -44,8 +44,12 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _reader(config: dict[str, Any]) -> str:
-    """The DuckDB table function reading the configuration's URIs."""
+def _reader(config: dict[str, Any], fields: list[dict[str, Any]]) -> str:
+    """The DuckDB table function reading the configuration's URIs.
+
+    CSV columns are matched to declared ``fields`` by position, as BigQuery
+    does; the other formats carry names and are matched by name.
+    """
     fmt = _FORMATS.get(str(config.get("sourceFormat", "")).upper())
     if fmt is None:
         raise InvalidQueryError(
@@ -64,7 +68,8 @@ def _reader(config: dict[str, Any]) -> str:
     csv = config.get("csvOptions") or {}
     header = "true" if int(csv.get("skipLeadingRows", 0) or 0) > 0 else "false"
     delim = csv.get("fieldDelimiter", ",")
-    return f"read_csv({files}, header = {header}, delim = {_quote(delim)})"
+    names = f", names = [{', '.join(_quote(f['name']) for f in fields)}]" if fields else ""
+    return f"read_csv({files}, header = {header}, delim = {_quote(delim)}{names})"
 
 
 def _select(reader: str, fields: list[dict[str, Any]]) -> str:
@@ -95,7 +100,7 @@ def create(ctx: Any, project_id: str, dataset_id: str, body: dict[str, Any], rep
         from bqemulator.domain.errors import ResourceRef, resource_already_exists
 
         raise resource_already_exists(ResourceRef("table", project_id, dataset_id, table_id))
-    query = _select(_reader(config), fields)
+    query = _select(_reader(config, fields), fields)
     try:
         described = ctx.engine.execute(f"DESCRIBE {query}").fetchall()
     except Exception as exc:  # DuckDB's IO/binder errors, said in BigQuery's words
