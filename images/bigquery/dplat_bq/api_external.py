@@ -54,10 +54,11 @@ def _reader(config: dict[str, Any], fields: list[dict[str, Any]]) -> str:
     if fmt is None:
         raise InvalidQueryError(
             f"External tables in format {config.get('sourceFormat')!r} are not supported by this sandbox; "
-            "use CSV, NEWLINE_DELIMITED_JSON, PARQUET or AVRO.")
+            "use CSV, NEWLINE_DELIMITED_JSON, PARQUET or AVRO.", location="format")
     uris = config.get("sourceUris") or []
     if not uris:
-        raise InvalidQueryError("An external table needs at least one source URI (uris / sourceUris).")
+        raise InvalidQueryError("An external table needs at least one source URI (uris / sourceUris).",
+                                location="uris")
     files = "[" + ", ".join(_quote(api_s3.to_s3(u)) for u in uris) + "]"
     if fmt == "PARQUET":
         return f"read_parquet({files}, union_by_name = true)"
@@ -84,8 +85,10 @@ def _select(reader: str, fields: list[dict[str, Any]]) -> str:
 def _read_error(exc: Exception, uris: list[str]) -> InvalidQueryError:
     text = str(exc)
     if "No files found" in text or "404" in text:
-        return InvalidQueryError(f"Not found: Files {', '.join(uris)} (no object matches in the sandbox's S3 store).")
-    return InvalidQueryError(f"Error while reading data from {', '.join(uris)}: {text.splitlines()[0]}")
+        return InvalidQueryError(f"Not found: Files {', '.join(uris)} (no object matches in the sandbox's S3 store).",
+                                 location=uris[0] if uris else None)
+    return InvalidQueryError(f"Error while reading data from {', '.join(uris)}: {text.splitlines()[0]}",
+                             location=uris[0] if uris else None)
 
 
 def create(ctx: Any, project_id: str, dataset_id: str, body: dict[str, Any], replace: bool = False) -> Any:
@@ -208,7 +211,8 @@ def ddl_body(sql: str, project_id: str) -> tuple[str, str, dict[str, Any], bool,
     unknown = sorted(set(options) - _DDL_OPTIONS)
     if unknown:
         raise InvalidQueryError(
-            f"External table option {unknown[0]} is not supported by this sandbox (supported: {', '.join(sorted(_DDL_OPTIONS))}).")
+            f"External table option {unknown[0]} is not supported by this sandbox"
+            f" (supported: {', '.join(sorted(_DDL_OPTIONS))}).", location=unknown[0])
     if "format" not in options or "uris" not in options:
         raise InvalidQueryError("CREATE EXTERNAL TABLE needs OPTIONS (format = ..., uris = [...]).")
     config: dict[str, Any] = {"sourceFormat": options["format"].upper(), "sourceUris": options["uris"]}

@@ -35,11 +35,12 @@ def to_s3(uri: str) -> str:
     """``gs://b/k`` as ``s3://b/k``; refused in BigQuery's words when no store is configured."""
     if not uri.startswith("gs://"):
         raise InvalidQueryError(f"Invalid source URI {uri!r}: this sandbox reads only gs://BUCKET/... URIs "
-                                "(from the S3 store's bucket of the same name).")
+                                "(from the S3 store's bucket of the same name).", location=uri)
     if endpoint() is None:
         raise InvalidQueryError(
             "gs:// URIs are read from the sandbox's S3 store, but this emulator was started without one: "
-            "set AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (dplat's compose file does).")
+            "set AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (dplat's compose file does).",
+            location=uri)
     return "s3://" + uri[len("gs://"):]
 
 
