@@ -133,6 +133,14 @@ def test_javascript_udf_runs(client: bigquery.Client) -> None:
     assert rows(client, sql) == [(42.0,)]
 
 
+# The documented form is a raw string: its backslashes reach JavaScript as written
+# (https://cloud.google.com/bigquery/docs/reference/standard-sql/lexical#string_and_bytes_literals).
+def test_javascript_udf_with_a_raw_string_body(client: bigquery.Client) -> None:
+    body = "return s.replace(/\\D/g, '');"  # one backslash: \D, JavaScript's non-digit class
+    sql = f'CREATE TEMP FUNCTION digits(s STRING) RETURNS STRING LANGUAGE js AS r"""{body}"""; SELECT digits("a1b22c")'
+    assert rows(client, sql) == [("122",)]
+
+
 # tabledata.insertAll: "skipInvalidRows ... The default value is false, which causes the entire
 # request to fail if any invalid rows exist."
 # https://cloud.google.com/bigquery/docs/reference/rest/v2/tabledata/insertAll
