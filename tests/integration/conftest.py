@@ -26,6 +26,7 @@ os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
 os.environ.setdefault("TC_HOST", "127.0.0.1")
 
 from testcontainers.core.container import DockerContainer
+from testcontainers.core.network import Network
 
 from dplat.stack.base import Service
 from dplat.stack.credentials import Credentials
@@ -85,15 +86,21 @@ def start(
     timeout: float = 120,
     volumes: dict[str, str] | None = None,
     env: dict[str, str] | None = None,
+    network: Network | None = None,
+    aliases: tuple[str, ...] = (),
 ) -> RunningService:
     """Run ``service_cls``'s local image as its declaration says, wait for its
     probe, return it.
 
-    ``env`` adds variables for a test's own instrumentation (e.g. PATH)."""
+    ``env`` adds variables for a test's own instrumentation (e.g. PATH);
+    ``network`` and ``aliases`` let services reach each other by name, as in
+    compose (e.g. bigquery reads the S3 store at http://s3:9000)."""
     container = DockerContainer(service_cls.image())
     container.with_kwargs(labels=TEST_LABEL, mem_limit=service_cls.memory)
     if service_cls.command:
         container.with_command(list(service_cls.command))
+    if network is not None:
+        container.with_network(network).with_network_aliases(*aliases)
     for key, value in {**service_cls.environment(credentials), **(env or {})}.items():
         container.with_env(key, value)
     for endpoint in service_cls.endpoints:
