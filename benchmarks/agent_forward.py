@@ -18,6 +18,12 @@ Three scenarios, as issue 4 asks:
 (c) latency  PackedForward batches sent on a fixed schedule at half the rate
              (a) reached; p99 ack latency, measured from when each frame was
              due. Goal: <= 20 ms.
+(d) hostile  dplat.agent.hostile's flood (bombs, 4 GiB headers, nesting, 300
+             idle connections, 64 MiB http bodies, objects that grow 80x when
+             decoded, 3000 mutated frames) at an agent with default limits;
+             its peak RSS (VmHWM). Goal (issue 10): < 512 MiB. Dec 4: 385-396
+             MiB (memory_limit 384 MiB); (a) and (b) alternated with main on a
+             load of 4-14: ratio 0.49-0.62 vs 0.52-0.58, 208-397k vs 197-335k.
 
 Figures: events/s and MB/s by wall clock until the last event was *in the
 output files* (the run ends with ``POST /api/flush``, which returns once every
@@ -121,9 +127,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-import msgpack
 from _agent_common import (
-    FrameOf,
     Profiler,
     ServerProcess,
     host_speed,
@@ -132,11 +136,13 @@ from _agent_common import (
     send_stream,
     send_window,
 )
+from _agent_frames import frames_of, message_stream, packed_blobs
 
-GOALS = {"packed": 0.40, "message": 150_000, "latency": 0.020}
+from dplat.agent import hostile
+
+GOALS = {"packed": 0.40, "message": 150_000, "latency": 0.020, "hostile": 512 * 2**20}
 CEILING = 700_000
 """The issue's figure for the baseline on an idle machine of this kind."""
-TAG = "bench.forward"
 
 CONFIG = """
 <source>
@@ -165,45 +171,6 @@ CONFIG = """
   </buffer>
 </match>
 """
-
-
-def record(n: int) -> dict[str, object]:
-    """~100 bytes packed: an access-log line with a sequence number."""
-    return {"host": f"192.168.{n % 250}.{n % 7}", "method": "GET",
-            "path": f"/api/v1/items?page={n % 50}", "status": 200, "bytes": 5316,
-            "agent": "curl/8.5", "seq": n}
-
-
-def event_time(sec: int, nsec: int) -> msgpack.ExtType:
-    return msgpack.ExtType(0, sec.to_bytes(4, "big") + nsec.to_bytes(4, "big"))
-
-
-def packed_blobs(batch: int, distinct: int) -> list[bytes]:
-    """``distinct`` entry blobs of ``batch`` events each (cycled when sending)."""
-    now = int(time.time())
-    pack = msgpack.Packer(use_bin_type=True).pack
-    return [b"".join(pack([event_time(now, i), record(b * batch + i)]) for i in range(batch))
-            for b in range(distinct)]
-
-
-def packed_frame(blob: bytes, batch: int, ack_id: str) -> bytes:
-    """``[tag, entries, {size, chunk}]`` with the entries as str32, as out_forward writes."""
-    return (b"\x93" + msgpack.packb(TAG) + b"\xdb" + len(blob).to_bytes(4, "big") + blob
-            + msgpack.packb({"size": batch, "chunk": ack_id}))
-
-
-def frames_of(blobs: list[bytes], batch: int) -> FrameOf:
-    """PackedForward message number N, acked as ``cN``, cycling through ``blobs``."""
-    return lambda number: packed_frame(blobs[number % len(blobs)], batch, f"c{number}")
-
-
-def message_stream(events: int) -> bytes:
-    """fluent-logger-python's frames (``packb((tag, int(time.time()), data))``)
-    for ``events - 1`` events, then one with a ``chunk`` option: the barrier."""
-    now = int(time.time())
-    frames = [msgpack.packb((TAG, now, record(n))) for n in range(events - 1)]
-    frames.append(msgpack.packb((TAG, now, record(events - 1), {"chunk": "end"})))
-    return b"".join(frames)
 
 
 @dataclass
@@ -368,7 +335,7 @@ def main() -> None:
                          help="(c): events per message, one run each")
     options.add_argument("--rate", type=float, default=None,
                          help="(c): events/s (default: half of what (a) reached)")
-    options.add_argument("--scenarios", default="packed,message,latency")
+    options.add_argument("--scenarios", default="packed,message,latency,hostile")
     options.add_argument("--dir", default=None, help="where buffers and outputs go (a temp dir)")
     options.add_argument("--profile", default=None, metavar="PREFIX",
                          help="py-spy the agent in (a) and (b): PREFIX-packed.txt, ...")
@@ -418,6 +385,13 @@ def main() -> None:
                 print(f"{kind:<9} ack latency p50 {percentile(lat, 0.5) * 1000:6.1f} ms, "
                       f"p99 {p99 * 1000:6.1f} ms, max {lat[-1] * 1000:6.1f} ms (sender late "
                       f"p99 {percentile(result.lateness, 0.99) * 1000:.1f} ms){goal}")
+    if "hostile" in scenarios:
+        with tempfile.TemporaryDirectory(dir=args.dir) as directory:
+            flood = hostile.flood_new_agent(Path(directory))
+        peak = flood.peak_rss_kib * 1024
+        print(f"(d) hostile flood, {flood.seconds:.1f} s: agent peak RSS {peak / 2**20:.0f} MiB "
+              f"(sampled max {max(flood.samples_kib, default=0) / 1024:.0f} MiB); goal < "
+              f"{GOALS['hostile'] / 2**20:.0f} MiB: {verdict(peak < GOALS['hostile'])}")
 
 
 if __name__ == "__main__":

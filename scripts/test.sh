@@ -22,6 +22,9 @@ if command -v npm >/dev/null && [ ! -f tests/integration/node/node_modules/fluen
     npm install -q --prefix tests/integration/node --no-audit --no-fund --no-package-lock \
         >/dev/null || echo "note: npm install failed; the Node client test cannot run." >&2
 fi
+# Headless Chromium for the console's browser tests (tests/ui_browser.py):
+# Debian's browser and its chromedriver, built together, so they always match.
+apt_install chromedriver chromium chromium-driver -- "the console's browser tests cannot run."
 # The full-disk tests mount a small tmpfs, which needs root.
 if [ "${CI:-}" = true ] && [ "$(id -u)" != 0 ]; then
     echo "CI runs as root: the full-disk tests mount a tmpfs (this is uid $(id -u))." >&2

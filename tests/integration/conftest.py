@@ -93,15 +93,14 @@ def start(
     probe, return it.
 
     ``env`` adds variables for a test's own instrumentation (e.g. PATH);
-    ``network`` and ``aliases`` let containers reach each other by name, as
-    compose's network does (Spark's worker finds ``spark``, its executors
-    ``mysql``)."""
+    ``network`` and ``aliases`` let services reach each other by name, as in
+    compose (e.g. bigquery reads the S3 store at http://s3:9000)."""
     container = DockerContainer(service_cls.image())
     container.with_kwargs(labels=TEST_LABEL, mem_limit=service_cls.memory)
-    if network is not None:
-        container.with_network(network).with_network_aliases(*aliases)
     if service_cls.command:
         container.with_command(list(service_cls.command))
+    if network is not None:
+        container.with_network(network).with_network_aliases(*aliases)
     for key, value in {**service_cls.environment(credentials), **(env or {})}.items():
         container.with_env(key, value)
     for endpoint in service_cls.endpoints:

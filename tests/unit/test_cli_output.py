@@ -46,6 +46,16 @@ class Container:
         self.name, self.status = f"dplat-{service}-1", status
         self.attrs: dict[str, Any] = {"State": {"Health": {"Status": "healthy"}}, "HostConfig": {}}
 
+    def stats(self, stream: bool, one_shot: bool) -> dict[str, Any]:
+        """A cgroup v1 engine's answer: its cache counter is total_inactive_file."""
+        stats = {"total_inactive_file": 2 * 2**20, "inactive_file": 1}
+        return {"memory_stats": {"usage": 50 * 2**20, "stats": stats}}
+
+    def logs(self, tail: int) -> bytes:
+        """The last ``tail`` of 300 lines, as the docker SDK gives them (bytes)."""
+        every = [f"{self.name} line {i}" for i in range(1, 301)]
+        return ("\n".join(every[-tail:]) + "\n").encode()
+
 
 class Engine:
     """The engine as lifecycle.status reads it: this project's containers."""
@@ -81,8 +91,32 @@ def test_status_json_has_every_service_and_its_probe(monkeypatch: pytest.MonkeyP
     assert by_name["s3"]["ready"] is False
     assert by_name["agent"] == {**by_name["agent"], "state": "missing", "ready": False, "health": "-"}
     assert by_name["bigquery"]["info"]["url"] == "http://127.0.0.1:9050"
+    # Memory as `docker stats` counts it; none for what has no container.
+    assert by_name["mysql"]["memory_bytes"] == 48 * 2**20
+    assert by_name["agent"]["memory_bytes"] is None
+    # The credentials are named, so the console can mask them.
+    assert by_name["mysql"]["secrets"] == ["password"]
+    assert by_name["s3"]["secrets"] == ["access_key", "secret_key"]
     table = runner.invoke(app, ["status"])
     assert "not answering" in table.stdout and "ready" in table.stdout
+    assert "48 MiB" in table.stdout
+
+
+def test_logs_json_prints_one_services_last_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(daemon, "client", lambda timeout=300: Engine("mysql"))
+    result = runner.invoke(app, ["logs", "mysql", "--tail", "3", "-o", "json"])
+    assert result.exit_code == 0, result.output
+    assert parsed(result) == {
+        "service": "mysql",
+        "state": "running",
+        "lines": [f"dplat-mysql-1 line {i}" for i in (298, 299, 300)],
+    }
+    missing = parsed(runner.invoke(app, ["logs", "agent", "-o", "json"]))
+    assert missing == {"service": "agent", "state": "missing", "lines": []}
+    unknown = runner.invoke(app, ["logs", "nope", "-o", "json"])
+    assert unknown.exit_code == 1 and "no service named 'nope'" in unknown.output
+    every = runner.invoke(app, ["logs", "-o", "json"])
+    assert every.exit_code == 1 and "Name the service" in " ".join(every.output.split())
 
 
 def test_status_env_and_env_json_give_the_same_variables() -> None:
@@ -281,7 +315,9 @@ def test_images_list_json(monkeypatch: pytest.MonkeyPatch) -> None:
     assert found["images"][0] == {
         "name": "mysql", "tag": "dplat/mysql:local", "built": True, "current": True, "size_mb": 694.0
     }
-    assert [i["name"] for i in found["images"]] == ["mysql", "s3", "bigquery", "agent", "s3-iam", "spark"]
+    assert [i["name"] for i in found["images"]] == [
+        "mysql", "s3", "bigquery", "agent", "s3-iam", "airflow", "spark"
+    ]
     assert all(i["built"] is False for i in found["images"][1:])
 
 

@@ -82,9 +82,30 @@ def test_on_demand_service_only_with_its_profile(tmp_path: Path, images: str, im
 
 
 @pytest.mark.parametrize("images", ["local", "upstream"])
+def test_airflow_is_ours_on_demand_with_the_lessons_dag_folder(tmp_path: Path, images: str) -> None:
+    assert "airflow" not in render(tmp_path, images)["config"]["services"]
+    rendered = render(tmp_path, images, profiles="on-demand")
+    config, creds = rendered["config"], rendered["creds"]
+    service = config["services"]["airflow"]
+    # Ours in both sets: the official image knows nothing of the stack's admin.
+    assert service["image"] == "dplat/airflow:local"
+    assert [(p["host_ip"], int(p["published"]), p["target"]) for p in service["ports"]] == [
+        ("127.0.0.1", 8180, 8080)
+    ]
+    assert service["environment"] == {
+        "AIRFLOW_ADMIN_USER": creds.airflow_user,
+        "AIRFLOW_ADMIN_PASSWORD": creds.airflow_password,
+    }
+    mounts = {v["target"]: v for v in service["volumes"]}
+    dags = mounts["/opt/airflow/dags"]
+    assert (dags["source"], dags.get("read_only")) == (str(tmp_path / "work/airflow/dags"), True)
+    assert config["volumes"][mounts["/opt/airflow"]["source"]]["name"] == f"dplat_airflow-{images}"
+
+
+@pytest.mark.parametrize("images", ["local", "upstream"])
 def test_every_service_has_a_log_size_cap(tmp_path: Path, images: str) -> None:
     services = render(tmp_path, images, profiles="on-demand")["config"]["services"]
-    assert set(services) == {"mysql", "s3", "bigquery", "agent", "s3-iam", "spark", "spark-worker"}
+    assert set(services) == {"mysql", "s3", "bigquery", "agent", "s3-iam", "airflow", "spark", "spark-worker"}
     for name, service in services.items():
         logging = service.get("logging") or {}
         assert logging.get("driver") == "json-file", name
@@ -100,6 +121,7 @@ def test_every_upstream_image_is_pinned_to_a_release(tmp_path: Path) -> None:
         "bigquery": "ghcr.io/goccy/bigquery-emulator:0.6.6",
         "agent": "dplat/agent:local",
         "s3-iam": "motoserver/moto:5.2.5",
+        "airflow": "dplat/airflow:local",
         # No official image runs a standalone cluster with Spark Connect as
         # one service: both sets use ours (its files are the lake's either way).
         "spark": "dplat/spark:local",

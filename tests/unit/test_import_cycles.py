@@ -40,7 +40,7 @@ def test_the_agents_parts_import_each_other_in_one_direction() -> None:
 
 STACK_DECLARATIONS = {
     "base", "declarations", "credentials", "faults", "mysql", "s3", "bigquery", "agent", "s3_iam",
-    "spark",
+    "airflow", "spark",
 }
 """stack/ holds two layers: the service declarations (one class per service,
 their credentials and client faults), which settings and the engine's image
@@ -73,8 +73,8 @@ def test_the_stacks_declarations_import_nothing_of_its_upper_layer() -> None:
 
 
 AGENT_LAYERS = [
-    "config", "event", "protocol", "tagmatch", "core", "buffer", "output", "router",
-    "plugins", "server", "reference", "testing",
+    "memory", "config", "event", "protocol", "tagmatch", "core", "buffer", "output", "router",
+    "plugins", "rpc", "server", "reference", "testing", "hostile",
 ]
 """The agent's parts, bottom layer first, as docs/agent.md ("The code") lists
 them: each imports only parts before it. The router and the buffer reach

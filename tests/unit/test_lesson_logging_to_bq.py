@@ -20,6 +20,7 @@ from dplat.resources import scenarios_dir
 from dplat.scenario import catalog, results
 from dplat.scenario.context import Context
 from dplat.settings import resolve
+from dplat.stack.agent import Agent
 from dplat.stack.credentials import Credentials
 
 FOLDER = scenarios_dir() / "logging-to-bq"
@@ -239,14 +240,16 @@ def test_partition_of_reads_dt_from_a_key() -> None:
 
 
 # -- context helpers the lesson uses --------------------------------------------------------
-class FakeAgent:
-    """The monitor API of an agent that reloads after ``delay`` plugin-list calls."""
+class FakeAgent(Agent):
+    """The stack's agent whose monitor API (scripted here) reloads after
+    ``delay`` plugin-list calls; the rest (environment, plugins()) is the real one."""
 
     def __init__(self, delay: int, reloads: bool = True) -> None:
+        super().__init__(Credentials.generate(), {})
         self.calls: list[tuple[str, str]] = []
         self.delay, self.reloads, self.lists = delay, reloads, 0
 
-    def monitor(self, path: str = "/api/plugins.json", method: str = "GET") -> Any:
+    def monitor(self, path: str = "/api/plugins.json", method: str = "GET", timeout: float = 5.0) -> Any:
         self.calls.append((path, method))
         if path == "/api/reload":
             return {"ok": True}

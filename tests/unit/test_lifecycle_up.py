@@ -29,6 +29,10 @@ class FakeContainer:
         self.status = status
         self.attrs: dict[str, Any] = {"State": {}, "HostConfig": {}}
 
+    def stats(self, stream: bool, one_shot: bool) -> dict[str, Any]:
+        """A cgroup v2 engine's one-shot answer: 100 MiB used, 10 of them inactive cache."""
+        return {"memory_stats": {"usage": 100 * 2**20, "stats": {"inactive_file": 10 * 2**20}}}
+
 
 class FakeVolumes:
     """The project's volumes, by name; ``list`` answers a label filter as the engine does."""

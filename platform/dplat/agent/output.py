@@ -138,6 +138,7 @@ class Output(Plugin):
 
     # -- life cycle -----------------------------------------------------------
     async def open(self) -> None:
+        self.log.origin = None
         await self.start()
         if self.buffering is not None:
             await self.buffering.start()

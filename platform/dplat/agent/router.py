@@ -13,6 +13,7 @@ Inputs emit into the label named by their ``@label`` (else ``@ROOT``);
 and a counter. A whole stream an output refused (buffer overflow) also goes
 to ``@ERROR`` when it exists; otherwise the error reaches the input, which
 must not ack. Emission returns only after the outputs accepted the events.
+With a ``<label @FLUENT_LOG>``, the agent's own log lines go there while it runs.
 
     Router              built once per config; owns labels and plugins
      ├── Label          rules of one <label> (or ROOT), tag -> Pipeline cache
@@ -29,10 +30,14 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from dplat.agent.config import compat
 from dplat.agent.config.element import Element
+from dplat.agent.config.errors import ErrorCollector
 from dplat.agent.core import registry
 from dplat.agent.core.base import Filter, Input, Plugin
 from dplat.agent.core.log import kv
+from dplat.agent.core.log_events import LABEL as LOG_LABEL
+from dplat.agent.core.log_events import LogEventForwarder
 from dplat.agent.core.params import describe, located
 from dplat.agent.event import EventStream, EventTime, Record
 from dplat.agent.output import Output
@@ -46,8 +51,7 @@ CACHE_SIZE = 1024
 """Tags whose pipeline is remembered per label (Fluentd's MatchCache size)."""
 
 _routing_errors = contextvars.ContextVar("routing_errors", default=False)
-"""True while error events are being delivered: errors raised then are only
-logged, so a failing filter inside @ERROR cannot loop forever."""
+"""True while error events are delivered: errors then are only logged (no loop)."""
 
 
 @dataclass
@@ -137,6 +141,11 @@ class EventRouter:
                          error: BaseException) -> None:
         self._router.emit_error_event(tag, time, record, error)
 
+    def to_label(self, name: str) -> EventRouter | None:
+        """The router of another label, None if there is none (rewrite_tag_filter)."""
+        label = self._router.labels.get(name)
+        return None if label is None else EventRouter(self._router, label)
+
 
 class Router:
     """All labels and plugins of one config, and their life cycle."""
@@ -153,6 +162,7 @@ class Router:
         self._drainer: asyncio.Task[None] | None = None
         self._closed: set[int] = set()
         """ids of plugins already closed, so a stop cut short can be resumed."""
+        self.log_events: LogEventForwarder | None = None
 
     @property
     def root(self) -> Label:
@@ -169,39 +179,54 @@ class Router:
     # -- building ---------------------------------------------------------------
     @classmethod
     def build(cls, root: Element, *, root_dir: str | None = None) -> Router:
-        """Configure every plugin of a parsed config; ConfigError naming the line.
-        ``root_dir`` is ``<system> root_dir``, handed to every plugin."""
+        """Configure every plugin (v0.12 keys moved first, config/compat.py); every
+        error found names its line. ``root_dir``: ``<system> root_dir``."""
+        errors = ErrorCollector()
         router = cls()
         router.root_dir = root_dir
         for element in root.sections("label"):
-            name = element.arg.strip()
-            if not name.startswith("@") or " " in name:
-                raise located(element.origin, f"<label {name}>: a label name is one word "
-                              "starting with @, e.g. <label @ERROR>")
-            if name in router.labels:
-                raise located(element.origin, f"label {name} is defined twice")
-            router.labels[name] = Label(name)
+            with errors.collecting():
+                router._add_label(element)
         for element in root.elements:
-            if element.name == "source":
-                router.inputs.append(router._plugin("input", element, router.root))
-            elif element.name in ("filter", "match"):
-                router._add_rule(router.root, element)
-            elif element.name == "label":
-                label = router.labels[element.arg.strip()]
-                for child in element.elements:
+            with errors.collecting():
+                router._add_directive(element)
+        router._check_unique(errors)
+        errors.raise_if_any()
+        return router
+
+    def _add_label(self, element: Element) -> None:
+        # Fluentd (root_agent.rb) takes any non-empty name; '@' is a convention.
+        name = element.arg.strip()
+        if not name or " " in name or name == ROOT_LABEL:
+            raise located(element.origin, f"<label {name}>: a label needs a one-word name "
+                          "other than @ROOT (the top level), e.g. <label @ERROR>")
+        if name in self.labels:
+            raise located(element.origin, f"label {name} is defined twice")
+        self.labels[name] = Label(name)
+
+    def _add_directive(self, element: Element) -> None:
+        if element.name == "source":
+            self.inputs.append(self._plugin("input", element, self.root))
+        elif element.name in ("filter", "match"):
+            self._add_rule(self.root, element)
+        elif element.name == "label":
+            label = self.labels.get(element.arg.strip())
+            if label is None:  # its own error was reported by _add_label
+                return
+            errors = ErrorCollector()
+            for child in element.elements:
+                with errors.collecting():
                     if child.name not in ("filter", "match"):
                         raise located(child.origin, f"<{child.name}> is not allowed in "
                                       f"<label {label.name}>; only <filter> and <match>")
-                    router._add_rule(label, child)
-            elif element.name == "worker":
-                raise located(element.origin, "<worker> is not supported: the agent runs "
-                              "one worker")
-            elif element.name != "system":
-                log.warning("%s: unknown directive %s is ignored", element.origin,
-                            describe(element))
-        router._check_ids()
-        router._check_buffer_paths()
-        return router
+                    self._add_rule(label, child)
+            errors.raise_if_any()
+        elif element.name == "worker":
+            raise located(element.origin, "<worker> is not supported: the agent runs "
+                          "one worker", "Remove the <worker> section and keep its content.")
+        elif element.name != "system":
+            log.warning("%s: unknown directive %s is ignored", element.origin,
+                        describe(element))
 
     def _add_rule(self, label: Label, element: Element) -> None:
         category = "filter" if element.name == "filter" else "output"
@@ -210,6 +235,7 @@ class Router:
         label.rules.append(Rule(pattern, plugin))  # type: ignore[arg-type]
 
     def _plugin(self, category: str, element: Element, label: Label) -> Plugin:
+        compat.convert_plugin(element)
         plugin: Plugin = registry.build(category, element, preset={"root_dir": self.root_dir})
         self._attach(plugin, label)
         if isinstance(plugin, Filter):
@@ -233,31 +259,27 @@ class Router:
             for child in plugin.children():
                 self._attach(child, label)
 
-    def _check_ids(self) -> None:
-        seen: dict[str, Plugin] = {}
+    def _check_unique(self, errors: ErrorCollector) -> None:
+        """A second plugin with the same @id, or a second output on the same file
+        buffer (they would resume each other's chunks), is an error at its line."""
+        ids: dict[str, Plugin] = {}
+        paths: dict[str, Plugin] = {}
         for plugin in self.plugins():
-            if not plugin.id_configured:
-                continue
-            if plugin.plugin_id in seen:
-                raise located(plugin.config_element.origin,
-                              f"duplicated plugin id '{plugin.plugin_id}'; @id must be unique")
-            seen[plugin.plugin_id] = plugin
-
-    def _check_buffer_paths(self) -> None:
-        """Two outputs sharing a file buffer would resume each other's chunks."""
-        owners: dict[str, Plugin] = {}
-        for plugin in self.plugins():
-            if not isinstance(plugin, Output) or plugin.buffering is None:
-                continue
-            path = plugin.buffering.buffer.storage_path()
-            if path is None:
-                continue
-            if path in owners:
-                raise located(plugin.config_element.origin,
-                              f"{describe(plugin.config_element)}: buffer path '{path}' is "
-                              f"already used by {describe(owners[path].config_element)}",
-                              "Give each output its own buffer path (or @id with root_dir).")
-            owners[path] = plugin
+            where = plugin.config_element
+            if plugin.id_configured and plugin.plugin_id in ids:
+                errors.add(located(where.origin, f"duplicated plugin id '{plugin.plugin_id}'; "
+                                   "@id must be unique"))
+            elif plugin.id_configured:
+                ids[plugin.plugin_id] = plugin
+            buffering = plugin.buffering if isinstance(plugin, Output) else None
+            path = buffering.buffer.storage_path() if buffering is not None else None
+            if path is not None and path in paths:
+                errors.add(located(where.origin, f"{describe(where)}: buffer path '{path}' is "
+                                   f"already used by {describe(paths[path].config_element)}",
+                                   "Give each output its own buffer path (or @id with "
+                                   "root_dir)."))
+            elif path is not None:
+                paths[path] = plugin
 
     def plugins(self) -> Iterator[Plugin]:
         """Every plugin, child outputs (``<store>``, ``<secondary>``) included."""
@@ -332,12 +354,18 @@ class Router:
             for plugin in reversed(started):
                 await plugin.kill()
             raise
+        if LOG_LABEL in self.labels:  # the agent's own log into <label @FLUENT_LOG>
+            self.log_events = LogEventForwarder(self.emitter(LOG_LABEL),
+                                                self.labels[LOG_LABEL].pipeline)
+            self.log_events.start()
 
     async def stop(self) -> None:
         """Close inputs first, then filters, then outputs (which drain)."""
         for group in (self.inputs, self.filters):
             for plugin in group:
                 await self._close(plugin)
+        if self.log_events is not None:
+            await self.log_events.stop()
         if self._drainer is not None:
             await asyncio.gather(self._drainer, return_exceptions=True)
         await asyncio.gather(*(self._close(output) for output in self.outputs))

@@ -34,10 +34,13 @@ from typing import Any, ClassVar
 
 from dplat.agent.config import ConfigError, load_config
 from dplat.agent.config.element import Element
+from dplat.agent.config.errors import ErrorCollector
+from dplat.agent.core.base import Plugin
 from dplat.agent.core.log import AGENT_LOGGER, LEVELS, kv
 from dplat.agent.core.params import Configurable, config_param, render
 from dplat.agent.plugins.in_monitor_agent import attach as attach_monitors
 from dplat.agent.router import Router
+from dplat.agent.rpc import RpcServer, parse_endpoint
 
 log = logging.getLogger(f"{AGENT_LOGGER}.server")
 
@@ -53,6 +56,9 @@ class SystemConfig(Configurable):
     root_dir = config_param("string", default=None,
                             desc="Where file buffers of plugins with an @id live.")
     workers = config_param("integer", default=1, desc="Only 1 is supported.")
+    rpc_endpoint = config_param("string", default=None,
+                                desc="host:port of Fluentd's GET control paths (rpc.py); "
+                                "127.0.0.1 unless a host is named.")
 
 
 class AgentServer:
@@ -73,13 +79,16 @@ class AgentServer:
         self._force = asyncio.Event()
         self._lock = asyncio.Lock()
         self._background: set[asyncio.Task[Any]] = set()
+        self.rpc: RpcServer | None = None
+        """The RPC endpoint, opened at start when ``<system> rpc_endpoint`` is set."""
         self._previous_handlers: dict[signal.Signals, Any] = {}
 
     # -- configuration ----------------------------------------------------------
     def load(self) -> tuple[Element, Router, SystemConfig]:
         """Parse the config and configure every plugin; nothing starts yet."""
-        root = load_config(self.config_path, self.env)
-        router, system = build(root)
+        errors = ErrorCollector()
+        root = load_config(self.config_path, self.env, errors=errors)
+        router, system = build(root, errors)
         attach_monitors(router, self)
         return root, router, system
 
@@ -101,6 +110,9 @@ class AgentServer:
         self._apply(system)
         await router.start()
         self._root, self.router, self.system = root, router, system
+        if system.rpc_endpoint:  # as Fluentd's supervisor: read at start only
+            self.rpc = RpcServer(system.rpc_endpoint, self)
+            await self.rpc.start()
         self.started.set()
         log.info("agent started %s", kv(config=str(self.config_path), **summary(router)))
         log.debug("configuration (secrets masked):\n%s", dump_config(router))
@@ -157,6 +169,8 @@ class AgentServer:
 
     # -- stopping -------------------------------------------------------------
     async def _shutdown(self) -> None:
+        if self.rpc is not None:
+            await self.rpc.stop()
         for task in list(self._background):
             task.cancel()  # a reload cut short leaves the old pipeline to close below
         await asyncio.gather(*self._background, return_exceptions=True)
@@ -222,16 +236,33 @@ class AgentServer:
         logging.getLogger(AGENT_LOGGER).setLevel(LEVELS[system.log_level])
 
 
-def build(root: Element) -> tuple[Router, SystemConfig]:
-    """The pipeline and ``<system>`` settings of a parsed config."""
+def build(root: Element, errors: ErrorCollector | None = None
+          ) -> tuple[Router, SystemConfig]:
+    """The pipeline and ``<system>`` settings of a parsed config; every error
+    found, with those the parse left in ``errors``."""
     system = SystemConfig()
+    errors = errors if errors is not None else ErrorCollector()
     sections = root.sections("system")
-    if sections:
-        system.configure(sections[0])
-        if system.workers != 1:
-            raise ConfigError("workers other than 1 are not supported",
-                              sections[0].params["workers"].origin)
-    return Router.build(root, root_dir=system.root_dir), system
+    with errors.collecting():
+        if sections:
+            system.configure(sections[0])
+            if system.rpc_endpoint:
+                try:
+                    parse_endpoint(system.rpc_endpoint)
+                except ConfigError as exc:
+                    raise ConfigError(exc.message, sections[0].params["rpc_endpoint"].origin,
+                                      exc.fix) from None
+            if system.workers != 1:
+                raise ConfigError(f"workers {system.workers}: the agent runs one worker",
+                                  sections[0].params["workers"].origin,
+                                  "Remove 'workers' (one agent process handles what "
+                                  "Fluentd's workers share).")
+    try:
+        router = Router.build(root, root_dir=system.root_dir)
+    except ConfigError as exc:
+        errors.raise_if_any(exc)
+    errors.raise_if_any()
+    return router, system
 
 
 def summary(router: Router) -> dict[str, Any]:
@@ -246,9 +277,36 @@ def summary(router: Router) -> dict[str, Any]:
 
 def check_config(path: str | os.PathLike[str]) -> str:
     """Load and configure a config without starting it; ConfigError if wrong."""
-    root = load_config(path)
-    router, _ = build(root)
+    errors = ErrorCollector()
+    root = load_config(path, errors=errors)
+    router, _ = build(root, errors)
     return ", ".join(f"{key} {value}" for key, value in summary(router).items())
+
+
+def converted_config(path: str | os.PathLike[str]) -> str:
+    """``check --v1``: the config as v1 syntax, v0.12 keys moved into sections.
+
+    Keys a conversion moved are left out unless the plugin declares them
+    itself (out_s3's ``time_slice_format``); secrets are masked."""
+    errors = ErrorCollector()
+    root = load_config(path, errors=errors)
+    router, _ = build(root, errors)
+    parts = [f"# {path} in Fluentd v1 syntax (secret values are masked)"]
+    parts += [render(_without_moved(plugin)) for plugin in router.plugins()
+              if plugin.config_element.name in ("source", "filter", "match")]
+    return "\n".join(parts) + "\n"
+
+
+def _without_moved(plugin: Plugin) -> Element:
+    element = plugin.masked_config()
+    keep = type(plugin).known_keys()
+
+    def strip(node: Element) -> Element:
+        params = {k: v for k, v in node.params.items() if k not in node.used or k in keep}
+        return Element(node.name, node.arg, params, [strip(c) for c in node.elements],
+                       node.origin)
+
+    return strip(element)
 
 
 def dump_config(router: Router) -> str:

@@ -13,7 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from dplat import __version__
-from dplat.cli import agent, data, doctor, images, scenario, stack
+from dplat.cli import agent, data, doctor, images, scenario, stack, ui
 from dplat.cli.common import State
 from dplat.console import render_error
 
@@ -70,6 +70,7 @@ app.add_typer(scenario.scenario_app, name="scenario", rich_help_panel="Lessons")
 app.add_typer(scenario.run_app, name="run", rich_help_panel="Lessons")
 app.add_typer(scenario.app)
 app.add_typer(data.app)
+app.add_typer(ui.app)
 app.add_typer(
     images.app,
     name="images",

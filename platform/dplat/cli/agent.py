@@ -26,10 +26,17 @@ def run(config: ConfigOption) -> None:
 
 
 @app.command()
-def check(config: ConfigOption) -> None:
+def check(
+    config: ConfigOption,
+    v1: Annotated[bool, typer.Option("--v1", help="Print the config converted to v1 syntax "
+                                     "(v0.12 parameters moved into sections).")] = False,
+) -> None:
     """Validate a config without starting anything."""
-    from dplat.agent.server import check_config
+    from dplat.agent.server import check_config, converted_config
 
+    if v1:
+        typer.echo(converted_config(config), nl=False)
+        return
     summary = check_config(config)
     success(f"{config} is valid: {summary}")
 

@@ -35,11 +35,16 @@ def show(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The lesson's name.")],
     lineage: Annotated[bool, typer.Option(help="Show what its last run wrote, from what.")] = False,
+    last_run: Annotated[bool, typer.Option(help="Show its last run's report.")] = False,
     output: OutputOption = Output.table,
 ) -> None:
     """What a lesson teaches, its services and its steps."""
     from dplat.scenario import lessons
 
+    if last_run:
+        found_run = lessons.last_run(resolve(ctx), name)
+        emit(output, found_run, lambda: _print_last_run(found_run))
+        return
     if lineage:
         tree = lessons.last_lineage(resolve(ctx), name)
 
@@ -124,6 +129,17 @@ def run_scenario(
         _print_summary(result)
     if not result.passed:
         raise typer.Exit(1)
+
+
+def _print_last_run(found) -> None:
+    if found.report is None:
+        info(f"{found.scenario} has not run here yet: `dplat run scenario {found.scenario}`")
+        return
+    report = found.report
+    verdict = "passed" if report.get("passed") else "FAILED"
+    rows = [(s["name"], s["status"], f"{s['seconds']:.1f} s") for s in report.get("steps", [])]
+    title = f"{found.scenario}: {verdict}, run {report.get('run_id')} at {report.get('started')}"
+    table(title, ("step", "result", "time"), rows)
 
 
 def _print_summary(result) -> None:

@@ -13,6 +13,7 @@ from dplat.cli.common import (
     StatusOutput,
     StatusOutputOption,
     emit,
+    print_json,
     resolve,
 )
 from dplat.console import console, info, progress, success, table, warn
@@ -25,8 +26,9 @@ def _print_status(statuses: list) -> None:
     rows = []
     for s in statuses:
         state = "[green]ready[/]" if s.ready else f"[red]{s.state}, not answering[/]"
-        rows.append((s.name, state, s.info.get("url", "")))
-    table(None, ("service", "state", "url"), rows)
+        memory = "" if s.memory_bytes is None else f"{s.memory_bytes / 2**20:.0f} MiB"
+        rows.append((s.name, state, s.info.get("url", ""), memory))
+    table(None, ("service", "state", "url", "memory"), rows)
     for s in statuses:
         details = "  ".join(f"{k}={v}" for k, v in s.info.items() if k != "url")
         console.print(f"  [bold]{s.name}[/]  ", end="")
@@ -45,7 +47,7 @@ def up(
     port_offset: Annotated[int | None, typer.Option(help="Add N to every published port.")] = None,
     with_: Annotated[
         list[str] | None,
-        typer.Option("--with", help="Also start an on-demand service (s3-iam, spark).", metavar="NAME"),
+        typer.Option("--with", help="Also start an on-demand service (s3-iam, airflow, spark).", metavar="NAME"),
     ] = None,
 ) -> None:
     """Build what is missing, start the stack and wait until every service answers."""
@@ -100,16 +102,27 @@ def env(ctx: typer.Context, output: OutputOption = Output.table) -> None:
 def logs(
     ctx: typer.Context,
     service: Annotated[
-        str | None, typer.Argument(help="mysql, s3, bigquery, agent, s3-iam, spark or spark-worker; all if omitted.")
+        str | None, typer.Argument(help="mysql, s3, bigquery, agent, s3-iam, airflow, spark or spark-worker; all if omitted.")
     ] = None,
     follow: Annotated[
         bool, typer.Option("-f", "--follow", help="Keep printing new lines.")
     ] = False,
     tail: Annotated[int, typer.Option(help="Lines of history per service.")] = 200,
+    output: OutputOption = Output.table,
 ) -> None:
-    """Show the services' logs."""
+    """Show the services' logs (`-o json`: one service's last lines, as JSON)."""
     from dplat.stack import lifecycle
 
+    if output is Output.json:
+        if service is None or follow:
+            from dplat.errors import SettingsError
+
+            raise SettingsError(
+                "`dplat logs -o json` prints one service's last lines",
+                fix="Name the service and leave out -f, e.g. `dplat logs mysql --tail 50 -o json`.",
+            )
+        print_json(lifecycle.log_tail(resolve(ctx), service, tail))
+        return
     lifecycle.logs(resolve(ctx), service, follow=follow, tail=tail)
 
 

@@ -46,21 +46,23 @@ class Context:
     lineage: dict[str, list[str]] = field(default_factory=dict)
     on_progress: Callable[[str], None] = lambda message: None
     on_explain: Callable[[Explanation], None] = lambda item: None
+    on_check: Callable[[CheckResult], None] = lambda result: None
     state: dict[str, Any] = field(default_factory=dict)
 
     # -- what steps report -----------------------------------------------------
     def check(self, name: str, actual: Any, expected: Any, where: str = "") -> bool:
         """Record whether ``actual == expected``; a failed check fails the step."""
-        result = checks.equal(name, actual, expected, where)
-        self.checks.append(result)
-        return result.passed
+        return self._record(checks.equal(name, actual, expected, where))
 
     def check_that(
         self, name: str, passed: bool, actual: Any, expected: str, where: str = ""
     ) -> bool:
         """A check that is not an equality (e.g. "at least N rows")."""
-        result = checks.that(name, passed, actual, expected, where)
+        return self._record(checks.that(name, passed, actual, expected, where))
+
+    def _record(self, result: CheckResult) -> bool:
         self.checks.append(result)
+        self.on_check(result)
         return result.passed
 
     def figure(self, name: str, value: float) -> None:
@@ -142,20 +144,17 @@ class Context:
         from dplat.agent.config import parse_config
 
         path = self.settings.work_dir / "agent" / "agent.conf"
-        parse_config(text, str(path), env={})  # a syntax error fails here, with its line
+        # A syntax error fails here, with its line; settings read from ENV are
+        # resolved as inside the agent's container (its declared environment).
+        parse_config(text, str(path), env=self.agent.environment(self.agent.credentials))
         before = _plugin_ids(self.agent)
         running = before is not None and set(expect) <= before
         if running and path.is_file() and path.read_text() == text:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-        try:
-            self.agent.monitor("/api/reload", "POST")
-        except OSError as exc:
-            raise ScenarioError(
-                f"the agent's monitor API does not answer ({exc}), so it cannot reload",
-                fix="Check the stack with `dplat status`; `dplat up` starts what is missing.",
-            ) from exc
+        # No answer is StackNotRunning, a refusal RequestRefused (dplat.stack.faults).
+        self.agent.monitor("/api/reload", "POST")
         def switched() -> set[str] | None:
             now = _plugin_ids(self.agent)
             return now if now is not None and now != before and set(expect) <= now else None
@@ -170,11 +169,9 @@ class Context:
 
 
 def _plugin_ids(agent: Any) -> set[str] | None:
-    """The running pipeline's plugin ids, or None while the monitor does not answer."""
-    try:
-        return {p["plugin_id"] for p in agent.monitor()["plugins"]}
-    except (OSError, ValueError, KeyError):  # reloading, or not up yet
-        return None
+    """The running pipeline's plugin ids, or None while the monitor does not
+    answer (reloading, or not up yet: Agent.plugins() is {} then)."""
+    return set(agent.plugins()) or None
 
 
 def state_file(settings: Settings, scenario: str) -> Path:

@@ -10,6 +10,7 @@ needs" -> run its steps -> write the report.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +71,31 @@ class LessonDetail:
         }
 
 
+_NAME_PREFIXES = (
+    ("s3://", "s3 prefix"),
+    ("s3-iam://", "s3-iam prefix"),
+    ("mysql ", "mysql table"),
+    ("agent ", "agent route"),
+)
+_BIGQUERY_TABLE = re.compile(r"[A-Za-z_][\w-]*\.[A-Za-z_]\w*")
+
+
+def lineage_kind(name: str) -> str:
+    """What a lineage node is, from how lessons name it in ``ctx.wrote``:
+    ``s3://bucket/prefix/``, ``mysql db.table``, ``agent <route>``, a bare
+    ``dataset.table`` (BigQuery), a folder path; anything else (a generator,
+    an application) is a ``source``. The set is open: a new kind of node
+    (a DAG task, a Spark job) adds a prefix here."""
+    for prefix, kind in _NAME_PREFIXES:
+        if name.startswith(prefix):
+            return kind
+    if _BIGQUERY_TABLE.fullmatch(name):
+        return "bigquery table"
+    if name.startswith("/") and " " not in name:
+        return "folder"
+    return "source"
+
+
 @dataclass
 class Lineage:
     """`dplat scenario show NAME --lineage`: what the last run wrote, from what."""
@@ -81,12 +107,23 @@ class Lineage:
     def tree(self) -> list[tuple[int, str]]:
         return runner.lineage_tree(self.sources)
 
+    def nodes(self) -> dict[str, str]:
+        """Every node (outputs and their sources), first seen first -> its kind."""
+        names = [n for target, sources in self.sources.items() for n in (*sources, target)]
+        return {name: lineage_kind(name) for name in dict.fromkeys(names)}
+
+    def edges(self) -> list[tuple[str, str]]:
+        """(source, output) pairs: data flows from the first to the second."""
+        return [(source, target) for target, sources in self.sources.items() for source in sources]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario,
             "run_id": self.run_id,
             "lineage": self.sources,
             "tree": [{"depth": depth, "name": name} for depth, name in self.tree()],
+            "nodes": [{"name": n, "kind": k} for n, k in self.nodes().items()],
+            "edges": [{"source": s, "target": t} for s, t in self.edges()],
         }
 
 
@@ -112,22 +149,56 @@ def describe(name: str) -> LessonDetail:
     )
 
 
-def last_lineage(settings: Settings, name: str) -> Lineage:
-    """The lineage the lesson's last run recorded here (its report file)."""
+@dataclass
+class LastRun:
+    """The report of a lesson's last run here, as `run scenario -o json` printed
+    it (``None`` when the lesson has not run here yet)."""
+
+    scenario: str
+    report: dict[str, Any] | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"scenario": self.scenario, "report": self.report}
+
+
+def _unreadable(name: str, path: Path, exc: Exception) -> ScenarioError:
+    return ScenarioError(
+        f"the last report of {name} ({path}) cannot be read: {exc}",
+        fix=f"Run `dplat run scenario {name}` again; it rewrites the report.",
+    )
+
+
+def _read_report(settings: Settings, name: str) -> dict[str, Any] | None:
     catalog.find(name)  # an unknown name says so, with the known ones
     path = runner.last_report_file(settings, name)
     if not path.exists():
+        return None
+    try:
+        report = json.loads(path.read_text())
+        if not isinstance(report, dict):
+            raise TypeError("the report is not a JSON object")
+        return report
+    except (ValueError, TypeError) as exc:
+        raise _unreadable(name, path, exc) from exc
+
+
+def last_run(settings: Settings, name: str) -> LastRun:
+    """`dplat scenario show NAME --last-run`: the last run's report, if any."""
+    return LastRun(name, _read_report(settings, name))
+
+
+def last_lineage(settings: Settings, name: str) -> Lineage:
+    """The lineage the lesson's last run recorded here (its report file)."""
+    report = _read_report(settings, name)
+    if report is None:
         raise ScenarioError(
             f"{name} has not run yet here", fix=f"Run `dplat run scenario {name}` first."
         )
     try:
-        report = json.loads(path.read_text())
         return Lineage(name, str(report.get("run_id", "")), dict(report["lineage"]))
     except (ValueError, KeyError, TypeError) as exc:
-        raise ScenarioError(
-            f"the last report of {name} ({path}) cannot be read: {exc}",
-            fix=f"Run `dplat run scenario {name}` again; it rewrites the report.",
-        ) from exc
+        path = runner.last_report_file(settings, name)
+        raise _unreadable(name, path, exc) from exc
 
 
 def run_on_stack(

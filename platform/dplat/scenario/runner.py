@@ -83,6 +83,9 @@ class Reporter(Protocol):
 
     def explain(self, item: Explanation) -> None: ...
 
+    # A reporter may also define ``check_finished(result: CheckResult)``,
+    # called as each check is made (before its step ends).
+
 
 class SilentReporter:
     """A reporter that shows nothing (tests and benchmarks read the report)."""
@@ -154,6 +157,9 @@ def run(
         explaining=explain,
         on_progress=reporter.step_progress,
         on_explain=reporter.explain,
+        # Optional: the CLI prints checks with their step's verdict; the
+        # console (dplat.ui.runs) shows each one as soon as it is made.
+        on_check=getattr(reporter, "check_finished", None) or (lambda result: None),
     )
     # `--only S` continues an earlier run: keep its state. Anything that starts
     # at the first step starts from clean data.

@@ -94,6 +94,9 @@ class Service(ABC):
     companions: ClassVar[tuple[Companion, ...]] = ()
     """More containers of this image, started and stopped with it."""
     probe_interval: ClassVar[float] = 0.5
+    secret_info: ClassVar[frozenset[str]] = frozenset()
+    """Keys of :meth:`connection_info` that are credentials: the console masks
+    them until the user asks to see them (`dplat status` shows them all)."""
 
     def __init__(
         self, credentials: Credentials, host_ports: dict[str, int], host: str = "127.0.0.1"

@@ -12,6 +12,10 @@ from typing import Any
 
 from dplat.stack.base import Build, Endpoint, Service
 from dplat.stack.credentials import Credentials
+from dplat.stack.s3 import REGION
+
+S3_IN_NETWORK = "http://s3:9000"
+"""The S3 store as the emulator's container reaches it (compose's service name)."""
 
 
 class BigQuery(Service):
@@ -22,7 +26,15 @@ class BigQuery(Service):
 
     @classmethod
     def environment(cls, credentials: Credentials) -> dict[str, str]:
-        return {"BIGQUERY_PROJECT": credentials.bigquery_project}
+        # The S3 store's endpoint and keys: external tables and load jobs read
+        # gs://BUCKET/... from its bucket of the same name (docs/differences.md).
+        return {
+            "BIGQUERY_PROJECT": credentials.bigquery_project,
+            "AWS_ACCESS_KEY_ID": credentials.s3_access_key,
+            "AWS_SECRET_ACCESS_KEY": credentials.s3_secret_key,
+            "AWS_ENDPOINT_URL_S3": S3_IN_NETWORK,
+            "AWS_REGION": REGION,
+        }
 
     @property
     def project(self) -> str:

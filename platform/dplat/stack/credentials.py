@@ -54,6 +54,9 @@ class Credentials:
     s3_access_key: str
     s3_secret_key: str
     bigquery_project: str
+    airflow_user: str
+    """The admin of the on-demand Airflow (web UI and REST API)."""
+    airflow_password: str
 
     @classmethod
     def generate(cls) -> Credentials:
@@ -65,6 +68,8 @@ class Credentials:
             s3_access_key="DPLAT" + _token(15).upper(),
             s3_secret_key=_token(40),
             bigquery_project="dplat",
+            airflow_user="admin",
+            airflow_password=_token(24),
         )
 
     def as_env(self) -> dict[str, str]:

@@ -10,6 +10,7 @@ modules import theirs lazily).
 from __future__ import annotations
 
 from dplat.stack.agent import Agent
+from dplat.stack.airflow import Airflow
 from dplat.stack.base import Service
 from dplat.stack.bigquery import BigQuery
 from dplat.stack.mysql import MySQL
@@ -17,7 +18,7 @@ from dplat.stack.s3 import S3
 from dplat.stack.s3_iam import S3Iam
 from dplat.stack.spark import Spark
 
-SERVICE_CLASSES: tuple[type[Service], ...] = (MySQL, S3, BigQuery, Agent, S3Iam, Spark)
+SERVICE_CLASSES: tuple[type[Service], ...] = (MySQL, S3, BigQuery, Agent, S3Iam, Airflow, Spark)
 """Start order: the agent after the stores it writes to; on-demand services last."""
 
 

@@ -23,6 +23,7 @@ from dplat.errors import EngineError, ServiceUnhealthy
 from dplat.settings import Settings
 from dplat.stack import catalogue, images, ports
 from dplat.stack.agent import Agent
+from dplat.stack.airflow import DAGS_FOLDER as AIRFLOW_DAGS_FOLDER
 from dplat.stack.base import Service
 from dplat.stack.credentials import Credentials, load_or_create
 
@@ -39,6 +40,10 @@ class ServiceStatus:
     health: str  # healthy, unhealthy, starting, or "-" when the image has no check
     ready: bool  # the host-side probe passed
     info: dict[str, str] = field(default_factory=dict)
+    secrets: list[str] = field(default_factory=list)
+    """The keys of ``info`` that are credentials (the console masks them)."""
+    memory_bytes: int | None = None
+    """Memory in use while it runs, as `docker stats` counts it."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,9 +98,12 @@ def stack_credentials(settings: Settings, engine: docker.DockerClient | None = N
 
 
 def _prepare_work_dir(settings: Settings) -> None:
-    """The shared folders: the agent's (with the default config on first use)
-    and MySQL's init folder (*.sql run once on a new data volume)."""
+    """The shared folders: the agent's (with the default config on first use),
+    MySQL's init folder (*.sql run once on a new data volume) and Airflow's DAG
+    folder. Made here, by the host's user, so that lessons can write into them
+    (a folder the engine made for a bind mount would belong to root)."""
     (settings.work_dir / "mysql-init").mkdir(parents=True, exist_ok=True)
+    (settings.work_dir / AIRFLOW_DAGS_FOLDER).mkdir(parents=True, exist_ok=True)
     agent_dir = settings.work_dir / "agent"
     agent_dir.mkdir(parents=True, exist_ok=True)
     config = agent_dir / "agent.conf"
@@ -193,8 +201,10 @@ def status(
         container = running.get(service.name)
         state = container.status if container else "missing"
         health = "-"
+        memory = None
         if container is not None:
             health = (container.attrs.get("State", {}).get("Health") or {}).get("Status", "-")
+            memory = memory_in_use(container)
         ready = False
         if state == "running":
             try:
@@ -202,8 +212,30 @@ def status(
                 ready = True
             except Exception:  # a failed probe is the answer, not an error
                 ready = False
-        found.append(ServiceStatus(service.name, state, health, ready, service.connection_info()))
+        info = service.connection_info()
+        secrets = sorted(service.secret_info & info.keys())
+        found.append(ServiceStatus(service.name, state, health, ready, info, secrets, memory))
     return found
+
+
+def memory_in_use(container: docker.models.containers.Container) -> int | None:
+    """A running container's memory in use, counted as `docker stats` does:
+    the cgroup's usage less the page cache it can drop at once (inactive
+    files; docker/cli's calculateMemUsageUnixNoCache in
+    cli/command/container/stats_helpers.go). One-shot stats: ~15 ms, no
+    second sample. None when it does not run or the engine gives no figure."""
+    if container.status != "running":
+        return None
+    try:
+        memory = container.stats(stream=False, one_shot=True).get("memory_stats") or {}
+    except docker.errors.NotFound:  # removed since it was listed
+        return None
+    usage = memory.get("usage")
+    if usage is None:
+        return None
+    counters = memory.get("stats") or {}
+    cache = counters.get("total_inactive_file", counters.get("inactive_file", 0))
+    return usage - cache if cache < usage else usage
 
 
 def _present(running: dict[str, docker.models.containers.Container]) -> list[str]:
@@ -225,6 +257,12 @@ def service_names(settings: Settings) -> list[str]:
         if member in running
     ]
     return everyday + _present(running) + companions
+
+
+def connection_info(settings: Settings, name: str) -> dict[str, str]:
+    """One service's connection details, credentials included, without
+    asking the engine (what the console shows when the user reveals them)."""
+    return catalogue.by_name(settings, stack_credentials(settings), name).connection_info()
 
 
 def exports(settings: Settings) -> dict[str, str]:
@@ -276,13 +314,41 @@ def logs(
     """`dplat logs`: Compose prints one service's log lines, or every present
     service's (an on-demand one only when it has a container: Compose leaves
     out a profile's services unless they are named)."""
+    if service is not None:
+        _known_service(service)
+    args = logs_arguments([service] if service else service_names(settings), follow, tail)
+    compose.run(settings, stack_credentials(settings), args, capture=False, check=False)
+
+
+@dataclass
+class LogTail:
+    """`dplat logs SERVICE -o json`: a service's last log lines, oldest first."""
+
+    service: str
+    state: str  # the container's, or "missing"
+    lines: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@docker_errors("reading a service's log")
+def log_tail(settings: Settings, service: str, lines: int = 200) -> LogTail:
+    """The last ``lines`` lines of one service's log, read from its container."""
+    _known_service(service)
+    container = containers(daemon.client(), settings.project).get(service)
+    if container is None:
+        return LogTail(service, "missing", [])
+    text = container.logs(tail=lines).decode(errors="replace")
+    return LogTail(service, container.status, text.splitlines())
+
+
+def _known_service(service: str) -> None:
     known = [name for cls in catalogue.service_classes() for name in cls.compose_names()]
-    if service is not None and service not in known:
+    if service not in known:
         from dplat.errors import SettingsError
 
         raise SettingsError(f"no service named {service!r}", fix=f"Use one of: {', '.join(known)}.")
-    args = logs_arguments([service] if service else service_names(settings), follow, tail)
-    compose.run(settings, stack_credentials(settings), args, capture=False, check=False)
 
 
 def logs_arguments(names: list[str], follow: bool, tail: int) -> list[str]:

@@ -13,6 +13,7 @@ class MySQL(Service):
     build = Build("sid", uses_shared=False)  # sid: the one suite that packages Oracle's server
     endpoints = (Endpoint("mysql", 3306, 3306, "mysql", "MySQL"),)
     memory = "512m"
+    secret_info = frozenset({"password"})
 
     @classmethod
     def environment(cls, credentials: Credentials) -> dict[str, str]:

@@ -22,6 +22,7 @@ class S3(Service):
     build = Build("bookworm")
     endpoints = (Endpoint("s3", 9000, 9000, "http", "S3 API"),)
     memory = "256m"
+    secret_info = frozenset({"access_key", "secret_key"})
 
     @classmethod
     def environment(cls, credentials: Credentials) -> dict[str, str]:

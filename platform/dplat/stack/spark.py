@@ -146,6 +146,6 @@ class Spark(Service):
             "url": self.url(),
             "master UI": self.url("spark_ui"),
             "driver UI": self.url("spark_app_ui"),
-            "lake": f"file://{LAKE}/<bucket>/<key> inside the cluster (the S3 store's files)",
+            "lake": f"file://{LAKE}/BUCKET/KEY inside the cluster (files of the S3 store)",
             "client": "installed" if client_installed() else CLIENT_MISSING_FIX,
         }

@@ -52,6 +52,7 @@ class Sink(Output):
 
     fail_times = config_param("integer", default=0)
     unrecoverable = config_param("bool", default=False)
+    fail_tag = config_param("string", default=None)  # chunks of this tag always fail
 
     def __init__(self) -> None:
         super().__init__()
@@ -62,6 +63,8 @@ class Sink(Output):
         self.attempts += 1
         if self.unrecoverable:
             raise UnrecoverableError("the destination rejects this for good")
+        if self.fail_tag is not None and chunk.metadata.tag == self.fail_tag:
+            raise RuntimeError(f"destination refuses tag {self.fail_tag}")
         if self.attempts <= self.fail_times:
             raise RuntimeError(f"destination down (attempt {self.attempts})")
         self.written.append((chunk.metadata, [record for _, record in chunk.events()]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -75,7 +76,7 @@ def test_float_rejects(text: str) -> None:
         ("256mb", 256 * 1024**2),
         ("2g", 2 * 1024**3),
         ("1t", 1024**4),
-        (" 4 k ", 4096),
+        (" 4k ", 4096),
     ],
 )
 def test_size(text: str, expected: int) -> None:
@@ -111,6 +112,41 @@ def test_time(text: str, expected: float) -> None:
 def test_time_rejects(text: str) -> None:
     with pytest.raises(ConfigValueError, match="s, m, h or d"):
         to_time(text)
+
+
+# Fluentd's lenient converters (fluent/fluentd lib/fluent/config/types.rb,
+# time_value and size_value) search a unit anywhere in the text and fall back
+# to Ruby's to_f/to_i. Where that gives what the author meant, dplat accepts
+# the value with a warning; where it gives something else, dplat refuses.
+@pytest.mark.parametrize(("convert", "text", "expected"), [
+    (to_time, "= 15s", 15.0),      # "rotate_wait = 15s": Fluentd finds 15s
+    (to_time, "15 s", 15.0),       # no \d+s; to_f gives 15.0
+    (to_time, "30S", 30.0),        # case-sensitive units: to_f gives 30.0
+    (to_time, "15 seconds", 15.0),
+    (to_size, "= 8m", 8 * 1024**2),
+    (to_size, ": 1k", 1024),
+])
+def test_sloppy_values_fluentd_reads_as_meant_are_accepted_with_a_warning(
+        convert: Any, text: str, expected: float, caplog: pytest.LogCaptureFixture) -> None:
+    origin = Origin("td.conf", 7)
+    with caplog.at_level(logging.WARNING):
+        assert convert(text, name="rotate_wait", origin=origin) == expected
+    assert f"td.conf:7: rotate_wait: {'time' if convert is to_time else 'size'} {text!r} read " \
+        "as" in caplog.text
+
+
+@pytest.mark.parametrize(("convert", "text", "fluentd"), [
+    (to_time, "0.1s", "1 seconds"),   # Fluentd finds "1s"
+    (to_time, "1.5h", "18000 seconds"),  # Fluentd finds "5h"
+    (to_time, "5M", "5 seconds"),
+    (to_size, " 4 k ", "4 bytes"),
+    (to_size, "8 MB", "8 bytes"),
+])
+def test_sloppy_values_fluentd_reads_otherwise_are_refused(
+        convert: Any, text: str, fluentd: str) -> None:
+    with pytest.raises(ConfigValueError, match=r"td.conf:7: .*Fluentd would read it as") as info:
+        convert(text, name="p", origin=Origin("td.conf", 7))
+    assert f"as {fluentd}," in str(info.value)
 
 
 def test_enum() -> None:

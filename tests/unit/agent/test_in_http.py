@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import aiohttp
 import msgpack
 import pytest
+from forward_peers import GateRouter
 
 from dplat.agent.buffer.errors import BufferOverflowError
 from dplat.agent.config.errors import ConfigError
@@ -381,3 +382,56 @@ def test_time_rules() -> None:
 def test_msgpack_precedes_json_precedes_ndjson() -> None:
     assert records_of({"json": b'{"j": 1}', "msgpack": msgpack.packb({"m": 1})}) == [{"m": 1}]
     assert records_of({"ndjson": b'{"n": 1}', "json": b'{"j": 1}'}) == [{"j": 1}]
+
+
+def test_requests_beyond_max_concurrent_requests_wait_their_turn() -> None:
+    """Bodies held and parsed at once are bounded: with one slot and the
+    first emit stuck, the second request is not even read until it frees."""
+    async def scenario() -> None:
+        router = GateRouter()
+        async with serving("max_concurrent_requests 1", router) as client:
+            first = asyncio.ensure_future(client.post("/a", '{"n":1}',
+                                                      {"Content-Type": "application/json"}))
+            second = asyncio.ensure_future(client.post("/b", '{"n":2}',
+                                                       {"Content-Type": "application/json"}))
+            await asyncio.sleep(0.3)
+            assert router.started == 1  # the second waits for the slot
+            router.gate.set()
+            assert [await first, await second] == [(200, ""), (200, "")]
+            assert router.started == 2
+
+    run(scenario)
+
+
+def test_gzip_bodies_inflate_up_to_body_size_limit_by_default() -> None:
+    async def scenario() -> None:
+        async with serving("body_size_limit 64k") as client:
+            bomb = gzip.compress(b'{"z":"' + b"0" * 100_000 + b'"}')
+            status, reason = await client.post("/t", bomb, {"Content-Type": "application/json",
+                                                            "Content-Encoding": "gzip"})
+            assert status == 400 and "inflates past 65536" in reason
+
+    run(scenario)
+
+
+def test_large_bodies_are_weighed_against_memory_limit() -> None:
+    """A JSON body of empty objects costs ~25x its size once parsed."""
+    body = "[" + ",".join(["{}"] * 50_000) + "]"  # 150 KB, ~4 MB of objects
+    json_type = {"Content-Type": "application/json"}
+
+    async def scenario() -> None:
+        async with serving("memory_limit 1m") as client:  # the body alone passes it
+            status, reason = await client.post("/t", body, json_type)
+            assert status == 413 and "memory_limit" in reason
+        async with serving() as client:
+            client.plugin.memory.over = lambda expected: True  # the agent is near its limit
+            status, reason, headers = await client.request("POST", "/t", body, json_type)
+            assert status == 503 and headers["Retry-After"] == "1"
+            packed = msgpack.packb([{"n": n} for n in range(30_000)])  # decoded by slices
+            status, _ = await client.post("/t", packed, {"Content-Type": "application/msgpack"})
+            assert status == 503
+            assert client.plugin.counters()["memory_limit_exceeded"] == 2
+            status, _ = await client.post("/t", '{"small": 1}', json_type)  # not weighed
+            assert status == 200
+
+    run(scenario)

@@ -332,3 +332,9 @@ def test_records_the_buffer_cannot_take_go_to_the_error_route() -> None:
         return [type(error).__name__ for *_, error in out.router.errors]  # type: ignore[attr-defined]
 
     assert sorted(asyncio.run(scenario())) == ["BufferChunkOverflowError", "TypeError"]
+
+
+def test_memory_buffer_default_total_limit_fits_the_container_with_room() -> None:
+    """Fluentd's memory buffer default is 512 MiB (buf_memory.rb), the agent's
+    whole container limit: overflow could never apply before an OOM kill."""
+    assert memory().total_limit_size == 128 * 1024 * 1024

@@ -133,9 +133,11 @@ def test_a_failing_write_is_retried_until_it_succeeds(caplog: pytest.LogCaptureF
     assert any("retry succeeded" in m for m in messages)
 
 
-def test_the_queue_is_discarded_at_the_retry_limit(caplog: pytest.LogCaptureFixture) -> None:
+def test_the_chunk_is_moved_aside_at_the_retry_limit(caplog: pytest.LogCaptureFixture,
+                                                    tmp_path: Path) -> None:
     async def scenario() -> Any:
         out = configured(Sink, f"fail_times 100\n<buffer>\n{FAST} retry_max_times 2\n</buffer>")
+        out.buffering.buffer.root_dir = str(tmp_path)
         await out.open()
         await out.emit("app", [(T, {"n": 1}), (T, {"n": 2})])
         await until(lambda: out.attempts == 3 and not out.buffering.buffer.has_pending())
@@ -147,6 +149,9 @@ def test_the_queue_is_discarded_at_the_retry_limit(caplog: pytest.LogCaptureFixt
     assert out.written == [] and out.buffering.flusher.retry is None
     assert any("hit limit for retries" in r.getMessage() and "records=2" in r.getMessage()
                for r in caplog.records)
+    (backup,) = (tmp_path / "backup" / "worker0").glob("*/*.log")
+    assert backup.read_bytes().count(b"\x81\xa1n") == 2  # both records kept aside
+    assert out.buffering.statistics()["backed_up_chunks"] == 1
 
 
 def test_secondary_gets_the_chunks_after_the_threshold() -> None:
@@ -184,20 +189,24 @@ def test_unrecoverable_errors_skip_retries_and_go_to_a_different_secondary(
     assert text == '2024-01-02T03:04:05+00:00\tapp\t{"n":1}\n'
 
 
-def test_unrecoverable_without_secondary_discards_the_chunk(
-        caplog: pytest.LogCaptureFixture) -> None:
+def test_unrecoverable_without_secondary_backs_the_chunk_up(
+        caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
+    """Fluentd's output.rb backup_chunk: ${root_dir}/backup/worker0/<id>/<chunk id>.log."""
     async def scenario() -> Any:
-        out = configured(Sink, f"unrecoverable true\n<buffer>\n{FAST}</buffer>")
+        out = configured(Sink, f"@id sink/1\nunrecoverable true\n<buffer>\n{FAST}</buffer>")
+        out.buffering.buffer.root_dir = str(tmp_path)
         await out.open()
         await out.emit("app", [(T, {"n": 1})])
         await out.flush()
         await out.close()
         return out
 
-    with caplog.at_level(logging.ERROR, "dplat.agent.plugin"):
+    with caplog.at_level(logging.WARNING, "dplat.agent.plugin"):
         out = asyncio.run(scenario())
     assert out.attempts == 1 and not out.buffering.buffer.has_pending()
-    assert any("discarding the chunk" in r.getMessage() for r in caplog.records)
+    (backup,) = (tmp_path / "backup" / "worker0" / "sink_1").glob("*.log")
+    assert any(f"bad chunk is moved to {backup}" in r.getMessage() for r in caplog.records)
+    assert b"\x81\xa1n\x01" in backup.read_bytes()
 
 
 def test_forced_flush_does_not_cut_a_retry_wait_short() -> None:

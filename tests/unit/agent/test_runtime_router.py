@@ -299,13 +299,24 @@ def test_no_match_warnings_are_log_scaled(caplog: pytest.LogCaptureFixture) -> N
     ("<match a>\n @id x\n</match>", r"test\.conf:1: <match a>: missing '@type'"),
     ("<match a>\n @type nope\n</match>", r"test\.conf:1: unknown output plugin type 'nope'"),
     ("<match a>\n type legacy\n</match>", r"unknown output plugin type 'legacy'"),
-    ("<label ERROR>\n</label>", r"a label name is one word starting with @"),
+    ("<label>\n</label>", r"test\.conf:1: <label >: a label needs a one-word name"),
+    ("<label @ROOT>\n</label>", r"test\.conf:1: <label @ROOT>: .* other than @ROOT"),
     ("<label @X>\n <source>\n </source>\n</label>", r"test\.conf:2: <source> is not allowed"),
     ("<match a>\n @type relabel\n</match>", r"relabel needs '@label @NAME'"),
 ])
 def test_config_mistakes_name_the_line(text: str, error: str) -> None:
     with pytest.raises(ConfigError, match=error):
         build(text)
+
+
+def test_a_label_name_without_at_works_as_in_fluentd() -> None:
+    """docs.fluentd.org/configuration/config-file#label: '@' is a convention;
+    Fluentd's root_agent.rb accepts any non-empty name."""
+    router = build("<source>\n @type sample\n tag t\n @label backend\n</source>\n"
+                   "<label backend>\n <match **>\n  @type test_recorder\n  @id got\n"
+                   " </match>\n</label>\n")
+    emit(router, "t", {"n": 1}, label="backend")
+    assert by_id(router)["got"].events == [("t", {"n": 1})]
 
 
 def test_outputs_open_first_and_inputs_close_first() -> None:

@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 from dplat.agent.buffer.chunk import Chunk, ChunkState
 from dplat.agent.buffer.errors import BufferOverflowError
 from dplat.agent.buffer.metadata import Metadata
+from dplat.agent.config.element import Element
 from dplat.agent.core.params import Configurable, config_param
 
 MiB = 1024 * 1024
@@ -49,6 +50,15 @@ class Buffer(Configurable):
                                        desc="Most records per chunk.")
     chunk_full_threshold = config_param("float", default=0.95,
                                         desc="Fraction of a limit at which a chunk counts as full.")
+    queue_limit_length = config_param("integer", default=None,
+                                      desc="Legacy (v0.12 buffer_queue_limit): when set, "
+                                           "total_limit_size = chunk_limit_size x this.")
+
+    def configure(self, element: Element, **kwargs: Any) -> None:
+        """Fluentd's rule for the legacy queue length: it sets the total size."""
+        super().configure(element, **kwargs)
+        if self.queue_limit_length is not None:
+            self.total_limit_size = self.chunk_limit_size * self.queue_limit_length
 
     def __init__(self) -> None:
         self.owner_id = ""

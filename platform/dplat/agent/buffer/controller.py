@@ -27,10 +27,14 @@ from typing import TYPE_CHECKING, Any
 
 from dplat.agent.buffer.buffer import Buffer
 from dplat.agent.buffer.config import BufferSection
-from dplat.agent.buffer.errors import BufferChunkOverflowError, BufferOverflowError
+from dplat.agent.buffer.errors import (
+    BufferChunkOverflowError,
+    BufferOverflowError,
+    UnsafePlaceholderError,
+)
 from dplat.agent.buffer.flush import Flusher, iso
 from dplat.agent.buffer.metadata import ChunkKeys, Metadata, TimeZone
-from dplat.agent.buffer.placeholders import Placeholders
+from dplat.agent.buffer.placeholders import Placeholders, unsafe_path_value
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
 from dplat.agent.core import registry
@@ -79,6 +83,11 @@ class Buffering:
         """Optional ``format_stream(tag, stream) -> list[bytes]`` of an output
         with ``format``: the same bytes for a whole stream in one call."""
         self.flusher = Flusher(output, self.buffer, section, None)
+        self._names_paths = bool(getattr(output, "names_paths_by_placeholders", False)) and (
+            self.keys.tag or bool(self.keys.fields))
+        """The output builds file paths or object keys from chunk keys
+        (out_file, out_s3): values that climb out are refused at emit."""
+        self.unsafe_events = 0
         self._workers: list[asyncio.Task[Any]] = []
         self._enqueuer: asyncio.Task[Any] | None = None
 
@@ -106,6 +115,8 @@ class Buffering:
         """Configure ``<secondary>``; called once the primary holds this
         Buffering, because the secondary reads the primary's chunk keys."""
         self.secondary = self.flusher.secondary = self._configured_secondary(element)
+        if getattr(self.secondary, "names_paths_by_placeholders", False):
+            self._names_paths = self.keys.tag or bool(self.keys.fields)
 
     def _configured_secondary(self, element: Element) -> Output:
         secondary: Output = registry.build(
@@ -123,6 +134,8 @@ class Buffering:
         kept: dict[Metadata, list[Entry]] = {}
         size = 0
         for metadata, entries in self.keys.split(tag, stream).items():
+            if self._names_paths and self._refuse_unsafe(tag, metadata, entries):
+                continue
             try:
                 blobs, ok = self._pack(tag, entries), entries
             except Exception:  # one bad event: find it (and any other) one by one
@@ -137,6 +150,27 @@ class Buffering:
         self.output.metrics.emit_size += size
         if self.buffer.queue:
             self.flusher.queued.set()
+
+    def _refuse_unsafe(self, tag: str, metadata: Metadata, entries: EventStream) -> bool:
+        """Send ``entries`` to the error route when a value of their chunk
+        keys would climb out of the output's folder or key prefix; True then.
+        Every chunk key is a placeholder of the path (Placeholders.validate),
+        so every value is checked."""
+        values = [("tag", metadata.tag)] if metadata.tag is not None else []
+        values += [(name, "" if v is None else str(v)) for name, v in metadata.variables]
+        for name, value in values:
+            reason = unsafe_path_value(value)
+            if reason is not None:
+                self.unsafe_events += len(entries)
+                self.log.warning("events refused: a placeholder value would leave the "
+                                 "output's folder or key prefix %s",
+                                 kv(key=name, value=repr(value)[:80], reason=reason,
+                                    records=len(entries)))
+                error = UnsafePlaceholderError(f"${{{name}}} value {value!r:.80}: {reason}")
+                for entry in entries:
+                    self._error_event(tag, entry, error)
+                return True
+        return False
 
     def _pack(self, tag: str, entries: EventStream) -> list[bytes]:
         """What the chunk stores per event: the output's ``format`` (a whole
@@ -293,6 +327,8 @@ class Buffering:
     def statistics(self) -> dict[str, Any]:
         stats = self.buffer.statistics()
         stats["retry_count"] = self.output.metrics.retry_count
+        stats["unsafe_placeholder_events"] = self.unsafe_events
+        stats["backed_up_chunks"] = self.flusher.backed_up
         retry = self.flusher.retry
         if retry is not None:
             stats["retry"] = {"start": iso(retry.start), "steps": retry.steps,

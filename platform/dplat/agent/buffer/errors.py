@@ -3,7 +3,8 @@
     Exception
      ├── BufferingError              something the buffer refused
      │    ├── BufferOverflowError    total_limit_size reached: the input must not ack
-     │    └── BufferChunkOverflowError  one record larger than chunk_limit_size
+     │    ├── BufferChunkOverflowError  one record larger than chunk_limit_size
+     │    └── UnsafePlaceholderError  a tag/key value that would climb out of a path
      └── UnrecoverableError          raised by an output's write(): retrying cannot help,
                                      so the chunk goes to <secondary> or is discarded
 
@@ -25,6 +26,12 @@ class BufferOverflowError(BufferingError):
 class BufferChunkOverflowError(BufferingError):
     """A single record does not fit into an empty chunk (``chunk_limit_size``);
     the record goes to the error route, the rest of its stream is written."""
+
+
+class UnsafePlaceholderError(BufferingError, ValueError):
+    """An event whose tag or chunk-key value would leave the output's folder
+    or key prefix (``..``, absolute, NUL): it goes to the error route, the
+    rest of its stream is written."""
 
 
 class UnrecoverableError(Exception):

@@ -7,17 +7,28 @@ A flush worker takes the oldest queued chunk and calls ``Output.write``:
 * an exception: the chunk goes back to the head of the queue and the retry
   state (retry.py) plans the next attempt; workers wait until then. Past
   ``retry_secondary_threshold`` writes go to ``<secondary>``; at the limit
-  the whole queue is discarded with an error log;
-* ``UnrecoverableError``: no retry; the chunk goes to a secondary of another
-  type if there is one, else it is discarded with an error log. (Fluentd also
-  treats Ruby's TypeError/ArgumentError this way; we only trust the explicit
-  error, since a Python TypeError is as likely a transient bug in a client.)
+  only the failing chunk is moved aside (backed up, below) and the chunks
+  behind it start a fresh retry episode (Fluentd drops the whole queue);
+* a *permanent* error (:func:`is_permanent`: ``UnrecoverableError``, or a
+  file name the OS refuses: too long, NUL, not encodable): no retry; the
+  chunk goes to a secondary of another type if there is one, else it is
+  backed up as Fluentd's ``backup_chunk`` does, to
+  ``${root_dir or /tmp/fluent}/backup/worker0/<plugin id>/<chunk id>.log``
+  (a file buffer's own backup folder), and counted (``backed_up_chunks``);
+  with ``disable_chunk_backup`` it is thrown away with a warning. Either way
+  it never blocks the chunks behind it. (Fluentd also treats Ruby's
+  TypeError/ArgumentError as unrecoverable; we only trust the explicit error
+  and the OS's refusals, since a Python TypeError is as likely a transient
+  bug in a client.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import os
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -32,6 +43,31 @@ from dplat.agent.core.log import kv
 
 if TYPE_CHECKING:
     from dplat.agent.output import Output
+
+DEFAULT_BACKUP_ROOT = "/tmp/fluent"
+"""Fluentd's ``DEFAULT_BACKUP_DIR`` (lib/fluent/env.rb), used without root_dir."""
+_UNSAFE_IN_NAME = re.compile(r'[ "/\\:;|*<>?]')
+_PERMANENT_ERRNOS = {errno.ENAMETOOLONG, errno.EILSEQ}
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """True when writing the same chunk again would fail the same way."""
+    if isinstance(exc, UnrecoverableError):
+        return True
+    if isinstance(exc, OSError) and exc.errno in _PERMANENT_ERRNOS:
+        return True
+    # os functions refuse a NUL in a path, and an unencodable name, with these
+    return isinstance(exc, ValueError | UnicodeError) and (
+        "null" in str(exc) or isinstance(exc, UnicodeEncodeError))
+
+
+def backup_dir(buffer: Buffer) -> str:
+    """Where a chunk that failed for good is kept (see the module docstring)."""
+    own = getattr(buffer, "backup_dir", None)
+    if callable(own):
+        return str(own())
+    safe_id = _UNSAFE_IN_NAME.sub("_", buffer.owner_id or "output")
+    return os.path.join(buffer.root_dir or DEFAULT_BACKUP_ROOT, "backup", "worker0", safe_id)
 
 
 class Flusher:
@@ -54,6 +90,8 @@ class Flusher:
         """Set when chunks were purged: wakes writers blocked by overflow."""
         self._stopped = asyncio.Event()
         self._progress = asyncio.Event()
+        self.backed_up = 0
+        """Chunks moved aside (backup folder) because they failed for good."""
 
     def stop(self) -> None:
         """Workers finish the write they are in, then end; sleepers wake."""
@@ -110,9 +148,9 @@ class Flusher:
         except asyncio.CancelledError:
             self.buffer.takeback_chunk(chunk.unique_id)
             raise
-        except UnrecoverableError as exc:
-            return await self._unrecoverable(chunk, exc, use_secondary)
         except Exception as exc:
+            if is_permanent(exc):
+                return await self._unrecoverable(chunk, exc, use_secondary)
             if self.buffer.takeback_chunk(chunk.unique_id):
                 metrics.rollback_count += 1
             self._failed(chunk, exc, use_secondary)
@@ -155,12 +193,30 @@ class Flusher:
                 self.output.metrics.write_secondary_count += 1
                 self._commit(chunk)
                 return True
-        self.log.error("got unrecoverable error, discarding the chunk %s",
+        self.log.error("got unrecoverable error %s",
                        kv(chunk_id=chunk.dump_id, records=chunk.size, error=exc))
         self.output.metrics.num_errors += 1
+        await self._move_aside(chunk)
         self.buffer.purge_chunk(chunk.unique_id)
         self.space_freed.set()
         return False
+
+    async def _move_aside(self, chunk: Chunk) -> None:
+        """Back a chunk that failed for good up (Fluentd's ``backup_chunk``);
+        it is purged from the buffer afterwards either way."""
+        if getattr(self.buffer, "disable_chunk_backup", False):
+            self.log.warning("disable_chunk_backup is true. %s chunk is thrown away",
+                             chunk.dump_id)
+            return
+        path = os.path.join(backup_dir(self.buffer), f"{chunk.dump_id}.log")
+        try:
+            await asyncio.to_thread(_append, path, chunk.read())
+        except OSError as exc:
+            self.log.error("bad chunk could not be backed up, thrown away %s",
+                           kv(path=path, records=chunk.size, error=exc))
+            return
+        self.backed_up += 1
+        self.log.warning("bad chunk is moved to %s", path)
 
     def _failed(self, chunk: Chunk, exc: BaseException, used_secondary: bool) -> None:
         metrics = self.output.metrics
@@ -172,13 +228,12 @@ class Flusher:
         else:
             self.retry.failed()
         if self.retry.limit():
-            records = self.buffer.queued_records
-            self.log.error("failed to flush the buffer, and hit limit for retries. dropping all "
-                           "chunks in the buffer queue. %s",
-                           kv(retry_times=self.retry.steps, records=records, error=exc))
-            self.buffer.clear_queue()
-            self.space_freed.set()
+            self.log.error("failed to flush the buffer, and hit limit for retries. moving the "
+                           "chunk aside; the chunks behind it are tried afresh %s",
+                           kv(retry_times=self.retry.steps, chunk_id=chunk.dump_id,
+                              records=chunk.size, error=exc))
             self.retry = None
+            self._give_up_on(chunk)
             return
         where = " with secondary output" if used_secondary else ""
         self.log.warning("failed to flush the buffer%s. %s", where, kv(
@@ -212,6 +267,28 @@ class Flusher:
             if chunk is None:
                 return
             await self.try_flush(chunk)
+
+
+    def _give_up_on(self, chunk: Chunk) -> None:
+        """Retry limit: take ``chunk`` (back at the head of the queue) out,
+        back it up and purge it, without touching the chunks behind it."""
+        if self.buffer.dequeue_chunk() is not chunk:  # BUG guard: another worker took it
+            self.buffer.takeback_chunk(chunk.unique_id)
+            return
+
+        async def aside() -> None:
+            await self._move_aside(chunk)
+            self.buffer.purge_chunk(chunk.unique_id)
+            self.space_freed.set()
+            self._progress.set()
+
+        self.output.spawn(aside(), name=f"back up chunk {chunk.dump_id}")
+
+
+def _append(path: str, data: bytes) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "ab") as out:
+        out.write(data)
 
 
 def iso(unix: float) -> str:

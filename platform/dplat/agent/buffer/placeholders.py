@@ -21,8 +21,22 @@ from dplat.agent.config.errors import ConfigError
 KEY_PLACEHOLDER = re.compile(r"\$\{([-_.@$a-zA-Z0-9]+)\}")
 TAG_PLACEHOLDER = re.compile(r"\$\{(tag(?:\[-?\d+\])?)\}")
 CHUNK_ID_PLACEHOLDER = "${chunk_id}"
-INVALID_PATH_COMPONENT = re.compile(r"\.\.[/\\]|^[/\\]")
-"""A tag or field value that would climb out of the configured directory."""
+_PATH_SEPARATORS = re.compile(r"[/\\]")
+
+
+def unsafe_path_value(value: str) -> str | None:
+    """Why ``value`` (a tag or chunk-key value) may not go into a path or
+    key prefix, or None when it may: a ``..`` segment would climb out of the
+    output's folder or prefix, a leading separator would make it absolute,
+    and a NUL cuts a file name short (the OS refuses it)."""
+    if "\0" in value:
+        return "it holds a NUL byte"
+    if value[:1] in ("/", "\\"):
+        return "it is an absolute path"
+    if ".." in value and ".." in _PATH_SEPARATORS.split(value):
+        return "it has a '..' segment"
+    return None
+
 
 _BASE = datetime(2016, 1, 1, tzinfo=UTC).timestamp()
 _TIME_UNITS = ((1, "second", "%S"), (60, "minute", "%M"), (3600, "hour", "%H"),
@@ -150,5 +164,9 @@ class Placeholders:
 
 
 def _check_path_component(name: str, value: str) -> None:
-    if INVALID_PATH_COMPONENT.search(value):
-        raise UnrecoverableError(f"invalid path component in ${{{name}}}: {value!r}")
+    """The last line of defence at write time (emit refuses such events
+    first, see controller.Buffering.emit)."""
+    reason = unsafe_path_value(value)
+    if reason is not None:
+        raise UnrecoverableError(f"invalid path component in ${{{name}}}: {value!r:.80} "
+                                 f"({reason})")

@@ -27,11 +27,14 @@ class Origin:
 @dataclass
 class Param:
     """One ``key value`` line; ``value`` is already unquoted and unescaped, with
-    ``"#{ENV['X']}"`` resolved, but not yet converted to a type."""
+    ``"#{ENV['X']}"`` resolved, but not yet converted to a type.
+    ``from_env``: part of the value came from the environment, so dumps of
+    the config (``/api/config.json``) mask it like a declared secret."""
 
     key: str
     value: str
     origin: Origin
+    from_env: bool = False
 
 
 @dataclass
@@ -43,6 +46,11 @@ class Element:
     params: dict[str, Param] = field(default_factory=dict)
     elements: list[Element] = field(default_factory=list)
     origin: Origin = field(default_factory=lambda: Origin("<config>", 0))
+    used: set[str] = field(default_factory=set)
+    """Keys a v0.12 conversion moved into a section (compat.py): read, so
+    never warned about as unused, and left out of ``check --v1``."""
+    generated: bool = False
+    """True for a section compat.py made from v0.12 keys."""
 
     def get(self, key: str, default: str | None = None) -> str | None:
         param = self.params.get(key)

@@ -25,14 +25,17 @@ a hostile or broken file can only ever produce an :class:`Element` or a
 from __future__ import annotations
 
 import glob
+import logging
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
 
 from dplat.agent.config.element import Element, Origin, Param
-from dplat.agent.config.errors import ConfigError
+from dplat.agent.config.errors import ConfigError, ErrorCollector
 from dplat.agent.config.scanner import Scanner
+
+log = logging.getLogger("dplat.agent.config")
 
 ROOT = "ROOT"
 RESERVED_PARAMS = frozenset({"@type", "@id", "@label", "@log_level"})
@@ -47,20 +50,26 @@ def parse_config(
     env: Mapping[str, str] | None = None,
     *,
     base_dir: str | os.PathLike[str] | None = None,
-    strict_env: bool = False,
     allow_include: bool = True,
+    errors: ErrorCollector | None = None,
 ) -> Element:
     """Parse config text into a tree whose root element is named ``ROOT``.
 
-    ``env`` resolves ``"#{ENV['NAME']}"`` (default: the process environment);
-    with ``strict_env`` a missing variable is an error instead of ``""``.
+    ``env`` resolves ``"#{ENV['NAME']}"`` and the other settings forms of
+    ruby_expr.py (default: the process environment); an unset variable with
+    no default is an error naming it.
     Relative ``@include`` paths start at ``base_dir`` (default: the current
     directory); ``allow_include=False`` refuses includes, for text that must
-    not reach the file system.
+    not reach the file system. ``errors``: as for :func:`load_config`.
     """
-    parser = _Parser(os.environ if env is None else env, strict_env, allow_include)
+    parser = _Parser(os.environ if env is None else env, allow_include, errors)
     root = Element(ROOT, origin=Origin(filename, 1))
-    parser.parse_into(root, text, filename, Path(base_dir or Path.cwd()), ())
+    try:
+        parser.parse_into(root, text, filename, Path(base_dir or Path.cwd()), ())
+    except ConfigError as exc:
+        parser.errors.raise_if_any(exc)
+    if errors is None:
+        parser.errors.raise_if_any()
     return root
 
 
@@ -68,24 +77,37 @@ def load_config(
     path: str | os.PathLike[str],
     env: Mapping[str, str] | None = None,
     *,
-    strict_env: bool = False,
     allow_include: bool = True,
+    errors: ErrorCollector | None = None,
 ) -> Element:
-    """Read and parse a config file; its includes are relative to its folder."""
-    parser = _Parser(os.environ if env is None else env, strict_env, allow_include)
+    """Read and parse a config file; its includes are relative to its folder.
+
+    With ``errors``, mistakes that do not stop the parse (a wrong embedded
+    expression, a reserved key) are left there for the caller, which goes on
+    to find the plugins' errors too (``dplat agent check`` reports them all);
+    without it they are raised at the end."""
+    parser = _Parser(os.environ if env is None else env, allow_include, errors)
     file = Path(path)
     root = Element(ROOT, origin=Origin(str(file), 1))
-    text = parser.read_file(file, None)
-    parser.parse_into(root, text, str(file), file.parent, (os.path.realpath(file),))
+    try:
+        text = parser.read_file(file, None)
+        parser.parse_into(root, text, str(file), file.parent, (os.path.realpath(file),))
+    except ConfigError as exc:
+        parser.errors.raise_if_any(exc)
+    if errors is None:
+        parser.errors.raise_if_any()
     return root
 
 
 class _Parser:
     """Builds elements from one file's text and recurses only into includes."""
 
-    def __init__(self, env: Mapping[str, str], strict_env: bool, allow_include: bool) -> None:
+    def __init__(self, env: Mapping[str, str], allow_include: bool,
+                 errors: ErrorCollector | None) -> None:
         self.env = env
-        self.strict_env = strict_env
+        self.errors = errors if errors is not None else ErrorCollector()
+        """Errors that do not stop the parse (a value, a reserved key): all are
+        reported at the end, with the first one that does stop it."""
         self.allow_include = allow_include
 
     def parse_into(
@@ -96,7 +118,7 @@ class _Parser:
         ``chain`` holds the real paths of the files being included, so that a
         file including itself (directly or not) is reported, not looped on.
         """
-        sc = Scanner(text, file, self.env, self.strict_env)
+        sc = Scanner(text, file, self.env, self.errors)
         stack = [into]
         while True:
             sc.skip_space_and_comments()
@@ -183,15 +205,23 @@ class _Parser:
         if key == "@include" or (key == "include" and len(stack) == 1):
             self._include(sc, element, base_dir, chain)
             return
-        value = "" if sc.at_value_end() else sc.read_value()
-        sc.expect_line_end(f"the value of {key!r}")
+        sc.used_env = False
+        try:
+            value = "" if sc.at_value_end() else sc.read_value()
+            sc.expect_line_end(f"the value of {key!r}")
+        except ConfigError as exc:
+            # A broken value (quote, escape, JSON) spoils only its line: note
+            # it and go on, so one check finds the file's other errors too.
+            self.errors.add(exc)
+            sc.pos = sc.line_end(start) + 1
+            return
         if key.startswith("@") and key not in RESERVED_PARAMS and element.name in _TOP_DIRECTIVES:
-            raise sc.error(
+            self.errors.add(sc.error(
                 f"'{key}': the '@' prefix is reserved for Fluentd's own parameters",
                 "Remove the '@'; reserved names are " + ", ".join(sorted(RESERVED_PARAMS)) + ".",
                 start,
-            )
-        element.params[key] = Param(key, value, sc.origin(start))
+            ))
+        element.params[key] = Param(key, value, sc.origin(start), sc.used_env)
 
     def _include(self, sc: Scanner, into: Element, base_dir: Path, chain: tuple[str, ...]) -> None:
         start = sc.pos
@@ -213,6 +243,12 @@ class _Parser:
         pattern = os.path.join(base_dir, os.path.expanduser(path))
         if _GLOB_MAGIC.search(path):
             files = [f for f in sorted(glob.glob(pattern, recursive=True)) if os.path.isfile(f)]
+        elif not os.path.lexists(pattern):
+            # Fluentd globs every path, so a missing file includes nothing, silently
+            # (v1_parser.rb eval_include); we skip it too, but say so.
+            log.warning("%s: @include %s: no such file; skipped, as Fluentd skips it",
+                        origin, spec)
+            return
         else:
             files = [pattern]
         for file in files:

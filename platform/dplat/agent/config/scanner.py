@@ -14,10 +14,11 @@ with Fluentd's rules:
   ``#`` comments outside its strings; the value becomes compact JSON text.
 
 Embedded Ruby: Fluentd evaluates ``#{...}`` in double-quoted strings and in
-JSON strings. We are not Ruby, so we resolve the one form users write for
-secrets, ``#{ENV['NAME']}`` (or ``ENV["NAME"]``), from the mapping we are given
-(plugins never read the environment), and refuse every other expression with
-an error naming the line: a silently wrong value is worse than no start.
+JSON strings. We are not Ruby: ruby_expr.py evaluates the forms configs use
+for settings (``ENV['X'] || 'default'``, ``ENV.fetch``, ``File.join``,
+``Socket.gethostname``, literals) from the mapping we are given (plugins never
+read the environment), and refuses every other expression with an error naming
+the line: a silently wrong value is worse than no start.
 """
 
 from __future__ import annotations
@@ -28,19 +29,16 @@ from bisect import bisect_right
 from collections.abc import Mapping
 
 from dplat.agent.config.element import Origin
-from dplat.agent.config.errors import ConfigError
+from dplat.agent.config.errors import ConfigError, ErrorCollector
+from dplat.agent.config.ruby_expr import RubyExprError, evaluate
 
-_ENV_EXPR = re.compile(r"""\A\s*ENV\[\s*(?:'([^'\\]*)'|"([^"\\]*)")\s*\]\s*\Z""")
 _ESCAPES = {
     '"': '"', "'": "'", "\\": "\\",
     "n": "\n", "r": "\r", "t": "\t", "f": "\f", "b": "\b", "0": "\0",
 }
 _PLAIN_DOUBLE = re.compile(r'[^"\\#]+')
 _COMMENT_AFTER_SPACE = re.compile(r"[ \t]#")
-ONLY_ENV_FIX = (
-    "Only \"#{ENV['NAME']}\" is supported: put the value in an environment variable "
-    "or write it literally."
-)
+UNCLOSED_FIX = "Close the embedded code with '}' on the same line."
 
 
 def _embedded_end(text: str, start: int, stop: int) -> int:
@@ -74,13 +72,19 @@ def _embedded_end(text: str, start: int, stop: int) -> int:
 class Scanner:
     """A cursor over one file's text that can name the line of any position."""
 
-    def __init__(self, text: str, file: str, env: Mapping[str, str], strict_env: bool) -> None:
+    def __init__(self, text: str, file: str, env: Mapping[str, str],
+                 errors: ErrorCollector | None = None) -> None:
+        """``errors``: where a wrong embedded expression is reported so the
+        scan goes on (its value is then empty); without it, it is raised."""
         # Windows line ends and a byte-order mark would otherwise leak into values.
         self.text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
         self.file = file
         self.pos = 0
         self.env = env
-        self.strict_env = strict_env
+        self.errors = errors
+        self.used_env = False
+        """Set when an embedded expression read the environment (the parser
+        resets it per value: such values are masked in config dumps)."""
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
 
     # -- positions and errors -------------------------------------------------
@@ -281,19 +285,16 @@ class Scanner:
         """Resolve the ``#{...}`` at ``text[i]``; return its value and the index after it."""
         end = _embedded_end(text, i + 2, stop)
         if end < 0:
-            raise self.error("'#{' has no closing '}' on its line", ONLY_ENV_FIX, at)
+            raise self.error("'#{' has no closing '}' on its line", UNCLOSED_FIX, at)
         code = text[i + 2 : end]
-        match = _ENV_EXPR.match(code)
-        if match is None:
-            raise self.error(f"embedded Ruby '#{{{code}}}' is not supported", ONLY_ENV_FIX, at)
-        name = match.group(1) if match.group(1) is not None else match.group(2)
-        value = self.env.get(name)
-        if value is None:
-            if self.strict_env:
-                raise self.error(
-                    f"environment variable {name} is not set",
-                    f"Set {name} in the agent's environment.",
-                    at,
-                )
-            value = ""  # Ruby's nil.to_s, what Fluentd gives for a missing variable
+        read: set[str] = set()
+        try:
+            value = evaluate(code, self.env, read)
+        except RubyExprError as exc:
+            if self.errors is None:
+                raise self.error(str(exc), exc.fix, at) from None
+            self.errors.add(self.error(str(exc), exc.fix, at))
+            value = ""
+        if read:
+            self.used_env = True
         return value, end + 1

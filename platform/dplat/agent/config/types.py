@@ -15,6 +15,7 @@ the origin later with ``error.with_origin(origin)``.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import warnings
@@ -31,6 +32,14 @@ _TIME = re.compile(
 )
 _TIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _LIST_SEP = re.compile(r"\s*,\s*")
+_BLANK_BEFORE_UNIT = re.compile(r"\d[ \t]+[A-Za-z]")
+_SLOPPY_TIME = re.compile(
+    r"\s*[=:]?\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?)?\s*",
+    re.IGNORECASE)
+_SLOPPY_SIZE = re.compile(r"\s*[=:]?\s*(\d+)\s*([kmgt])?(?:i?b)?\s*", re.IGNORECASE)
+_RUBY_FLOAT = re.compile(r"\s*[-+]?\d(?:_?\d)*(?:\.\d(?:_?\d)*)?(?:[eE][-+]?\d+)?")
+_RUBY_INT = re.compile(r"\s*[-+]?\d(?:_?\d)*")
+log = logging.getLogger("dplat.agent.config")
 
 
 def _fail(
@@ -73,29 +82,98 @@ def to_float(value: str, *, name: str = "", origin: Origin | None = None) -> flo
 def to_size(value: str, *, name: str = "", origin: Origin | None = None) -> int:
     """Bytes: a whole number with an optional k/m/g/t suffix (1024-based, any case).
 
-    ``8m``, ``8M``, ``8MB`` and ``8MiB`` are all 8 MiB, as in Fluentd.
+    ``8m``, ``8M``, ``8MB`` and ``8MiB`` are all 8 MiB, as in Fluentd. A sloppy
+    spelling Fluentd reads as its author meant (``= 8m``) is accepted with a
+    warning; one it reads otherwise (``8 m`` is 8 bytes there) is refused.
     """
     match = _SIZE.fullmatch(value)
-    if match is None:
-        raise _fail("size", value, "Write whole bytes with an optional k, m, g or t suffix, "
-                    "e.g. 8m (decimals such as 1.5m are not sizes; write 1536k).", name, origin)
-    unit = match.group(2)
-    return int(match.group(1)) * (_SIZE_UNITS[unit.lower()] if unit else 1)
+    if match is not None and not _BLANK_BEFORE_UNIT.search(value):
+        unit = match.group(2)
+        return int(match.group(1)) * (_SIZE_UNITS[unit.lower()] if unit else 1)
+    expected = ("Write whole bytes with an optional k, m, g or t suffix, e.g. 8m (decimals "
+                "such as 1.5m are not sizes; write 1536k).")
+    meant = _sloppy(_SLOPPY_SIZE, value, _SIZE_UNITS, 1)
+    return int(_as_fluentd_reads(value, meant, _fluentd_size(value), "size", expected, name,
+                                 origin, unit="bytes"))
 
 
 def to_time(value: str, *, name: str = "", origin: Origin | None = None) -> float:
     """Seconds: ``30s``, ``5m``, ``1h``, ``1d`` (whole numbers), or decimal seconds ``0.1``.
 
-    Units are lower case, as in Fluentd (``1M`` is not a month nor a minute).
+    Units are lower case, as in Fluentd (``1M`` is not a month nor a minute). A
+    sloppy spelling Fluentd reads as its author meant (``= 15s``, ``15 s``,
+    ``30S``) is accepted with a warning; one it reads otherwise (``0.1s`` is 1 s
+    and ``1.5h`` 5 h there, ``5M`` is 5 s) is refused.
     """
     match = _TIME.fullmatch(value)
-    if match is not None:
+    if match is not None and not _BLANK_BEFORE_UNIT.search(value):
         return float(int(match.group(1)) * _TIME_UNITS[match.group(2)[0]])
     try:
         return to_float(value)
     except ConfigValueError:
-        raise _fail("time", value, "Write seconds, or a whole number with s, m, h or d, "
-                    "e.g. 0.5, 30s, 5m, 1h, 1d.", name, origin) from None
+        pass
+    expected = ("Write seconds, or a whole number with s, m, h or d, e.g. 0.5, 30s, 5m, 1h, "
+                "1d.")
+    meant = _sloppy(_SLOPPY_TIME, value, _TIME_UNITS, 1)
+    return _as_fluentd_reads(value, meant, _fluentd_time(value), "time", expected, name,
+                             origin, unit="seconds")
+
+
+# -- sloppy values: what Fluentd's lenient converters make of them (types.rb) ------
+def _sloppy(pattern: re.Pattern[str], value: str, units: dict[str, int],
+            default: int) -> float | None:
+    """The value a human reads in ``= 15s``/``15 S``; None when there is none."""
+    match = pattern.fullmatch(value)
+    if match is None:
+        return None
+    unit = (match.group(2) or "")[:1].lower()
+    return float(match.group(1)) * units.get(unit, default)
+
+
+def ruby_to_f(text: str) -> float:
+    """Ruby's ``String#to_f``: the leading number, else 0.0."""
+    match = _RUBY_FLOAT.match(text)
+    return float(match.group().replace("_", "")) if match else 0.0
+
+
+def ruby_to_i(text: str) -> int:
+    """Ruby's ``String#to_i``: the leading whole number, else 0."""
+    match = _RUBY_INT.match(text)
+    return int(match.group().replace("_", "")) if match else 0
+
+
+def _fluentd_time(value: str) -> float:
+    """``Config.time_value``: the first of ``N s|m|h|d`` *anywhere*, else ``to_f``."""
+    for unit, seconds in (("s", 1), ("m", 60), ("h", 3600), ("d", 86400)):
+        found = re.search(rf"([0-9]+){unit}", value)
+        if found:
+            return float(int(found.group(1)) * seconds)
+    return ruby_to_f(value)
+
+
+def _fluentd_size(value: str) -> float:
+    """``Config.size_value``: the first of ``N k|m|g|t`` anywhere (any case), else ``to_i``."""
+    for unit in "kmgt":
+        found = re.search(rf"([0-9]+){unit}", value, re.IGNORECASE)
+        if found:
+            return float(int(found.group(1)) * _SIZE_UNITS[unit])
+    return float(ruby_to_i(value))
+
+
+def _as_fluentd_reads(value: str, meant: float | None, fluentd: float, kind: str,
+                      expected: str, name: str, origin: Origin | None, *, unit: str) -> float:
+    """Accept (with a warning) a sloppy value Fluentd reads as meant; else refuse."""
+    if meant is None:
+        raise _fail(kind, value, expected, name, origin)
+    shown = f"{meant:g}"
+    if meant != fluentd:
+        raise _fail(kind, value, f"Fluentd would read it as {fluentd:g} {unit}, not {shown}. "
+                    + expected, name, origin)
+    where = f"{origin}: " if origin is not None else ""
+    subject = f"{name}: " if name else ""
+    log.warning("%s%s%s %r read as %s %s, as Fluentd reads it; write it plainly", where,
+                subject, kind, value, shown, unit)
+    return meant
 
 
 def to_enum(

@@ -80,6 +80,7 @@ class Plugin(Configurable):
                 raise located(element.origin, f"{describe(element)}: unknown @log_level "
                               f"'{level}'; one of {', '.join(LEVELS)}")
             self.log.level = LEVELS[level]
+        self.log.origin = element.origin  # until open(): configure-time warnings name the line
         super().configure(element, **kwargs)
 
     @classmethod
@@ -140,6 +141,7 @@ class Plugin(Configurable):
         """Hook: release resources; tasks are already cancelled."""
 
     async def open(self) -> None:
+        self.log.origin = None
         await self.start()
 
     async def close(self) -> None:

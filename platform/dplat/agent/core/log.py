@@ -36,10 +36,14 @@ class PluginLog(logging.LoggerAdapter):  # type: ignore[type-arg]
         super().__init__(logging.getLogger(f"{AGENT_LOGGER}.plugin"), {})
         self.plugin_id = plugin_id
         self.level = level
+        self.origin: object | None = None
+        """``file:line`` of the plugin's directive while it is configured, so a
+        configure-time warning names the place to edit (Plugin.configure)."""
 
     def process(self, msg: Any,
                 kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
-        return f"[{self.plugin_id}] {msg}", kwargs
+        where = f"{self.origin}: " if self.origin is not None else ""
+        return f"{where}[{self.plugin_id}] {msg}", kwargs
 
     def isEnabledFor(self, level: int) -> bool:
         if self.level and level < self.level:

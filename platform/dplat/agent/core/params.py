@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -288,7 +289,7 @@ class Configurable:
 def warn_unused(element: Element, keys: set[str], sections: set[str]) -> None:
     """Log what the element holds that no declaration reads, as Fluentd does."""
     for key, param in element.params.items():
-        if key not in keys:
+        if key not in keys and key not in element.used:
             log.warning("%s: parameter '%s' in %s is not used", param.origin, key,
                         describe(element))
     for child in element.elements:
@@ -306,22 +307,22 @@ def masked(element: Element, cls: type[Configurable] | None,
 
     ``cls`` gives the declarations of this level; child sections use their
     declared ``config_class``, else ``resolve(child)`` (the bases resolve
-    ``<store>``, ``<secondary>`` and ``<buffer>``). Keys nobody declared are
-    masked when they look secret (``password``, ``shared_key``...), because
-    leaking a password is worse than hiding a harmless value.
+    ``<store>``, ``<secondary>`` and ``<buffer>``). Values that came from
+    ``ENV`` are masked (the environment is where secrets are put), and so is
+    any key that looks secret (``password``, ``shared_key``, ``api_key``,
+    ``authorization``...), declared or not: leaking a password is worse than
+    hiding a harmless value.
     """
     secret_keys: set[str] = set()
-    declared: set[str] = set()
     section_classes: dict[str, type[Configurable] | None] = {}
     if cls is not None:
-        declared = cls.known_keys()
         for spec in cls.param_specs():
             if spec.secret:
                 secret_keys.update({spec.name, spec.alias} - {None})  # type: ignore[arg-type]
         section_classes = {s.section: s.config_class for s in cls.section_specs()}
     params = {}
     for key, param in element.params.items():
-        hide = key in secret_keys or (key not in declared and _looks_secret(key))
+        hide = key in secret_keys or param.from_env or _looks_secret(key)
         params[key] = Param(key, MASK, param.origin) if hide else param
     children = []
     for child in element.elements:
@@ -329,15 +330,25 @@ def masked(element: Element, cls: type[Configurable] | None,
         if child_cls is None and resolve is not None:
             child_cls = resolve(child)
         children.append(masked(child, child_cls, resolve))
-    return Element(element.name, element.arg, params, children, element.origin)
+    return Element(element.name, element.arg, params, children, element.origin,
+                   set(element.used), element.generated)
 
 
-_SECRET_WORDS = ("password", "secret", "shared_key", "token", "private_key", "credential",
-                 "access_key")
+_SECRET_WORDS = ("password", "passwd", "secret", "token", "credential", "authorization")
+_KEY_OWNERS = {"api", "aws", "access", "secret", "private", "shared", "auth", "encryption",
+               "signing", "master", "sas", "client"}
+"""Words before ``key`` that make it a secret (``api_key``), unlike ``time_key``."""
 
 
 def _looks_secret(key: str) -> bool:
-    return any(word in key.lower() for word in _SECRET_WORDS)
+    lowered = key.lower()
+    if any(word in lowered for word in _SECRET_WORDS):
+        return True
+    words = re.split(r"[^a-z0-9]+", lowered)
+    if lowered in ("key", "apikey") or "apikey" in words:
+        return True
+    return any(word == "key" and i > 0 and words[i - 1] in _KEY_OWNERS
+               for i, word in enumerate(words))
 
 
 def render(element: Element, indent: int = 0) -> str:
@@ -349,7 +360,7 @@ def render(element: Element, indent: int = 0) -> str:
     if not is_root:
         lines.append(f"{pad}{describe(element)}")
     for key, param in element.params.items():
-        lines.append(f"{'  ' * inner}{key} {param.value}")
+        lines.append(f"{'  ' * inner}{key} {param.value}".rstrip(" "))
     for child in element.elements:
         lines.append(render(child, inner))
     if not is_root:

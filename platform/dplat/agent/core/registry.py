@@ -21,7 +21,9 @@ from typing import Any, TypeVar
 
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
+from dplat.agent.core.log import PluginLog
 from dplat.agent.core.params import describe, located
+from dplat.agent.core.unavailable import refusal
 
 T = TypeVar("T", bound=type)
 
@@ -69,6 +71,9 @@ def lookup(category: str, name: str) -> Any:
     if name not in known:
         _import_category(category)
     if name not in known:
+        refused = refusal(category, name)
+        if refused is not None:
+            raise ConfigError(refused[0], None, refused[1])
         raise ConfigError(
             f"unknown {category} plugin type '{name}'; known types: {', '.join(sorted(known))}"
         )
@@ -101,6 +106,9 @@ def build(category: str, element: Element, *, type_name: str | None = None,
     plugin = cls()
     for attribute, value in (preset or {}).items():
         setattr(plugin, attribute, value)
+    plugin_log = getattr(plugin, "log", None)
+    if isinstance(plugin_log, PluginLog):  # configure-time warnings name the line
+        plugin_log.origin = element.origin
     plugin.configure(element, **configure_kwargs)
     return plugin
 

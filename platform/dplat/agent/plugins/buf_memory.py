@@ -2,15 +2,22 @@
 
 Fluentd's memory buffer is 34 lines because the bookkeeping lives elsewhere;
 so is ours (buffer/buffer.py). Memory buffers flush at shutdown by default.
+
+``total_limit_size`` defaults to 128 MiB here, where Fluentd's is 512 MiB:
+the agent's container has 512 MiB in all, so with Fluentd's default the
+buffer could only overflow after the kernel had killed the process (issue
+10). With 128 MiB, ``overflow_action`` (throw or block) applies while there
+is room left for decoding, routing and flushing.
 """
 
 from __future__ import annotations
 
 import time
 
-from dplat.agent.buffer.buffer import Buffer
+from dplat.agent.buffer.buffer import Buffer, MiB
 from dplat.agent.buffer.chunk import Chunk
 from dplat.agent.buffer.metadata import Metadata
+from dplat.agent.core.params import config_param
 from dplat.agent.core.registry import register
 
 
@@ -55,6 +62,10 @@ class MemoryChunk(Chunk):
 @register("memory")
 class MemoryBuffer(Buffer):
     persistent = False
+
+    total_limit_size = config_param("size", default=128 * MiB,
+                                    desc="Stage plus queue; beyond it overflow_action applies "
+                                    "(Fluentd: 512 MiB).")
 
     def generate_chunk(self, metadata: Metadata) -> Chunk:
         return MemoryChunk(metadata)

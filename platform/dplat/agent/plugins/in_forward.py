@@ -20,9 +20,20 @@ What goes wrong is counted per kind (:meth:`ForwardInput.counters`, shown by
 the monitor and on ``/metrics``) and logged once per kind and peer; one bad
 peer never affects another connection.
 
-Differences from Fluentd: an object larger than ``chunk_size_limit``
-(default 64 MiB here, unlimited in Fluentd) closes the connection instead of
-being read and dropped, which keeps memory bounded; invalid events are
+Bounded under any input (issue 10 B): an object larger than
+``chunk_size_limit`` (default 16 MiB here, unlimited in Fluentd) closes the
+connection instead of being read and dropped; a compressed payload inflates
+at most ``decompression_size_limit`` (default: ``chunk_size_limit``; 256 MiB
+in Fluentd); a message of more than ``chunk_entries_limit`` events is
+refused unacked; at most ``max_connections`` connections are open, one
+silent for ``idle_timeout`` is closed, and the unfinished objects of all
+connections together hold at most ``connections_buffer_limit`` bytes (the
+connection that would pass it is closed). And since a byte on the wire can
+become an 80-byte Python object, a large object or payload is decoded by
+slices and dropped once the agent's resident memory passes ``memory_limit``
+(dplat.agent.memory). Fluentd has none of these six.
+
+Other differences from Fluentd: invalid events are
 always skipped (``skip_invalid_event false`` is accepted but cannot make an
 event without a time or a map record usable); a tag that is not valid UTF-8
 skips its message (counted, still acknowledged, as an invalid event is);
@@ -41,9 +52,10 @@ from dplat.agent.core.base import Input
 from dplat.agent.core.log import kv
 from dplat.agent.core.params import Configurable, config_param, config_section, located
 from dplat.agent.core.registry import register
+from dplat.agent.memory import DEFAULT_MEMORY_LIMIT, MemoryGuard
 from dplat.agent.plugins.forward.connection import COUNTER_NAMES, ForwardConnection
 from dplat.agent.plugins.net_common import QuietLog, format_peer
-from dplat.agent.protocol import DEFAULT_CHUNK_SIZE_LIMIT, DEFAULT_DECOMPRESSION_SIZE_LIMIT
+from dplat.agent.protocol import DEFAULT_CHUNK_SIZE_LIMIT, DEFAULT_ENTRIES_LIMIT
 from dplat.agent.protocol.handshake import PingResult, check_ping
 
 HEARTBEAT_REPLY = b"\0"
@@ -52,6 +64,7 @@ STOP_GRACE_SECONDS = 10.0
 already received, before their tasks are cancelled."""
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+MiB = 1024 * 1024
 
 
 class UserSection(Configurable):
@@ -98,14 +111,30 @@ class _Node:
 @register("forward")
 class ForwardInput(Input):
     port = config_param("integer", default=24224, desc="TCP and UDP (heartbeat) port.")
-    bind = config_param("string", default="0.0.0.0", desc="Address to listen on.")
+    bind = config_param("string", default="127.0.0.1", desc="Address to listen on (Fluentd: 0.0.0.0).")
     chunk_size_warn_limit = config_param("size", default=None,
                                          desc="Warn about messages larger than this.")
     chunk_size_limit = config_param("size", default=None,
-                                    desc="Largest message; a larger one closes the connection "
-                                    "(default 64 MiB).")
-    decompression_size_limit = config_param("size", default=DEFAULT_DECOMPRESSION_SIZE_LIMIT,
-                                            desc="Largest inflated gzip payload.")
+                                    desc="Largest message as sent; a larger one closes the "
+                                    "connection (default 16 MiB; Fluentd: unlimited).")
+    decompression_size_limit = config_param("size", default=None,
+                                            desc="Largest inflated gzip payload (default: "
+                                            "chunk_size_limit; Fluentd: 256 MiB).")
+    chunk_entries_limit = config_param("integer", default=DEFAULT_ENTRIES_LIMIT,
+                                       desc="Most events in one message; more: refused, no "
+                                       "ack (not in Fluentd).")
+    max_connections = config_param("integer", default=1024,
+                                   desc="Open connections at most; more are closed at once "
+                                   "(not in Fluentd).")
+    idle_timeout = config_param("time", default=3600.0,
+                                desc="Close a connection silent this long (not in Fluentd).")
+    connections_buffer_limit = config_param("size", default=128 * MiB,
+                                            desc="Bytes of unfinished messages held across "
+                                            "all connections; the connection that would pass "
+                                            "it is closed (not in Fluentd).")
+    memory_limit = config_param("size", default=DEFAULT_MEMORY_LIMIT,
+                                desc="Stop decoding a large message (refused, no ack) while "
+                                "the agent's resident memory is above this (not in Fluentd).")
     skip_invalid_event = config_param("bool", default=True,
                                       desc="Skip events whose time or record is invalid.")
     source_address_key = config_param("string", default=None,
@@ -128,6 +157,10 @@ class ForwardInput(Input):
         self.bound_port: int | None = None
         """The TCP port actually listened on (``port 0`` picks a free one)."""
         self.connections: set[ForwardConnection] = set()
+        self.held_bytes = 0
+        self.memory = MemoryGuard()
+        """Asked while large objects decode (memory_limit)."""
+        """Bytes of unfinished objects all connections hold (connections_buffer_limit)."""
         self.net_counters: dict[str, int] = dict.fromkeys(COUNTER_NAMES, 0)
         self.quiet = QuietLog(self.log)
         self._nodes: list[_Node] = []
@@ -150,6 +183,12 @@ class ForwardInput(Input):
                           "supported; in_forward here speaks plain TCP",
                           "remove the <transport> section, or terminate TLS in front of "
                           "the agent")
+        for name in ("chunk_entries_limit", "max_connections"):
+            if getattr(self, name) < 1:
+                raise located(origin, f"'{name}' must be at least 1")
+        self.memory.limit = self.memory_limit
+        if self.idle_timeout <= 0:
+            raise located(origin, "'idle_timeout' must be positive")
         if not self.skip_invalid_event:
             self.log.warning("skip_invalid_event false: invalid events are still skipped "
                              "(counted as skipped_events); they cannot be routed")
@@ -197,6 +236,8 @@ class ForwardInput(Input):
             self._server.close()
             raise
         self.log.info("listening port %s", kv(bind=self.bind, port=self.bound_port))
+        self.every(min(self.idle_timeout / 4, 60.0), self._close_idle,
+                   name="close idle connections")
 
     async def stop(self) -> None:
         """Stop accepting, let each connection emit (and ack) what it already
@@ -213,11 +254,25 @@ class ForwardInput(Input):
                              kv(count=len(self.connections)))
         for conn in list(self.connections):
             conn.abort()
+        self.memory.close()
 
     # -- what connections ask of the plugin ----------------------------------------------
     @property
     def effective_chunk_size_limit(self) -> int:
         return self.chunk_size_limit or DEFAULT_CHUNK_SIZE_LIMIT
+
+    @property
+    def effective_decompression_size_limit(self) -> int:
+        return self.decompression_size_limit or self.effective_chunk_size_limit
+
+    def _close_idle(self) -> None:
+        """Close connections that sent nothing for ``idle_timeout`` and have
+        nothing in progress (a busy one is waiting on the buffer, not idle)."""
+        deadline = asyncio.get_running_loop().time() - self.idle_timeout
+        for conn in list(self.connections):
+            if conn.last_active < deadline and conn.is_idle():
+                self.count("idle_closed")
+                conn.close()
 
     def rewrite_tag(self, tag: str) -> str:
         """``tag`` and ``add_tag_prefix`` applied, as Fluentd does."""
@@ -272,7 +327,7 @@ class ForwardInput(Input):
         return dict(self.net_counters)
 
     def gauges(self) -> dict[str, float]:
-        return {"connections_open": len(self.connections)}
+        return {"connections_open": len(self.connections), "held_bytes": self.held_bytes}
 
     def statistics(self) -> dict[str, Any]:
         return {**super().statistics(), **self.counters(), **self.gauges()}

@@ -15,13 +15,28 @@ emit fails (the buffer is full), so the client retries; ``403`` for an
 origin that ``cors_allow_origins`` does not list. ``GET`` and ``HEAD`` answer
 200 (health checks), ``OPTIONS`` is the CORS preflight.
 
+Bounded (issue 10 B): at most ``max_concurrent_requests`` requests are read,
+parsed and emitted at once (the others wait before their body is read), a
+body is read up to ``body_size_limit`` (413 past it) and inflates up to
+``decompression_size_limit`` (default: ``body_size_limit``; Fluentd 256 MiB),
+and a body past 64 KiB is weighed before it is parsed (JSON) or decoded by
+slices (msgpack) against ``memory_limit``: 503 while the agent is near it,
+413 when the body alone would pass it (see dplat.agent.memory).
+
 Differences from Fluentd: invalid JSON and non-object array elements get a
 400 instead of a silent 200, an unparsable ``time`` gets a 400 instead of
-"now", an empty path (no tag) gets a 400, and ``<parse>`` is not supported.
+"now", and an empty path (no tag) gets a 400.
+
+A ``<parse>`` section (other than ``@type in_http``, the default) reads the
+whole body with that parser instead, as Fluentd does (``format none`` in a
+v0.12 config becomes one): each record it yields is an event, timed by the
+parser unless ``?time=`` is given; a body it does not match gets a 400
+(Fluentd answers 200 and drops it).
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -29,11 +44,13 @@ from aiohttp import web
 from dplat.agent.config.element import Element
 from dplat.agent.core.base import Input
 from dplat.agent.core.log import kv
-from dplat.agent.core.params import config_param, located
+from dplat.agent.core.params import config_param, config_section, located
 from dplat.agent.core.registry import register
-from dplat.agent.event import EventStream
+from dplat.agent.event import EventStream, EventTime
+from dplat.agent.memory import DEFAULT_MEMORY_LIMIT, MemoryGuard
 from dplat.agent.plugins.http.bodies import (
     BadRequest,
+    OverMemory,
     Params,
     body_params,
     inflate,
@@ -44,21 +61,29 @@ from dplat.agent.plugins.http.bodies import (
 )
 from dplat.agent.plugins.http.common import HttpListener, text
 from dplat.agent.plugins.net_common import QuietLog
+from dplat.agent.plugins.parser_base import Parser, new_parser
 
 EMPTY_GIF = (b"GIF89a\x01\x00\x01\x00\x80\xff\x00\xff\xff\xff\x00\x00\x00,\x00\x00\x00\x00"
              b"\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
 COUNTER_NAMES = ("requests", "bad_requests", "too_large_requests", "forbidden_requests",
-                 "refused_requests")
+                 "refused_requests", "memory_limit_exceeded")
 
 
 @register("http")
 class HttpInput(Input):
     port = config_param("integer", default=9880, desc="Port to listen on.")
-    bind = config_param("string", default="0.0.0.0", desc="Address to listen on.")
+    bind = config_param("string", default="127.0.0.1", desc="Address to listen on (Fluentd: 0.0.0.0).")
     body_size_limit = config_param("size", default=32 * 1024 * 1024,
                                    desc="Largest request body (as sent); larger gets 413.")
-    decompression_size_limit = config_param("size", default=256 * 1024 * 1024,
-                                            desc="Largest body after Content-Encoding.")
+    decompression_size_limit = config_param("size", default=None,
+                                            desc="Largest body after Content-Encoding "
+                                            "(default: body_size_limit; Fluentd: 256 MiB).")
+    memory_limit = config_param("size", default=DEFAULT_MEMORY_LIMIT,
+                                desc="Refuse large bodies (503, or 413 if alone too big) "
+                                "while memory is near this (not in Fluentd).")
+    max_concurrent_requests = config_param("integer", default=4,
+                                           desc="Requests read and parsed at once; others "
+                                           "wait (not in Fluentd).")
     keepalive_timeout = config_param("time", default=10.0, desc="Idle keep-alive seconds.")
     add_http_headers = config_param("bool", default=False,
                                     desc="Add each header as HTTP_<NAME> to the records.")
@@ -75,6 +100,7 @@ class HttpInput(Input):
                                           desc="Answer with a 1x1 GIF instead of text.")
     use_204_response = config_param("bool", default=False, desc="Answer 204 instead of 200.")
     dump_error_log = config_param("bool", default=True, desc="Log requests that fail.")
+    parse_config = config_section("parse", desc="Read the body with this parser instead.")
 
     def __init__(self) -> None:
         super().__init__()
@@ -82,6 +108,8 @@ class HttpInput(Input):
         self.http_counters: dict[str, int] = dict.fromkeys(COUNTER_NAMES, 0)
         self.quiet = QuietLog(self.log)
         self._listener: HttpListener | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self.memory = MemoryGuard()
 
     def configure(self, element: Element, **kwargs: Any) -> None:
         super().configure(element, **kwargs)
@@ -91,9 +119,16 @@ class HttpInput(Input):
                           "specific origins")
         if self.add_tag_prefix == "":
             raise located(element.origin, "'add_tag_prefix' parameter must not be empty")
+        self.memory.limit = self.memory_limit
+        if self.max_concurrent_requests < 1:
+            raise located(element.origin, "'max_concurrent_requests' must be at least 1")
+        self.parser: Parser | None = None
+        if self.parse_config is not None and self.parse_config.get("@type") != "in_http":
+            self.parser = new_parser(self.parse_config, usage="in_http")
 
     # -- life cycle --------------------------------------------------------------------
     async def start(self) -> None:
+        self._slots = asyncio.Semaphore(self.max_concurrent_requests)
         app = web.Application(client_max_size=self.body_size_limit)
         app.router.add_route("*", "/{path:.*}", self._handle)
         self._listener = HttpListener(app, self.bind, self.port,
@@ -105,6 +140,7 @@ class HttpInput(Input):
     async def stop(self) -> None:
         if self._listener is not None:
             await self._listener.stop()
+        self.memory.close()
 
     # -- requests ----------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -118,6 +154,11 @@ class HttpInput(Input):
                 origin):
             self.http_counters["forbidden_requests"] += 1
             return text(403, headers={"Connection": "close"})
+        assert self._slots is not None
+        async with self._slots:  # bodies held and parsed at once: bounded
+            return await self._post(request)
+
+    async def _post(self, request: web.Request) -> web.StreamResponse:
         try:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
@@ -126,6 +167,12 @@ class HttpInput(Input):
             return text(413, "Too large", {"Connection": "close"})
         try:
             tag, stream = self._events(request, body)
+        except OverMemory as exc:
+            self.http_counters["memory_limit_exceeded"] += 1
+            self._log_failure("over memory", request, str(exc))
+            status = 413 if exc.permanent else 503
+            return self._cors(request, text(status, f"{status} {exc}\n",
+                                            None if exc.permanent else {"Retry-After": "1"}))
         except BadRequest as exc:
             self.http_counters["bad_requests"] += 1
             self._log_failure("bad request", request, str(exc))
@@ -148,16 +195,31 @@ class HttpInput(Input):
         if self.add_tag_prefix:
             tag = f"{self.add_tag_prefix}.{tag}"
         body = inflate(body, request.headers.get("Content-Encoding", ""),
-                       self.decompression_size_limit)
+                       self.decompression_size_limit or self.body_size_limit)
         query = parse_query(request.rel_url.raw_query_string)
-        params: Params = {**query, **body_params(body, request.headers.get("Content-Type", ""))}
         extra = self._extra_fields(request, query)
+        if self.parser is not None:
+            return tag, self._parsed(body, query_time(query.get("time")), extra)
+        params: Params = {**query, **body_params(body, request.headers.get("Content-Type", ""))}
         when = query_time(params.get("time"))
         stream: EventStream = []
-        for record in records_of(params):
+        for record in records_of(params, self.memory.over, self.memory_limit):
             record.update(extra)
             stream.append((when or record_time(record), record))
         return tag, stream
+
+    def _parsed(self, body: bytes, when: EventTime | None, extra: dict[str, str]
+                ) -> EventStream:
+        """The events the ``<parse>`` parser reads in the whole body."""
+        assert self.parser is not None
+        try:
+            entries, _ = self.parser.parse_text(body.decode("utf-8", "surrogateescape"))
+        except ValueError as exc:  # ParserError, a time that does not read
+            raise BadRequest(f"<parse>: {exc}") from exc
+        if not entries:
+            raise BadRequest(f"the body does not match <parse> @type {self.parser.type_name}")
+        return [(when or time or EventTime.now(), {**record, **extra})
+                for time, record in entries]
 
     def _extra_fields(self, request: web.Request, query: Params) -> dict[str, str]:
         """``HTTP_*``, ``QUERY_*`` and ``REMOTE_ADDR`` fields, as configured."""

@@ -16,9 +16,15 @@ and dplat's additions:
     POST /api/reload         start a graceful reload (SIGUSR2) and answer
                              at once: the reload replaces this very plugin
 
-(``/api/plugins.flushBuffers`` and ``/api/config.gracefulReload``, the
-paths of Fluentd's RPC endpoint, do the same.) With ``tag``, the plugin rows
-are also emitted as events every ``emit_interval`` seconds.
+The two POSTs change state, so they answer 403 unless the request comes
+from a client of this machine rather than a web page the user visits:
+``Host`` must be an IP address or ``localhost`` (a DNS-rebinding page sends
+its own name), and an ``Origin``, when sent, must name that same host.
+Fluentd's GET paths ``/api/plugins.flushBuffers`` and
+``/api/config.gracefulReload`` are not here: they exist only on the RPC
+endpoint that ``<system> rpc_endpoint`` opens (rpc.py), as in Fluentd. With
+``tag``, the plugin rows are also emitted as events every ``emit_interval``
+seconds.
 
 The monitor needs the pipeline it belongs to and the server running it; the
 server hands them over with :func:`attach` each time it builds a pipeline.
@@ -27,8 +33,10 @@ Until then every endpoint answers 503.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -67,7 +75,7 @@ def attach(router: Router, agent: AgentHandle | None) -> None:
 
 @register("monitor_agent")
 class MonitorAgentInput(Input):
-    bind = config_param("string", default="0.0.0.0", desc="Address to listen on.")
+    bind = config_param("string", default="127.0.0.1", desc="Address to listen on (Fluentd: 0.0.0.0).")
     port = config_param("integer", default=24220, desc="Port to listen on.")
     tag = config_param("string", default=None, desc="Emit the plugin rows as events "
                        "with this tag.")
@@ -93,9 +101,7 @@ class MonitorAgentInput(Input):
             ("GET", "/api/config", self._config_ltsv),
             ("GET", "/metrics", self._metrics),
             ("POST", "/api/flush", self._flush),
-            ("GET", "/api/plugins.flushBuffers", self._flush),
             ("POST", "/api/reload", self._reload),
-            ("GET", "/api/config.gracefulReload", self._reload),
         ]
         for method, path, handler in routes:
             app.router.add_route(method, path, handler)
@@ -157,6 +163,9 @@ class MonitorAgentInput(Input):
         return web.Response(body=body.encode(), headers={"Content-Type": CONTENT_TYPE})
 
     async def _flush(self, request: web.Request) -> web.Response:
+        refused = same_machine(request)
+        if refused is not None:
+            return refused
         agent = self._agent()
         try:
             await agent.flush()
@@ -166,6 +175,9 @@ class MonitorAgentInput(Input):
         return _json({"ok": True})
 
     async def _reload(self, request: web.Request) -> web.Response:
+        refused = same_machine(request)
+        if refused is not None:
+            return refused
         self._agent().request_reload()
         return _json({"ok": True, "message": "graceful reload started"})
 
@@ -180,6 +192,24 @@ class MonitorAgentInput(Input):
                               "flush and reload need one"}),
                 content_type="application/json")
         return self.agent
+
+
+def same_machine(request: web.Request) -> web.Response | None:
+    """None when a state-changing request may go ahead, else the 403 to send
+    (see the module docstring: Host an address or localhost, Origin the same)."""
+    host = request.headers.get("Host", "")
+    name = urlsplit(f"//{host}").hostname or ""
+    if name != "localhost":
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            return _json({"ok": False, "message": f"Host '{host:.80}' is not an address of "
+                          "this machine; use http://127.0.0.1:<port>"}, status=403)
+    origin = request.headers.get("Origin")
+    if origin is not None and urlsplit(origin).netloc != host:
+        return _json({"ok": False, "message": f"cross-origin request from '{origin:.80}' "
+                      "refused"}, status=403)
+    return None
 
 
 def _json(obj: Any, *, status: int = 200, pretty: bool = False) -> web.Response:

@@ -12,8 +12,10 @@ The final name comes from ``path`` (reference doc, section J):
 * ``<suffix>`` is ``path_suffix`` (``.log``) and ``.gz`` with ``compress gzip``.
 
 Default buffer: time chunk key with a one-day timekey, like Fluentd (which also
-defaults to a file buffer; we use memory until buf_file exists). Formatting
-happens when events are buffered, so a chunk is the file's bytes already.
+defaults to a file buffer; dplat to memory: write ``<buffer @type file>``). A
+file buffer without its own ``path`` keeps chunks under the output's ``path``,
+as Fluentd's does. Formatting happens when events are buffered, so a chunk is
+the file's bytes already.
 """
 
 from __future__ import annotations
@@ -26,13 +28,14 @@ from typing import Any, ClassVar
 from dplat.agent.buffer.chunk import Chunk
 from dplat.agent.buffer.metadata import Metadata
 from dplat.agent.buffer.placeholders import keys_used, tag_parts_used, timekey_format
-from dplat.agent.config.element import Element
+from dplat.agent.config.element import Element, Param
 from dplat.agent.config.errors import ConfigError
 from dplat.agent.core.params import config_param, config_section, describe, located
 from dplat.agent.core.registry import register
 from dplat.agent.event import EventStream, EventTime, Record
 from dplat.agent.output import Output
 from dplat.agent.plugins.formatters import new_formatter
+from dplat.agent.plugins.inject import Injector
 
 DEFAULT_TIMEKEY = 86400.0
 INDEX = "_**"
@@ -61,6 +64,8 @@ def generate_path_template(path: str, timekey: float | None, *, append: bool,
 @register("file")
 class FileOutput(Output):
     buffer_defaults: ClassVar[dict[str, Any]] = {"chunk_keys": "time", "timekey": DEFAULT_TIMEKEY}
+    names_paths_by_placeholders: ClassVar[bool] = True
+    """Chunk-key values become path segments: climbing ones are refused (controller.py)."""
 
     path = config_param("string", desc="Base path of the files; placeholders allowed.")
     append = config_param("bool", default=False,
@@ -70,6 +75,7 @@ class FileOutput(Output):
     compress = config_param("enum", default="text", choices=("text", "gz", "gzip"),
                             desc="gzip writes gzip members (.gz).")
     format_config = config_section("format", desc="Line format (default: out_file).")
+    inject_config = config_section("inject", desc="Add time, tag or hostname to records.")
 
     def __init__(self) -> None:
         super().__init__()
@@ -80,6 +86,7 @@ class FileOutput(Output):
             self.log.warning("default timekey interval (1d) will be used because of missing "
                              "<buffer> section. To change the output frequency, please modify "
                              "the timekey value")
+        self._default_buffer_path(element)
         super().configure(element, **kwargs)
         keys = self.placeholders.keys
         try:
@@ -92,7 +99,20 @@ class FileOutput(Output):
         except ConfigError as exc:
             raise exc.with_origin(element.params["path"].origin) from None
         self.formatter = new_formatter(self.format_config, "out_file")
+        self.injector = Injector(self.inject_config, keys.fields)
         self._check_writable(element)
+
+    def _default_buffer_path(self, element: Element) -> None:
+        """A file ``<buffer>`` without ``path`` keeps its chunks at the output's
+        ``path`` (a folder there, or the pattern when it has a ``*``), unless
+        ``@id`` with ``<system> root_dir`` gives it a home: out_file.rb's rule."""
+        buffers = element.sections("buffer")
+        if not buffers or (buffers[0].get("@type") or buffers[0].get("type")) != "file":
+            return
+        has_id = element.get("@id") is not None or element.get("id") is not None
+        path = element.params.get("path")
+        if "path" not in buffers[0].params and not (has_id and self.root_dir) and path:
+            buffers[0].params["path"] = Param("path", path.value, path.origin)
 
     def _check_writable(self, element: Element) -> None:
         """Fail at start, not at the first flush, when the directory is not ours."""
@@ -108,10 +128,13 @@ class FileOutput(Output):
                           f"{describe(element)}: '{directory}' is not writable")
 
     def format(self, tag: str, time: EventTime, record: Record) -> bytes:
+        record = self.injector.inject(tag, time, record)
         return self.formatter.format(tag, time, record).encode("utf-8", "surrogateescape")
 
     def format_stream(self, tag: str, stream: EventStream) -> list[bytes]:
         """``format`` of each event in one call (see Buffering._pack)."""
+        if self.injector.enabled:
+            stream = [(time, self.injector.inject(tag, time, record)) for time, record in stream]
         return [line.encode("utf-8", "surrogateescape")
                 for line in self.formatter.format_stream(tag, stream)]
 

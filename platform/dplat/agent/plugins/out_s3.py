@@ -71,6 +71,8 @@ UNIQUE_TOKENS = ("${chunk_id}", "%{uuid_flush}", "%{hex_random}")
 @register("s3")
 class S3Output(Output):
     buffer_defaults: ClassVar[dict[str, Any]] = {"chunk_keys": "time", "timekey": DEFAULT_TIMEKEY}
+    names_paths_by_placeholders: ClassVar[bool] = True
+    """Chunk-key values become key segments: climbing ones are refused (controller.py)."""
 
     s3_bucket = config_param("string", desc="Bucket the objects go to.")
     s3_region = config_param("string", default=None,

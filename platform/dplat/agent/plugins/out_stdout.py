@@ -17,6 +17,7 @@ from dplat.agent.core.registry import register
 from dplat.agent.event import EventStream, EventTime, Record
 from dplat.agent.output import Output
 from dplat.agent.plugins.formatters import new_formatter
+from dplat.agent.plugins.inject import Injector
 
 
 @register("stdout")
@@ -26,6 +27,7 @@ class StdoutOutput(Output):
         "chunk_keys": "tag", "flush_at_shutdown": True, "chunk_limit_size": 10 * 1024}
 
     format_config = config_section("format", desc="Line format (default: stdout).")
+    inject_config = config_section("inject", desc="Add time, tag or hostname to records.")
 
     def __init__(self) -> None:
         super().__init__()
@@ -35,6 +37,8 @@ class StdoutOutput(Output):
     def configure(self, element: Element, **kwargs: Any) -> None:
         super().configure(element, **kwargs)
         self.formatter = new_formatter(self.format_config, "stdout")
+        keys = self.placeholders.keys.fields if self.buffering is not None else ()
+        self.injector = Injector(self.inject_config, keys)
 
     def _out(self) -> TextIO:
         return self.stream or sys.stdout
@@ -45,6 +49,7 @@ class StdoutOutput(Output):
         out.flush()
 
     def _line(self, tag: str, time: EventTime, record: Record) -> str:
+        record = self.injector.inject(tag, time, record)
         return self.formatter.format(tag, time, record).rstrip("\r\n") + "\n"
 
     def format(self, tag: str, time: EventTime, record: Record) -> bytes:

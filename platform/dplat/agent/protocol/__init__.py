@@ -19,6 +19,7 @@ from dplat.agent.protocol.ack import encode_ack
 from dplat.agent.protocol.decoder import (
     DEFAULT_CHUNK_SIZE_LIMIT,
     DEFAULT_DECOMPRESSION_SIZE_LIMIT,
+    DEFAULT_ENTRIES_LIMIT,
     Decoded,
     ForwardDecoder,
 )
@@ -28,9 +29,12 @@ from dplat.agent.protocol.errors import (
     FrameTooLarge,
     HandshakeError,
     MalformedMessage,
+    MessageOverMemory,
     MessageRejected,
     ProtocolError,
     StreamError,
+    StreamOverMemory,
+    TooManyEntries,
     UndecodableStream,
     UnsupportedCompression,
 )
@@ -48,6 +52,7 @@ from dplat.agent.protocol.message import EventMode, Message, Ping
 __all__ = [
     "DEFAULT_CHUNK_SIZE_LIMIT",
     "DEFAULT_DECOMPRESSION_SIZE_LIMIT",
+    "DEFAULT_ENTRIES_LIMIT",
     "CorruptPayload",
     "Decoded",
     "DecompressionLimit",
@@ -57,10 +62,13 @@ __all__ = [
     "HandshakeError",
     "MalformedMessage",
     "Message",
+    "MessageOverMemory",
     "MessageRejected",
     "Ping",
     "ProtocolError",
     "StreamError",
+    "StreamOverMemory",
+    "TooManyEntries",
     "UndecodableStream",
     "UnsupportedCompression",
     "coerce_time",

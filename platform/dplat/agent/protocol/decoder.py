@@ -10,8 +10,17 @@ in_forward owns the socket and calls :meth:`ForwardDecoder.feed` from
   a JSON stream (the Go logger's ``MarshalAsJSON``), and replies must then be
   JSON too (:attr:`ForwardDecoder.is_json`), else msgpack;
 - bounded memory: no single object may exceed ``chunk_size_limit`` bytes,
-  enforced while it is still arriving, and gzip payloads inflate at most
-  ``decompression_size_limit`` bytes.
+  enforced while it is still arriving (a header announcing more fails at
+  once), gzip payloads inflate incrementally and stop past
+  ``decompression_size_limit`` bytes (by default the same as
+  ``chunk_size_limit``), no message yields more than ``entries_limit``
+  events (decoding stops one entry past it), and, since a byte can become
+  an 80-byte Python object, an object still arriving past 64 KiB is decoded by
+  64 KiB slices with ``over_memory`` asked around each, a payload's entries
+  past 1 MiB too, and a payload of 64 KiB to 1 MiB is weighed once (ten
+  times its size) before it decodes: True drops it
+  (:class:`StreamOverMemory`, :class:`MessageOverMemory`); see
+  dplat.agent.memory.
 
 ``feed`` returns, in stream order, :class:`Message` items, a :class:`Ping`
 (first object, when the server expects a ``<security>`` handshake) and
@@ -29,27 +38,49 @@ Reply to every Message whose ``chunk`` is not None, in order, with
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from dplat.agent.event import EventTime
+from dplat.agent.memory import json_cost
 from dplat.agent.protocol.errors import (
     FrameTooLarge,
     MalformedMessage,
+    MessageOverMemory,
     MessageRejected,
     StreamError,
+    StreamOverMemory,
     UndecodableStream,
 )
 from dplat.agent.protocol.eventtime import MAX_SECONDS, new_unpacker
 from dplat.agent.protocol.jsonframes import JsonFramer
-from dplat.agent.protocol.message import EventMode, Limits, Message, Ping, absorb, interpret
+from dplat.agent.protocol.message import (
+    LARGE,
+    EventMode,
+    Limits,
+    Message,
+    Ping,
+    absorb,
+    interpret,
+)
 
-DEFAULT_CHUNK_SIZE_LIMIT = 64 * 1024 * 1024
-"""Largest object accepted on a connection. Fluentd's in_forward has no limit
-by default; we need one to bound memory per peer, and 64 MiB is well above
-out_forward's and Fluent Bit's default chunk sizes (8 MiB, 2 MiB)."""
+MiB = 1024 * 1024
 
-DEFAULT_DECOMPRESSION_SIZE_LIMIT = 256 * 1024 * 1024
-"""Fluentd's ``decompression_size_limit`` default."""
+DEFAULT_CHUNK_SIZE_LIMIT = 16 * MiB
+"""Largest object accepted on a connection, as sent, and by default the
+largest a compressed payload may inflate to. Fluentd's in_forward has no
+limit by default (and inflates up to 256 MiB); the agent runs in a 512 MiB
+container, where one decoded message may cost ten times its msgpack size.
+16 MiB is twice out_forward's default chunk (8 MiB) and eight times Fluent
+Bit's (2 MiB)."""
+
+DEFAULT_DECOMPRESSION_SIZE_LIMIT = DEFAULT_CHUNK_SIZE_LIMIT
+"""Inflated bytes of one payload, unless ``decompression_size_limit`` says."""
+
+DEFAULT_ENTRIES_LIMIT = 250_000
+"""Most events in one message (``chunk_entries_limit``; Fluentd has none).
+An 8 MiB out_forward chunk holds this many events of 33 bytes; decoded, that
+many tiny events take about 55 MiB of Python objects."""
 
 Decoded = Message | Ping | MessageRejected
 """One item of :meth:`ForwardDecoder.feed`'s result."""
@@ -67,9 +98,11 @@ class ForwardDecoder:
         self,
         *,
         chunk_size_limit: int = DEFAULT_CHUNK_SIZE_LIMIT,
-        decompression_size_limit: int = DEFAULT_DECOMPRESSION_SIZE_LIMIT,
+        decompression_size_limit: int | None = None,
+        entries_limit: int = DEFAULT_ENTRIES_LIMIT,
         expect_ping: bool = False,
         coalesce: bool = False,
+        over_memory: Callable[[int], bool] | None = None,
     ) -> None:
         """``expect_ping``: the server sent HELO, so the first object is the
         client's PING and is returned as a :class:`Ping`, not interpreted.
@@ -77,14 +110,20 @@ class ForwardDecoder:
         ``feed`` completes come out as one :class:`Message` (its ``frames``
         says how many), the last of them the only one that may carry a
         ``chunk``. A logger writes one frame per event, and a Message each
-        costs more than decoding the event; see :meth:`_add`."""
-        if chunk_size_limit < 1 or decompression_size_limit < 1:
-            raise ValueError("size limits must be positive")
-        self._limits = Limits(chunk_size_limit, decompression_size_limit)
+        costs more than decoding the event; see :meth:`_add`.
+        ``decompression_size_limit`` None: the same as ``chunk_size_limit``.
+        ``over_memory``: asked while large objects decode (module docstring)."""
+        if decompression_size_limit is None:
+            decompression_size_limit = chunk_size_limit
+        if min(chunk_size_limit, decompression_size_limit, entries_limit) < 1:
+            raise ValueError("size and entry limits must be positive")
+        self._limits = Limits(chunk_size_limit, decompression_size_limit, entries_limit,
+                              over_memory)
+        self._over_memory = over_memory
         self._expect_ping = expect_ping
         self._coalesce = coalesce
         self._json: JsonFramer | None = None
-        self._unpacker = new_unpacker(chunk_size_limit)
+        self._unpacker = new_unpacker(chunk_size_limit, entries_limit)
         self._framing_known = False
         self._fed = 0  # bytes given to the unpacker so far
         self._frame_start = 0  # stream offset where the unfinished object began
@@ -106,6 +145,15 @@ class ForwardDecoder:
         if self._json is not None:
             return self._json.buffered
         return self._fed - self._frame_start
+
+    def release(self) -> None:
+        """Let go of any half-decoded object now (the connection is done).
+        Not left to the garbage collector: a connection's objects sit in
+        reference cycles, and a half-decoded object can be hundreds of MiB."""
+        self._unpacker = new_unpacker(1)
+        if self._json is not None:
+            self._json = JsonFramer(1)
+        self._frame_start = self._fed
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[Decoded]:
         """Everything that ``data`` completes, in order; see the module docstring.
@@ -129,6 +177,7 @@ class ForwardDecoder:
         except StreamError as exc:
             exc.decoded = out
             self._error = exc
+            self._unpacker = new_unpacker(1)  # let go of a half-decoded object at once
             raise
         return out
 
@@ -150,9 +199,16 @@ class ForwardDecoder:
         # so its own buffer limit does not bound an object's size: we count
         # the bytes since the last complete object ourselves, and never feed
         # more than the room left under the limit.
+        over_memory = self._over_memory
         while offset < len(view):
-            room = limit - (self._fed - self._frame_start)
-            piece = view[offset : offset + room]
+            unfinished = self._fed - self._frame_start
+            room = limit - unfinished
+            piece = view[offset : offset + min(room, LARGE)]
+            # Asked before decoding more of a large object too: other
+            # connections may have taken the memory since our last slice.
+            if (unfinished > LARGE and over_memory is not None and over_memory(0)):
+                raise StreamOverMemory(f"the agent's memory passed memory_limit while a "
+                                       f"{unfinished} bytes object was arriving")
             unpacker.feed(piece)
             self._fed += len(piece)
             offset += len(piece)
@@ -187,18 +243,25 @@ class ForwardDecoder:
                         run = add(item, out, run)
                         if run is not None:
                             run_tag, run_append = run.tag, run.entries.append
+            except StreamError:
+                raise
             except ValueError as exc:
                 # FormatError and StackError are ValueErrors too; "exceeds
                 # max_str_len" etc. come from a header announcing a huge object.
                 if "exceeds max_" in str(exc):
-                    raise FrameTooLarge(f"an object announces more than {limit} bytes") from exc
+                    raise FrameTooLarge(f"an object announces more than {limit} bytes or "
+                                        f"{limits.entries_limit} items") from exc
                 raise UndecodableStream(f"not a msgpack stream: {exc!r:.80}") from exc
             except Exception as exc:  # e.g. TypeError: a map key that is a list
                 raise UndecodableStream(f"not a msgpack stream: {exc!r:.80}") from exc
             finally:
                 self._frame_start = start
-            if self._fed - start >= limit:
+            unfinished = self._fed - start
+            if unfinished >= limit:
                 raise FrameTooLarge(f"an object is larger than chunk_size_limit {limit}")
+            if unfinished > LARGE and over_memory is not None and over_memory(0):
+                raise StreamOverMemory(f"the agent's memory passed memory_limit while a "
+                                       f"{unfinished} bytes object was arriving")
 
     def _add(self, item: Decoded, out: list[Decoded], run: Message | None) -> Message | None:
         """Append ``item`` to ``out``, or fold it into ``run`` when coalescing;
@@ -223,7 +286,14 @@ class ForwardDecoder:
         assert self._json is not None
         frames, error = self._json.feed(data)
         run: Message | None = None
+        over_memory = self._over_memory
         for frame in frames:
+            if (len(frame) > LARGE and over_memory is not None
+                    and over_memory(json_cost(frame))):  # json.loads cannot be stopped midway
+                out.append(MessageOverMemory("a JSON message would take the agent's memory "
+                                             "past memory_limit"))
+                run = None
+                continue
             try:
                 obj = json.loads(frame.decode("utf-8", "surrogateescape"))
             except (ValueError, RecursionError) as exc:

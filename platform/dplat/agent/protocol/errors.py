@@ -21,11 +21,14 @@ and the message is still acknowledged (Fluentd's ``skip_invalid_event``).
     ProtocolError                 anything the codec refuses; ``reason`` says what
     ├── StreamError               raised by feed(): close the connection
     │   ├── FrameTooLarge         one object bigger than chunk_size_limit
+    │   ├── StreamOverMemory      memory passed the limit while an object arrived
     │   └── UndecodableStream     bytes that are not msgpack / JSON framing
     ├── MessageRejected           returned by feed(): drop this object, go on
     │   ├── MalformedMessage      not an array, wrong arity, tag/option types
     │   ├── CorruptPayload        packed entries or gzip data that do not decode
     │   ├── DecompressionLimit    gzip inflates past decompression_size_limit
+    │   ├── TooManyEntries        more events than chunk_entries_limit in one message
+    │   ├── MessageOverMemory     memory passed the limit while its entries decoded
     │   └── UnsupportedCompression  ``compressed`` other than text/gzip (zstd)
     └── HandshakeError            a peer's HELO or PONG cannot be used (client side)
 """
@@ -66,6 +69,11 @@ class FrameTooLarge(StreamError):
     """
 
 
+class StreamOverMemory(StreamError):
+    """The process passed its memory limit while a large object was still
+    arriving (and being decoded): the object is dropped with the connection."""
+
+
 class UndecodableStream(StreamError):
     """Bytes that are not a msgpack (or JSON) stream; resynchronising is
     impossible, so the connection is done."""
@@ -87,6 +95,20 @@ class CorruptPayload(MessageRejected):
 class DecompressionLimit(MessageRejected):
     """A compressed payload would inflate past ``decompression_size_limit``
     (a gzip bomb, or a peer sending chunks larger than we accept)."""
+
+
+class TooManyEntries(MessageRejected):
+    """One message carries more events than ``chunk_entries_limit``.
+
+    Bytes alone do not bound memory: a tiny msgpack entry (7 bytes) becomes a
+    Python event of about 230 bytes, so a 16 MiB payload of them would take
+    over 500 MiB once decoded. Decoding stops one entry past the limit.
+    """
+
+
+class MessageOverMemory(MessageRejected):
+    """The process passed its memory limit while a large payload's entries
+    were decoded: the message is refused, the stream goes on."""
 
 
 class UnsupportedCompression(MessageRejected):

@@ -98,13 +98,23 @@ def coerce_time(value: Any) -> EventTime | None:
     return None
 
 
-def new_unpacker(max_buffer_size: int) -> msgpack.Unpacker:
+def new_unpacker(max_buffer_size: int, max_items: int | None = None) -> msgpack.Unpacker:
     """A streaming Unpacker configured the way every forward peer needs.
 
     ``max_buffer_size`` also caps the length of any single str/bin/array/map
     header, so a 5-byte header announcing a 4 GiB string fails at once.
+    ``max_items`` caps array and map headers further (a Forward-mode message
+    announcing more entries than ``chunk_entries_limit``).
     """
+    limits: dict[str, int] = {}
+    if max_items is not None:
+        cap = max(min(max_items, max_buffer_size), 1)
+        limits = {"max_array_len": cap, "max_map_len": cap}
     return msgpack.Unpacker(
+        **limits,
+        # The buffer starts small and grows as an object needs it: an idle
+        # connection should not sit on a megabyte (msgpack's default).
+        read_size=min(max(max_buffer_size, 1), 64 * 1024),
         raw=False,
         unicode_errors="surrogateescape",
         strict_map_key=False,

@@ -17,8 +17,9 @@ path, so the common cases are written inline rather than through helpers.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from dplat.agent.event import EventStream, EventTime
@@ -26,7 +27,9 @@ from dplat.agent.protocol.compression import gunzip
 from dplat.agent.protocol.errors import (
     CorruptPayload,
     MalformedMessage,
+    MessageOverMemory,
     MessageRejected,
+    TooManyEntries,
     UnsupportedCompression,
 )
 from dplat.agent.protocol.eventtime import MAX_SECONDS, coerce_time, new_unpacker
@@ -93,10 +96,26 @@ class Ping:
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Bounds the decoder enforces for one connection."""
+    """Bounds the decoder enforces for one connection: bytes of one object
+    as sent, bytes of a payload once inflated, events in one message."""
 
     chunk_size_limit: int
     decompression_size_limit: int
+    entries_limit: int
+    over_memory: Callable[[int], bool] | None = None
+    """Asked between slices of a large payload: True stops decoding it."""
+
+
+LARGE = 64 * 1024
+"""Objects still arriving past this many bytes are decoded by slices of it,
+with ``over_memory`` asked around each (one slice can cost ~80x its bytes);
+payloads past it are weighed first."""
+SLICED = 1024 * 1024
+"""Payloads past this many bytes are decoded by LARGE slices, asking after
+each; smaller ones (a 1000-event batch is ~100 KB) are asked once, for
+EXPANSION times their size, which keeps the hot path free of the slicing."""
+EXPANSION = 10
+"""What decoding typical entries costs per byte (~100-byte records)."""
 
 
 def absorb(run: Message, frame: Message) -> None:
@@ -220,6 +239,8 @@ def _interpret_batch(
             mode = _FORWARD if type(body) is list else _PACKED
             return _signal_skipped(tag, chunk, mode, size_hint, signal, nbytes)
     if type(body) is list:
+        if len(body) > limits.entries_limit:  # the stream's unpacker caps it too
+            return _too_many(tag, limits)
         entries, skipped, reason = decode_entries(body)
         return Message(tag, entries, chunk, _FORWARD, size_hint, skipped, reason, nbytes)
 
@@ -236,19 +257,58 @@ def _interpret_batch(
             exc.tag = tag
             return exc
     unpacker = new_unpacker(len(blob) + 1)
-    unpacker.feed(blob)
+    over_memory = limits.over_memory
+    if over_memory is not None and len(blob) > SLICED:
+        items: Iterable[Any] = _by_slices(unpacker, blob, over_memory)
+    else:
+        # Up to SLICED, one question before: what real entries typically cost.
+        if over_memory is not None and len(blob) > LARGE and over_memory(EXPANSION * len(blob)):
+            return _over_memory(tag)
+        unpacker.feed(blob)
+        items = unpacker
+    del blob  # an inflated payload: let it go as soon as the entries are read
     try:
-        entries, skipped, reason = decode_entries(unpacker)
+        # One entry past the limit at most is ever decoded.
+        entries, skipped, reason = decode_entries(islice(items, limits.entries_limit + 1))
+        if len(entries) + skipped > limits.entries_limit:
+            return _too_many(tag, limits)
         # Did the blob end between entries? The unpacker swallows a cut-short
         # entry silently (and tell() moves into it), so probe with a nil: it
         # comes back as None only at an entry boundary.
         unpacker.feed(b"\xc0")
         whole = next(unpacker, unpacker) is None
+    except _OverMemory:
+        return _over_memory(tag)
     except Exception as exc:  # any msgpack failure: FormatError, StackError, TypeError...
         return CorruptPayload(f"packed entries do not decode: {exc!r:.80}", tag)
     if not whole:
         return CorruptPayload("packed entries end in the middle of an entry", tag)
     return Message(tag, entries, chunk, mode, size_hint, skipped, reason, nbytes)
+
+
+def _over_memory(tag: str) -> MessageOverMemory:
+    return MessageOverMemory("the agent's memory is past memory_limit for a payload this "
+                             "size", tag)
+
+
+class _OverMemory(Exception):
+    """Raised out of :func:`_by_slices` to stop decoding a payload."""
+
+
+def _by_slices(unpacker: Any, blob: bytes, over_memory: Callable[[int], bool]) -> Iterator[Any]:
+    """The objects of ``blob``, fed to ``unpacker`` a slice at a time, with
+    ``over_memory`` asked after each slice (an entry may span slices)."""
+    view = memoryview(blob)
+    for offset in range(0, len(view), LARGE):
+        unpacker.feed(view[offset : offset + LARGE])
+        yield from unpacker
+        if over_memory(0):
+            raise _OverMemory
+
+
+def _too_many(tag: str, limits: Limits) -> TooManyEntries:
+    return TooManyEntries(f"more than chunk_entries_limit {limits.entries_limit} events "
+                          "in one message", tag)
 
 
 def _parse_option(

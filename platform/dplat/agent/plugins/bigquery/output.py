@@ -38,6 +38,7 @@ from collections import OrderedDict
 from typing import Any
 
 from dplat.agent.buffer.chunk import Chunk
+from dplat.agent.buffer.errors import UnrecoverableError
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
 from dplat.agent.core.log import kv
@@ -106,6 +107,9 @@ class BigQueryOutput(Output):
         self._turn = 0
         self._fetched: dict[str, tuple[float, TableSchema]] = {}
         self._settled: OrderedDict[bytes, set[int]] = OrderedDict()
+        self.schema_template: str | None = None
+        """A ``schema_path`` with placeholders: read per chunk (schema_for)."""
+        self._read_schemas: dict[str, TableSchema] = {}
 
     # -- configuration ----------------------------------------------------------
     def configure(self, element: Element, **kwargs: Any) -> None:
@@ -153,6 +157,14 @@ class BigQueryOutput(Output):
                 raise exc.with_origin(element.params["schema"].origin) from None
         if self.schema_path is not None:
             origin = element.params["schema_path"].origin
+            if "${" in self.schema_path or "%" in self.schema_path:
+                # fluent-plugin-bigquery reads such a path per chunk, when writing
+                try:
+                    self.placeholders.validate("schema_path", self.schema_path)
+                except ConfigError as exc:
+                    raise exc.with_origin(origin) from None
+                self.schema_template = self.schema_path
+                return TableSchema()
             try:
                 with open(self.schema_path, encoding="utf-8") as file:
                     return TableSchema.parse(file.read(), self.schema_path)
@@ -176,6 +188,8 @@ class BigQueryOutput(Output):
                         expand(table, chunk))
 
     async def schema_for(self, ref: TableRef, chunk: Chunk) -> TableSchema:
+        if not self.fetch_schema and self.schema_template is not None:
+            return await self._read_schema(self.placeholders.expand(self.schema_template, chunk))
         if not self.fetch_schema:
             return self.table_schema
         source = ref if self.fetch_schema_table is None else TableRef(
@@ -192,6 +206,21 @@ class BigQueryOutput(Output):
             self.log.warning("%s uses previous schema %s", key, kv(error=exc))
             return cached[1]
         self._fetched[key] = (_time.monotonic(), schema)
+        return schema
+
+    async def _read_schema(self, path: str) -> TableSchema:
+        """The schema file a chunk's placeholders name, read once per path; a
+        missing file is retried (it may appear), a malformed one is not."""
+        schema = self._read_schemas.get(path)
+        if schema is None:
+            try:
+                text = await asyncio.to_thread(_read_text, path)
+            except OSError as exc:
+                raise RuntimeError(f"cannot read schema_path {path}: {exc}") from exc
+            try:
+                schema = self._read_schemas[path] = TableSchema.parse(text, path)
+            except ConfigError as exc:
+                raise UnrecoverableError(f"schema_path {path}: {exc}") from exc
         return schema
 
     def pending_rows(self, chunk: Chunk) -> list[Row]:
@@ -229,3 +258,8 @@ class BigQueryOutput(Output):
 
     def statistics(self) -> dict[str, Any]:
         return {**super().statistics(), "invalid_rows": self.invalid_rows}
+
+
+def _read_text(path: str) -> str:
+    with open(path, encoding="utf-8") as file:
+        return file.read()

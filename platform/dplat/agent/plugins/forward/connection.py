@@ -26,6 +26,12 @@ object and the connection goes on; a stream that cannot be read any further
 (not msgpack, an object over ``chunk_size_limit``) is closed after what
 arrived intact before the break was emitted. Either way it is counted and
 logged once per kind and peer.
+
+The plugin bounds what all connections hold together: a connection past
+``max_connections`` is closed as it arrives, one silent for
+``idle_timeout`` is closed by the plugin's sweep, and a read that makes the
+unfinished objects of all connections pass ``connections_buffer_limit``
+closes the connection it arrived on (``over_buffer_limit``).
 """
 
 from __future__ import annotations
@@ -45,9 +51,12 @@ from dplat.agent.protocol import (
     FrameTooLarge,
     MalformedMessage,
     Message,
+    MessageOverMemory,
     MessageRejected,
     Ping,
     StreamError,
+    StreamOverMemory,
+    TooManyEntries,
     UndecodableStream,
     UnsupportedCompression,
     encode_ack,
@@ -61,6 +70,9 @@ _REJECTIONS: dict[type[Exception], str] = {
     MalformedMessage: "malformed_messages",
     CorruptPayload: "corrupt_payloads",
     DecompressionLimit: "decompression_limit_exceeded",
+    TooManyEntries: "entries_limit_exceeded",
+    MessageOverMemory: "memory_limit_exceeded",
+    StreamOverMemory: "memory_limit_exceeded",
     UnsupportedCompression: "unsupported_compression",
     FrameTooLarge: "frames_too_large",
     UndecodableStream: "undecodable_streams",
@@ -68,11 +80,14 @@ _REJECTIONS: dict[type[Exception], str] = {
 
 COUNTER_NAMES = (
     "connections",  # accepted TCP connections
+    "connections_refused",  # closed on arrival: max_connections were open
+    "idle_closed",  # closed after idle_timeout without a byte
+    "over_buffer_limit",  # closed: all connections' unfinished objects passed the limit
     "messages",  # forward messages decoded (any mode)
     "acks",  # acks sent
     "skipped_events",  # invalid events inside good messages (bad time, record not a map)
     "invalid_tags",  # messages skipped because their tag is not UTF-8
-    *_REJECTIONS.values(),
+    *dict.fromkeys(_REJECTIONS.values()),
     "handshake_failures",  # PINGs that failed (the connection is closed)
     "refused_messages",  # messages not acked because the emit raised (buffer full)
     "refused_events",
@@ -92,7 +107,9 @@ class ForwardConnection(asyncio.Protocol):
         self.hostname: str | None = None
         self._decoder = ForwardDecoder(
             chunk_size_limit=plugin.effective_chunk_size_limit,
-            decompression_size_limit=plugin.decompression_size_limit,
+            decompression_size_limit=plugin.effective_decompression_size_limit,
+            entries_limit=plugin.chunk_entries_limit,
+            over_memory=plugin.memory.over,
             expect_ping=plugin.security is not None,
             coalesce=not plugin.deny_keepalive,  # there, one message per connection
         )
@@ -104,12 +121,24 @@ class ForwardConnection(asyncio.Protocol):
         self._finishing = False
         self._nonce = self._auth_salt = b""
         self._task: asyncio.Task[None] | None = None
+        self._held = 0  # this connection's share of plugin.held_bytes
+        self._busy = False  # the worker is handling an item (an emit may wait long)
+        self.last_active = 0.0
+        """Loop time of the last read (the idle sweep compares it)."""
 
     # -- asyncio callbacks -----------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         self.address, self.peer = format_peer(transport.get_extra_info("peername"))
         plugin = self.plugin
+        self.last_active = asyncio.get_running_loop().time()
+        if len(plugin.connections) >= plugin.max_connections:
+            plugin.count("connections_refused")
+            plugin.quiet.warning("max_connections", "max_connections reached, connection "
+                                 "closed %s", kv(peer=self.peer, limit=plugin.max_connections))
+            self._closing = True
+            self.transport.abort()
+            return
         plugin.connections.add(self)
         plugin.count("connections")
         if plugin.security is not None:
@@ -126,7 +155,10 @@ class ForwardConnection(asyncio.Protocol):
             items = self._decoder.feed(data)
         except StreamError as exc:
             items = exc.decoded
-            self._broken = exc
+            self._broken = _without_tracebacks(exc)
+        self._account()
+        if self._closing:
+            return
         if items or self._broken is not None:
             self._pending.extend(items)
             assert self.transport is not None
@@ -135,8 +167,34 @@ class ForwardConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = True
+        self._decoder.release()
         self.plugin.connections.discard(self)
+        self.plugin.held_bytes -= self._held
+        self._held = 0
         self._wake.set()
+
+    def _account(self) -> None:
+        """Update the plugin's total of unfinished bytes after a read; close
+        this connection when it pushes the total past the limit."""
+        plugin = self.plugin
+        self.last_active = asyncio.get_running_loop().time()
+        held = 0 if self._broken is not None else self._decoder.buffered
+        plugin.held_bytes += held - self._held
+        self._held = held
+        if held and plugin.held_bytes > plugin.connections_buffer_limit:
+            plugin.count("over_buffer_limit")
+            plugin.quiet.warning(f"over_buffer_limit {self.address}", "connections hold more "
+                                 "than connections_buffer_limit; closing the one that passed "
+                                 "it %s", kv(peer=self.peer, held=held,
+                                             limit=plugin.connections_buffer_limit))
+            plugin.held_bytes -= held
+            self._held = 0
+            self.close()  # nothing of this read is acked: the client sends again
+
+    def is_idle(self) -> bool:
+        """Nothing received but not yet emitted, no emit waiting on the
+        buffer, no unfinished object: closing loses nothing."""
+        return not (self._pending or self._held or self._busy or self._wake.is_set())
 
     # -- stopping ---------------------------------------------------------------------
     async def finish(self) -> None:
@@ -156,6 +214,7 @@ class ForwardConnection(asyncio.Protocol):
         """Close after what was written (acks, PONG) went out; drop the rest."""
         self._closing = True
         self._pending.clear()
+        self._decoder.release()
         if self.transport is not None:
             self.transport.close()
 
@@ -167,8 +226,10 @@ class ForwardConnection(asyncio.Protocol):
             while not self._closing:
                 await self._wake.wait()
                 self._wake.clear()
+                self._busy = True
                 while self._pending and not self._closing:
                     await self._handle_next()
+                self._busy = False
                 if self._broken is not None and not self._closing:
                     self._stream_broken(self._broken)
                 if self._lost or self._finishing or self._closing:
@@ -293,6 +354,17 @@ class ForwardConnection(asyncio.Protocol):
                                   "cannot be read on %s", kv(peer=self.peer, reason=error.reason,
                                                              received=self._decoder.buffered))
         self.close()
+
+
+def _without_tracebacks(error: StreamError) -> StreamError:
+    """``error`` with its tracebacks (and its causes') dropped: they hold the
+    decoder's frames, whose locals hold the half-decoded object, which would
+    otherwise stay in memory until a full garbage collection."""
+    seen: BaseException | None = error
+    while seen is not None:
+        seen.__traceback__ = None
+        seen = seen.__cause__ or seen.__context__
+    return error
 
 
 def _counter_of(error: Exception) -> str:

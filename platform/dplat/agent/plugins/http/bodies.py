@@ -21,6 +21,7 @@ import json
 import math
 import re
 import zlib
+from collections.abc import Callable
 from email import policy
 from email.parser import BytesParser
 from typing import Any
@@ -29,6 +30,7 @@ from urllib.parse import parse_qsl
 import msgpack
 
 from dplat.agent.event import EventTime, Record
+from dplat.agent.memory import json_cost
 from dplat.agent.protocol.compression import gunzip
 from dplat.agent.protocol.errors import MessageRejected
 from dplat.agent.protocol.eventtime import MAX_SECONDS, ext_hook
@@ -43,6 +45,21 @@ _NDJSON_LINES = re.compile(rb"\r?\n")
 
 class BadRequest(Exception):
     """The request cannot be turned into events; the text is the 400 reason."""
+
+
+class OverMemory(Exception):
+    """Parsing the body would take the agent past its memory limit: 413 when
+    the body alone would (``permanent``), else 503 (retry later)."""
+
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
+
+
+Weigh = Callable[[int], bool]
+"""``over_memory(expected_bytes)``: True when that much more would pass the limit."""
+LARGE = 64 * 1024
+"""Bodies past this are weighed (JSON) or decoded by slices (msgpack)."""
 
 
 # -- parameters ----------------------------------------------------------------------
@@ -112,10 +129,24 @@ def inflate(body: bytes, encoding: str, limit: int) -> bytes:
 # -- records -------------------------------------------------------------------------
 
 
-def records_of(params: Params) -> list[Record]:
-    """The records of the first of ``msgpack``, ``json``, ``ndjson``."""
+def records_of(params: Params, over_memory: Weigh | None = None,
+               limit: int | None = None) -> list[Record]:
+    """The records of the first of ``msgpack``, ``json``, ``ndjson``.
+
+    With ``over_memory``, a large body is weighed before it is parsed (JSON:
+    :func:`~dplat.agent.memory.json_cost`, over ``limit`` alone: permanent)
+    or decoded by slices, asking after each (msgpack); OverMemory then."""
     if "msgpack" in params:
-        return _from_msgpack(params["msgpack"])
+        return _from_msgpack(params["msgpack"], over_memory)
+    text = params.get("json", params.get("ndjson", b""))
+    if over_memory is not None and len(text) > LARGE:
+        cost = json_cost(text)
+        if limit is not None and cost > limit:
+            raise OverMemory(f"a body this size would take ~{cost >> 20} MiB to parse, more "
+                             "than memory_limit; send smaller batches", permanent=True)
+        if over_memory(cost):
+            raise OverMemory("the agent's memory is near memory_limit; retry later",
+                             permanent=False)
     if "json" in params:
         return _objects(_json(params["json"], "json"), "json")
     if "ndjson" in params:
@@ -137,17 +168,23 @@ def _json(data: bytes, what: str) -> Any:
         raise BadRequest(f"{what} is not valid JSON: {exc}") from exc
 
 
-def _from_msgpack(data: bytes) -> list[Record]:
+def _from_msgpack(data: bytes, over_memory: Weigh | None) -> list[Record]:
     unpacker = msgpack.Unpacker(raw=False, strict_map_key=False, ext_hook=ext_hook,
                                 max_buffer_size=max(len(data), 1))
-    unpacker.feed(data)
     records: list[Record] = []
+    step = LARGE if over_memory is not None else max(len(data), 1)
+    view = memoryview(data)
     try:
-        for obj in unpacker:
-            records.extend(_objects(obj, "msgpack"))
+        for offset in range(0, len(view), step):
+            if offset and over_memory is not None and over_memory(0):
+                raise OverMemory("the agent's memory passed memory_limit while the body "
+                                 "decoded; retry later", permanent=False)
+            unpacker.feed(view[offset : offset + step])
+            for obj in unpacker:
+                records.extend(_objects(obj, "msgpack"))
         unpacker.feed(b"\xc0")  # a nil after the last object: found only at a boundary
         whole = next(unpacker, unpacker) is None
-    except BadRequest:
+    except (BadRequest, OverMemory):
         raise
     except Exception as exc:  # FormatError, StackError, UnicodeDecodeError...
         raise BadRequest(f"msgpack does not decode: {exc}") from exc

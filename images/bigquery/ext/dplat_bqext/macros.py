@@ -1,0 +1,57 @@
+"""DuckDB macros called by the rewritten SQL (see rewrite.py), one per BigQuery rule.
+
+They are TEMP macros: bqemulator keeps one DuckDB connection, and a temporary
+macro lives exactly as long as it, so nothing is written into the user's
+database file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MACROS: dict[str, str] = {
+    # The first day of x's week when weeks start on weekday d (0 = Sunday ..
+    # 6 = Saturday, DuckDB's dayofweek numbering): BigQuery's WEEK(<weekday>).
+    "dplat_week_start": "(x, d) AS CAST(x AS DATE) - CAST((dayofweek(CAST(x AS DATE)) - d + 7) % 7 AS INTEGER)",
+    # DATE_DIFF/DATETIME_DIFF(a, b, WEEK(<weekday>)): week boundaries crossed.
+    "dplat_week_diff": "(a, b, d) AS (dplat_week_start(a, d) - dplat_week_start(b, d)) // 7",
+    # LAST_DAY(x, WEEK(<weekday>)): the week's last day.
+    "dplat_week_last_day": "(x, d) AS dplat_week_start(x, d) + 6",
+    # TIMESTAMP_DIFF(a, b, part): whole parts elapsed, truncated toward zero
+    # (DuckDB's date_sub; date_diff would count boundaries).
+    "dplat_timestamp_diff": "(a, b, part) AS date_sub(part, b, a)",
+    # UNIX_SECONDS: rounds down to the second, also before 1970.
+    "dplat_unix_seconds": "(x) AS CAST(floor(epoch_us(x) / 1000000) AS BIGINT)",
+    # CAST/SAFE_CAST(x AS NUMERIC): NUMERIC is DECIMAL(38, 9), not DuckDB's default (18, 3).
+    "dplat_numeric": "(x) AS CAST(x AS DECIMAL(38, 9))",
+    "dplat_try_numeric": "(x) AS TRY_CAST(x AS DECIMAL(38, 9))",
+    # arr[OFFSET(i)] (base 0) / arr[ORDINAL(i)] (base 1): BigQuery raises past either end.
+    "dplat_array_at": (
+        "(arr, i, base) AS CASE WHEN i - base < 0 OR i - base >= len(arr)"
+        " THEN error('Array index ' || CAST(i AS VARCHAR) || ' is out of bounds')"
+        " ELSE arr[i - base + 1] END"
+    ),
+    # A UTC offset of m minutes as BigQuery writes it in timestamps: +05:30, -04, +00.
+    "dplat_utc_offset": (
+        "(m) AS CASE WHEN m < 0 THEN '-' ELSE '+' END || lpad(CAST(abs(m) // 60 AS VARCHAR), 2, '0')"
+        " || CASE WHEN abs(m) % 60 = 0 THEN '' ELSE ':' || lpad(CAST(abs(m) % 60 AS VARCHAR), 2, '0') END"
+    ),
+    # STRING(ts, zone): the local time in zone, then zone's offset at that instant.
+    "dplat_string_zone": (
+        "(ts, z) AS strftime(timezone(z, ts), '%Y-%m-%d %H:%M:%S')"
+        " || CASE WHEN microsecond(timezone(z, ts)) % 1000000 = 0 THEN '' ELSE '.'"
+        " || rtrim(lpad(CAST(microsecond(timezone(z, ts)) % 1000000 AS VARCHAR), 6, '0'), '0') END"
+        " || dplat_utc_offset(date_diff('minute', timezone('UTC', ts), timezone(z, ts)))"
+    ),
+}
+
+
+def macro_statements() -> list[str]:
+    """The CREATE statements, in dependency order (dict order)."""
+    return [f"CREATE OR REPLACE TEMP MACRO {name}{body}" for name, body in MACROS.items()]
+
+
+def register_macros(connection: Any) -> None:
+    """Create every macro on ``connection`` (a duckdb.DuckDBPyConnection)."""
+    for statement in macro_statements():
+        connection.execute(statement)

@@ -1,0 +1,294 @@
+"""The console's pages: each asks one core function and renders its answer.
+
+Overview is `dplat status -o json` (:func:`dplat.stack.lifecycle.overview`),
+Lessons is `dplat scenario list|show` (:mod:`dplat.scenario.lessons`), Data is
+`dplat sql` and `dplat ls` (:mod:`dplat.stack.browse`). The core functions
+block (they call the engine and the services), so they run in a worker
+thread; their modules are imported on first use, so a console that never
+opens the Data page never loads the database clients. A failure is shown in
+the page as the core's cause and fix, like the CLI prints it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from dplat.ui import html
+from dplat.ui.html import esc
+from dplat.ui.state import ConsoleState, state
+
+ENGINES = ("mysql", "bigquery")
+EXAMPLES = {"mysql": "SHOW TABLES", "bigquery": "SELECT 1 AS one"}
+
+
+def page(request: web.Request, title: str, active: str, body: str) -> web.Response:
+    return web.Response(
+        text=html.layout(title, active, state(request).token, body), content_type="text/html"
+    )
+
+
+def _info_cell(name: str, info: dict[str, str], secrets: list[str]) -> str:
+    """Connection details; credentials masked, with a button that reveals them."""
+    parts = []
+    for key, value in info.items():
+        if key == "url":
+            continue
+        if key in secrets:
+            shown = (
+                f'<span class="secret" data-service="{esc(name)}" data-key="{esc(key)}">••••••••</span>'
+                f' <button type="button" class="reveal" data-service="{esc(name)}" data-key="{esc(key)}">reveal</button>'
+            )
+        else:
+            shown = f"<code>{esc(value)}</code>"
+        parts.append(f'<div class="kv"><span class="k">{esc(key)}</span> {shown}</div>')
+    return "".join(parts)
+
+
+async def overview(request: web.Request) -> web.Response:
+    from dplat.stack import lifecycle
+
+    console = state(request)
+    try:
+        found = await asyncio.to_thread(lifecycle.overview, console.settings)
+    except Exception as exc:  # shown in the page, in words
+        return page(request, "Overview", "/", html.error_box(exc))
+    rows = []
+    for s in found.services:
+        ready = html.status_badge(s.ready, "answering" if s.ready else "not answering")
+        rows.append(
+            (
+                f"<b>{esc(s.name)}</b>",
+                f'{esc(s.state)} {ready} <a href="/logs/{esc(s.name)}">log</a>',
+                esc(s.health),
+                f"<code>{esc(s.info.get('url', ''))}</code>",
+                "" if s.memory_bytes is None else f"{s.memory_bytes / 2**20:.0f} MiB",
+                _info_cell(s.name, s.info, s.secrets),
+            )
+        )
+    verdict = (
+        html.status_badge(True, "every service answers")
+        if found.ready
+        else html.status_badge(False, "not every service answers: dplat up starts the stack")
+    )
+    body = (
+        f'<p>Project <code>{esc(found.project)}</code>: {verdict}</p>'
+        + html.table(("service", "state", "health", "URL", "memory", "connect with"), rows, raw=True)
+    )
+    return page(request, "Overview", "/", body)
+
+
+async def lesson_list(request: web.Request) -> web.Response:
+    from dplat.scenario import lessons
+
+    try:
+        found = await asyncio.to_thread(lessons.list_lessons)
+    except Exception as exc:
+        return page(request, "Lessons", "/lessons", html.error_box(exc))
+    rows = [
+        (
+            str(s.position),
+            f'<a href="/lessons/{esc(s.name)}">{esc(s.name)}</a>',
+            esc(s.title),
+            esc(", ".join(s.services)),
+            str(s.steps),
+        )
+        for s in found.lessons
+    ]
+    body = "<p>In the suggested order.</p>" + html.table(
+        ("#", "lesson", "title", "services", "steps"), rows, raw=True
+    )
+    return page(request, "Lessons", "/lessons", body)
+
+
+def _last_run_html(report: dict[str, Any] | None, name: str) -> str:
+    if report is None:
+        return f"<p>{esc(name)} has not run here yet.</p>"
+    verdict = html.status_badge(bool(report.get("passed")), "passed" if report.get("passed") else "failed")
+    items = []
+    for step in report.get("steps", []):
+        checks = "".join(
+            f'<li class="check {"ok" if c.get("passed") else "bad"}">'
+            f'<span class="mark">{"✔" if c.get("passed") else "✘"}</span> {esc(c.get("message"))}</li>'
+            for c in step.get("checks", [])
+        )
+        error = ""
+        if step.get("error"):
+            error = f'<div class="error">{esc(step["error"])}<div class="fix">{esc(step.get("fix") or "")}</div></div>'
+        items.append(
+            f'<li class="result {"ok" if step.get("status") == "passed" else "bad"}">'
+            f'{esc(step.get("status"))} <b>{esc(step.get("name"))}</b> '
+            f'({float(step.get("seconds") or 0):.1f} s){error}<ul>{checks}</ul></li>'
+        )
+    return (
+        f'<p>Run <code>{esc(report.get("run_id"))}</code> started {esc(report.get("started"))}: '
+        f'{verdict} in {float(report.get("seconds") or 0):.1f} s</p><ol class="report">{"".join(items)}</ol>'
+    )
+
+
+async def lesson(request: web.Request) -> web.Response:
+    from dplat.scenario import lessons
+
+    console = state(request)
+    name = request.match_info["name"]
+    try:
+        found = await asyncio.to_thread(lessons.describe, name)
+        readme = await asyncio.to_thread(found.readme.read_text)
+        last = await asyncio.to_thread(lessons.last_run, console.settings, name)
+    except Exception as exc:
+        return page(request, "Lesson", "/lessons", html.error_box(exc))
+    steps = html.table(("#", "step", "what it does"), [(i + 1, s, w) for i, (s, w) in enumerate(found.steps)])
+    current = console.runs.get(name)
+    following = " data-follow" if current is not None and not current.finished else ""
+    body = f"""
+<p class="teaches">{esc(found.teaches)}</p>
+<p>Services: {esc(", ".join(found.services))}</p>
+<section class="run">
+<button type="button" id="run" data-lesson="{esc(name)}">Run {esc(name)}</button>
+<label><input type="checkbox" id="explain"> explain each step (config, SQL, keys, calls)</label>
+<span id="run-state" role="status"></span>
+<ul id="progress" data-events="/lessons/{esc(name)}/events"{following}></ul>
+</section>
+<p><a href="/lineage#{esc(name)}">What its last run wrote, from what (lineage)</a></p>
+<h2>Steps</h2>{steps}
+<h2>Last run</h2><div id="last-run">{_last_run_html(last.report, name)}</div>
+<h2>The lesson</h2><article class="readme">{html.markdown(readme)}</article>
+"""
+    return page(request, found.title, "/lessons", body)
+
+
+def _sql_form(console: ConsoleState, engine: str, query: str) -> str:
+    options = "".join(
+        f'<option value="{e}"{" selected" if e == engine else ""}>{e}</option>' for e in ENGINES
+    )
+    return f"""
+<form method="post" action="/data/sql" class="sql">
+<input type="hidden" name="token" value="{esc(console.token)}">
+<label>Engine <select name="engine">{options}</select></label>
+<textarea name="query" rows="4" spellcheck="false" aria-label="SQL">{esc(query)}</textarea>
+<button type="submit">Run query</button>
+</form>"""
+
+
+def _up_link(url: str) -> str:
+    """A link one level up from an s3:// listing (none at the buckets)."""
+    path = url.removeprefix("s3://").rstrip("/")
+    if not path:
+        return ""
+    parent = "s3://" + (path.rsplit("/", 1)[0] + "/" if "/" in path else "")
+    return f' · <a href="/data?{esc(urlencode({"s3": parent}))}">up to {esc(parent)}</a>'
+
+
+async def _listing_html(console: ConsoleState, url: str) -> str:
+    from dplat.stack import browse
+
+    try:
+        found = await asyncio.to_thread(browse.ls, console.settings, url)
+    except Exception as exc:
+        return html.error_box(exc)
+    rows = []
+    for e in found.entries:
+        if e.kind == "object":
+            label = esc(e.url)
+        else:
+            target = e.url + ("/" if e.kind == "bucket" else "")
+            label = f'<a href="/data?{esc(urlencode({"s3": target}))}">{esc(e.url)}</a>'
+        modified = e.modified.strftime("%Y-%m-%d %H:%M:%S") if e.modified else ""
+        rows.append((label, esc(e.kind), esc("" if e.bytes is None else e.bytes), esc(modified)))
+    if not rows:
+        return f"<p>Nothing under {esc(url)}.</p>"
+    return html.table(("name", "kind", "bytes", "modified (UTC)"), rows, raw=True)
+
+
+async def data(request: web.Request, engine: str = "", query: str = "", result: str = "") -> web.Response:
+    """GET /data: the SQL box (filled from ``?engine=&query=``, e.g. by a lineage
+    node's link; a GET never runs it) and the S3 listing of ``?s3=``."""
+    console = state(request)
+    engine = engine or request.query.get("engine", "mysql")
+    engine = engine if engine in ENGINES else "mysql"
+    query = query or request.query.get("query", "")
+    url = request.query.get("s3", "s3://")
+    listing = await _listing_html(console, url)
+    body = f"""
+<h2>SQL</h2>{_sql_form(console, engine, query or EXAMPLES[engine])}
+<div id="sql-result">{result}</div>
+<h2>S3: <code>{esc(url)}</code></h2>
+<p><a href="/data?s3=s3://">all buckets</a>{_up_link(url)}</p>{listing}
+"""
+    return page(request, "Data", "/data", body)
+
+
+async def run_sql(request: web.Request) -> web.Response:
+    """POST /data/sql: `dplat sql ENGINE QUERY`, its rows or its error in words."""
+    from dplat.stack import browse
+
+    form = await request.post()
+    engine = str(form.get("engine", "mysql"))
+    query = str(form.get("query", ""))
+    if engine not in ENGINES:
+        engine = "mysql"
+    try:
+        rows = await asyncio.to_thread(browse.sql, state(request).settings, engine, query)
+        shown = [[browse.jsonable(v) for v in row] for row in rows.rows]
+        result = (
+            f'<p class="count">{len(rows.rows)} row(s)</p>' + html.table(rows.columns, shown)
+            if rows.columns
+            else '<p class="count">done (the statement returns no rows)</p>'
+        )
+    except Exception as exc:
+        result = html.error_box(exc)
+    return await data(request, engine, query, result)
+
+
+async def lineage(request: web.Request) -> web.Response:
+    """GET /lineage: each lesson's last-run lineage as a graph
+    (`dplat scenario show NAME --lineage -o json`)."""
+    from dplat.errors import ScenarioError
+    from dplat.scenario import lessons
+    from dplat.ui.lineage import svg
+
+    console = state(request)
+    try:
+        found = await asyncio.to_thread(lessons.list_lessons)
+    except Exception as exc:
+        return page(request, "Lineage", "/lineage", html.error_box(exc))
+    parts = []
+    for lesson_row in found.lessons:
+        name = lesson_row.name
+        title = f'<h2 id="{esc(name)}"><a href="/lessons/{esc(name)}">{esc(name)}</a></h2>'
+        try:
+            graph = await asyncio.to_thread(lessons.last_lineage, console.settings, name)
+        except ScenarioError as exc:
+            parts.append(f"{title}<p class=\"fix\">{esc(exc.message)}: {esc(exc.fix)}</p>")
+            continue
+        kinds = sorted(set(graph.nodes().values()))
+        legend = "".join(f'<span class="legend kind-{esc(k.replace(" ", "-"))}">{esc(k)}</span>' for k in kinds)
+        parts.append(
+            f'{title}<p>Run <code>{esc(graph.run_id)}</code>. {legend}</p>'
+            f'<div class="scroll graph">{svg(graph.nodes(), graph.edges())}</div>'
+        )
+    return page(request, "Lineage", "/lineage", "".join(parts))
+
+
+async def log(request: web.Request) -> web.Response:
+    """GET /logs/SERVICE: its last lines (`dplat logs SERVICE --tail N -o json`)."""
+    from dplat.stack import lifecycle
+
+    name = request.match_info["service"]
+    try:
+        lines = max(1, min(int(request.query.get("tail", "200")), 10_000))
+        found = await asyncio.to_thread(lifecycle.log_tail, state(request).settings, name, lines)
+    except Exception as exc:
+        return page(request, f"Log of {name}", "/", html.error_box(exc))
+    if not found.lines:
+        shown = f"<p>{esc(name)} has no container (state: {esc(found.state)}), so no log yet.</p>"
+    else:
+        shown = f'<pre class="log">{esc(chr(10).join(found.lines))}</pre>'
+    body = (
+        f"<p>The last {len(found.lines)} lines; the container is {esc(found.state)}. "
+        f'<a href="/logs/{esc(name)}?tail=1000">the last 1000</a></p>{shown}'
+    )
+    return page(request, f"Log of {name}", "/", body)

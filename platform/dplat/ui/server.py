@@ -1,0 +1,66 @@
+"""`dplat ui`'s web server: the routes, and serving on 127.0.0.1 until Ctrl-C.
+
+aiohttp.web (already a dependency of the agent) serves server-rendered pages
+and the two static files under ``static/``, all inside the package: nothing is
+fetched from elsewhere, so the console works on a closed network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import webbrowser
+from collections.abc import Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from dplat.settings import Settings
+from dplat.ui import actions, pages
+from dplat.ui.safety import guard, new_token
+from dplat.ui.state import STATE, ConsoleState
+
+HOST = "127.0.0.1"
+STATIC = Path(__file__).parent / "static"
+
+
+def make_app(settings: Settings, token: str | None = None, **options: object) -> web.Application:
+    """The console as an aiohttp application (``options`` go to ConsoleState)."""
+    console = ConsoleState(settings, token or new_token(), **options)  # type: ignore[arg-type]
+    app = web.Application(middlewares=[guard(console.token)], client_max_size=1024**2)
+    app[STATE] = console
+    app.add_routes(
+        [
+            web.get("/", pages.overview),
+            web.get("/lessons", pages.lesson_list),
+            web.get("/lessons/{name}", pages.lesson),
+            web.post("/lessons/{name}/run", actions.run_lesson),
+            web.get("/lessons/{name}/events", actions.events),
+            web.get("/lineage", pages.lineage),
+            web.get("/logs/{service}", pages.log),
+            web.get("/data", pages.data),
+            web.post("/data/sql", pages.run_sql),
+            web.post("/api/reveal/{service}", actions.reveal),
+            web.static("/static", STATIC),
+        ]
+    )
+    return app
+
+
+async def serve(
+    settings: Settings, port: int, ready: Callable[[str], None], open_browser: bool
+) -> None:
+    """Serve until cancelled (Ctrl-C); ``ready`` hears the URL once it listens."""
+    runner = web.AppRunner(make_app(settings), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, HOST, port)
+    try:
+        await site.start()
+        url = f"http://{HOST}:{port}/"
+        ready(url)
+        if open_browser:
+            with contextlib.suppress(webbrowser.Error):  # no browser here: the URL was printed
+                webbrowser.open(url)
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()

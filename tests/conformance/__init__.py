@@ -1,0 +1,1 @@
+"""Conformance suites: our own cases, checked against a real client."""

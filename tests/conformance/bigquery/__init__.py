@@ -1,0 +1,1 @@
+"""GoogleSQL conformance suite for the warehouse (issue 11); see README.md."""

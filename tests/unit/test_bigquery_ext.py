@@ -1,0 +1,263 @@
+"""dplat's GoogleSQL corrections for the bigquery image (images/bigquery/ext/dplat_bqext).
+
+Each transform is checked twice, without the emulator: the GoogleSQL it
+writes, and what that SQL answers once SQLGlot has made DuckDB SQL of it and
+DuckDB (with our macros) has run it, against values from BigQuery's
+documentation (the same values as the conformance cases named in each test).
+The whole chain through bqemulator is the conformance suite's business.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# The layer is not part of the dplat package: it is copied into the image.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "images" / "bigquery" / "ext"))
+
+duckdb = pytest.importorskip("duckdb", reason="dev dependency (pyproject.toml [dev])")
+sqlglot = pytest.importorskip("sqlglot", reason="dev dependency (pyproject.toml [dev])")
+
+from dplat_bqext import RewriteError, register_macros, rewrite  # noqa: E402
+
+
+def answer(bq_sql: str) -> Any:
+    """The one value ``bq_sql`` gives after our rewrite, SQLGlot and DuckDB."""
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    register_macros(connection)
+    duck_sql = sqlglot.transpile(rewrite(bq_sql), read="bigquery", write="duckdb")[0]
+    return connection.execute(duck_sql).fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT DATE_DIFF(DATE '2024-03-11', DATE '2024-03-10', WEEK(MONDAY))", 1),
+        ("SELECT DATE_DIFF(DATE '2024-03-10', DATE '2024-03-09', WEEK(MONDAY))", 0),
+        ("SELECT DATE_DIFF(DATE '2024-03-25', DATE '2024-03-10', WEEK(MONDAY))", 3),
+        ("SELECT DATE_DIFF(DATE '2024-03-10', DATE '2024-03-09', WEEK)", 1),
+        ("SELECT DATE_DIFF(DATE '2024-03-11', DATE '2024-03-10', ISOWEEK)", 1),
+        ("SELECT DATETIME_DIFF(DATETIME '2024-03-10 00:00:00', DATETIME '2024-03-09 23:59:59', WEEK)", 1),
+        ("SELECT DATE_TRUNC(DATE '2024-03-15', WEEK(MONDAY))", dt.date(2024, 3, 11)),
+        ("SELECT DATE_TRUNC(DATE '2024-03-15', WEEK(SATURDAY))", dt.date(2024, 3, 9)),
+        ("SELECT DATE_TRUNC(DATE '2024-03-10', ISOWEEK)", dt.date(2024, 3, 4)),
+        ("SELECT DATETIME_TRUNC(DATETIME '2024-03-15 10:42:17', WEEK)", dt.datetime(2024, 3, 10)),
+        ("SELECT LAST_DAY(DATE '2024-03-15', WEEK(MONDAY))", dt.date(2024, 3, 17)),
+        ("SELECT LAST_DAY(DATE '2024-03-15', WEEK)", dt.date(2024, 3, 16)),
+    ],
+)
+def test_weeks_start_on_the_named_day(sql: str, expected: Any) -> None:
+    """Cases date.diff_week_*, date.trunc_week_*, date.last_day_week*, datetime.*week*."""
+    assert answer(sql) == expected
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT TIMESTAMP_DIFF(TIMESTAMP '2010-07-07 10:20:00+00', TIMESTAMP '2008-12-25 15:30:00+00', HOUR)",
+         13410),
+        ("SELECT TIMESTAMP_DIFF(TIMESTAMP '2024-03-15 10:00:00+00', TIMESTAMP '2024-03-15 12:30:00+00', HOUR)",
+         -2),
+        ("SELECT TIMESTAMP_DIFF(TIMESTAMP '2024-03-16 00:00:01+00', TIMESTAMP '2024-03-15 23:59:59+00', DAY)", 0),
+        ("SELECT UNIX_SECONDS(TIMESTAMP '2024-03-15 12:00:00.9+00')", 1710504000),
+        ("SELECT UNIX_SECONDS(TIMESTAMP '1969-12-31 23:59:59.5+00')", -1),
+    ],
+)
+def test_timestamp_diff_truncates_and_unix_seconds_rounds_down(sql: str, expected: int) -> None:
+    """Cases timestamp.diff_*, timestamp.unix_seconds*."""
+    assert answer(sql) == expected
+
+
+def test_timestamp_add_refuses_calendar_parts() -> None:
+    """Case timestamp.add_month_errors: BigQuery's own message."""
+    with pytest.raises(RewriteError, match="does not support the MONTH date part"):
+        rewrite("SELECT TIMESTAMP_ADD(TIMESTAMP '2024-03-15 00:00:00+00', INTERVAL 1 MONTH)")
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT PARSE_DATE('%m', '03')", dt.date(1970, 3, 1)),
+        ("SELECT PARSE_DATE('%d', '15')", dt.date(1970, 1, 15)),
+        ("SELECT PARSE_DATE('%Y%m%d', '20240305')", dt.date(2024, 3, 5)),
+    ],
+)
+def test_parse_without_year_takes_1970(sql: str, expected: Any) -> None:
+    """Cases date.parse_month_only_defaults_1970, datetime.parse_time_only_defaults."""
+    assert answer(sql) == expected
+
+
+def test_parse_datetime_without_year_gets_one() -> None:
+    """Case datetime.parse_time_only_defaults (bqemulator's own rule translates PARSE_DATETIME)."""
+    assert rewrite("SELECT PARSE_DATETIME('%H:%M', s)") == (
+        "SELECT PARSE_DATETIME('%Y-%H:%M', CONCAT('1970-', s))"
+    )
+
+
+def test_div_keeps_its_operands_whole() -> None:
+    """Case issue11.div_of_sum."""
+    assert answer("SELECT DIV(7 + 3, 2)") == 5
+
+
+def test_other_queries_reach_bqemulator_as_written() -> None:
+    """Nothing applies: the text is not re-generated (bqemulator's own text passes see it)."""
+    sql = "SELECT  b'\\x00', DATE_DIFF(d1, d2, DAY)  FROM t"
+    assert rewrite(sql) is sql
+    assert rewrite("SELECT (") == "SELECT ("
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT FORMAT_DATE('%e', DATE '2024-03-05')", " 5"),
+        ("SELECT FORMAT_DATE('%C|%Q|%g', DATE '2021-01-03')", "20|1|20"),
+        ("SELECT FORMAT_DATE('a%nb%t100%%', DATE '2024-03-05')", "a\nb\t100%"),
+        ("SELECT FORMAT_DATETIME('%c', DATETIME '2024-03-05 07:08:09')", "Tue Mar  5 07:08:09 2024"),
+        ("SELECT FORMAT_DATETIME('%k|%l|%R', DATETIME '2024-03-05 19:08:09')", "19| 7|19:08"),
+        ("SELECT FORMAT_DATETIME('%E3S', DATETIME '2024-03-05 07:08:09.5')", "09.500"),
+        ("SELECT FORMAT_DATETIME('%E*S', DATETIME '2024-03-05 07:08:09.123456')", "09.123456"),
+        ("SELECT FORMAT_DATETIME('%E*S', DATETIME '2024-03-05 07:08:09')", "09"),
+        ("SELECT FORMAT_DATETIME('%E4Y-%E0S', DATETIME '2024-03-05 07:08:09.9')", "2024-09"),
+    ],
+)
+def test_format_elements_duckdb_lacks(sql: str, expected: str) -> None:
+    """Cases of the format_elements family (DuckDB's strftime refuses or mis-pads these)."""
+    assert answer(sql) == expected
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT PARSE_TIME('%R', '07:08')", "SELECT PARSE_TIME('%H:%M', '07:08')"),
+        ("SELECT PARSE_TIME('%H:%M:%E3S', s)", "SELECT PARSE_TIME('%H:%M:%E6S', s)"),
+        ("SELECT PARSE_DATE('%b %e %Y', s)", "SELECT PARSE_DATE('%b %d %Y', s)"),
+    ],
+)
+def test_parse_formats_get_duckdb_spelling(sql: str, expected: str) -> None:
+    """%E6S is BigQuery's spelling of DuckDB's %S.%f (fraction-aware when parsing)."""
+    assert rewrite(sql) == expected
+
+
+def test_parse_timestamp_keeps_zone_argument_and_type() -> None:
+    """Cases timestamp.parse_zone_argument and format_elements.parse_z_offset."""
+    assert rewrite("SELECT PARSE_TIMESTAMP('%Y-%m-%d %H:%M', s, 'America/New_York')") == (
+        "SELECT TIMESTAMP(PARSE_DATETIME('%F %H:%M', s), 'America/New_York')"
+    )
+    assert rewrite("SELECT PARSE_TIMESTAMP('%F %T %z', s)") == (
+        "SELECT CAST(PARSE_TIMESTAMP('%F %T %z', s) AS TIMESTAMP)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("parts", "text"),
+    [
+        ((0, 0, -3 * 3600 * 10**9), "0-0 0 -3:0:0"),
+        ((-2, -5, 0), "-0-2 -5 0:0:0"),
+        ((14, 3, (4 * 3600 + 5 * 60 + 6) * 10**9 + 500_000_000), "1-2 3 4:5:6.5"),
+        ((0, 0, 0), "0-0 0 0:0:0"),
+    ],
+)
+def test_interval_text_has_a_sign_per_part(parts: tuple[int, int, int], text: str) -> None:
+    """Cases interval.literal_negative_hours, interval.justify_days_negative (canonical format,
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/data-types#interval_type)."""
+    from dplat_bqext.results import format_bq_interval
+
+    assert format_bq_interval(*parts) == text
+
+
+@pytest.mark.parametrize(
+    ("zone", "text"),
+    [
+        ("Asia/Kolkata", "2024-03-15 17:30:00+05:30"),
+        ("America/New_York", "2024-03-15 08:00:00-04"),
+        ("UTC", "2024-03-15 12:00:00+00"),
+    ],
+)
+def test_string_in_zone_ends_with_offset(zone: str, text: str) -> None:
+    """Case timestamp.string_zone (New York is UTC-4 from 2024-03-10)."""
+    assert answer(f"SELECT STRING(TIMESTAMP '2024-03-15 12:00:00+00', '{zone}')") == text
+
+
+def test_justify_interval_justifies_hours_first() -> None:
+    """Case interval.justify_interval: bqemulator's own rules then translate both."""
+    assert rewrite("SELECT JUSTIFY_INTERVAL(x)") == "SELECT JUSTIFY_DAYS(JUSTIFY_HOURS(x))"
+
+
+def test_cast_to_numeric_keeps_nine_decimals() -> None:
+    """Case conversion.string_to_numeric: DuckDB's bare DECIMAL is (18, 3)."""
+    from decimal import Decimal
+
+    assert answer("SELECT CAST('3.14159' AS NUMERIC)") == Decimal("3.14159")
+    assert answer("SELECT SAFE_CAST('0.123456789' AS NUMERIC)") == Decimal("0.123456789")
+    assert rewrite("SELECT CAST(x AS NUMERIC(10, 2))") == "SELECT CAST(x AS NUMERIC(10, 2))"
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (r"SELECT '\u00e9t\u00e9'", "été"),
+        (r"SELECT '\U0001F600'", "\U0001f600"),
+        (r"SELECT '\x41\x42'", "AB"),
+        (r"SELECT '\101'", "A"),
+        (r"SELECT 'q\x27s'", "q's"),
+        (r"SELECT 'x\\u0041'", "x\\u0041"),  # an escaped backslash, then text
+        (r"SELECT r'a\u0041'", "a\\u0041"),  # raw: no escapes
+        (r"SELECT '''tri\x41ple'''", "triAple"),
+    ],
+)
+def test_string_escapes_are_characters(sql: str, expected: str) -> None:
+    """Cases data_types.string_escape_* (BigQuery's lexical page, escape sequences)."""
+    assert answer(sql) == expected
+
+
+def test_escapes_outside_string_literals_stay() -> None:
+    sql = r"SELECT b'\x41', `c\x41` FROM t -- \x41"
+    assert rewrite(sql) == sql
+
+
+@pytest.mark.parametrize("sql", ["UPDATE t SET a = 1", "DELETE FROM t", "DELETE t"])
+def test_update_and_delete_need_where(sql: str) -> None:
+    """Cases dml_ddl.*_without_where_errors (data-manipulation-language page)."""
+    with pytest.raises(RewriteError, match="must have a WHERE clause"):
+        rewrite(sql)
+    assert rewrite(sql + " WHERE TRUE") == sql + " WHERE TRUE"
+
+
+def test_merge_actions_need_no_where() -> None:
+    sql = (
+        "MERGE d.t AS t USING (SELECT 1 AS id) AS s ON t.id = s.id "
+        "WHEN NOT MATCHED BY SOURCE THEN DELETE WHEN MATCHED THEN UPDATE SET x = 1"
+    )
+    assert rewrite(sql) is sql
+
+
+def test_array_offset_past_the_end_raises() -> None:
+    """Case data_types.array_offset_out_of_range_errors; SAFE_OFFSET stays NULL."""
+    assert answer("SELECT ['a', 'b', 'c'][OFFSET(1)]") == "b"
+    assert answer("SELECT ['a', 'b', 'c'][ORDINAL(1)]") == "a"
+    assert answer("SELECT ['a', 'b'][SAFE_OFFSET(6)]") is None
+    with pytest.raises(duckdb.Error, match="out of bounds"):
+        answer("SELECT ['a', 'b'][OFFSET(6)]")
+    with pytest.raises(duckdb.Error, match="out of bounds"):
+        answer("SELECT ['a', 'b'][ORDINAL(0)]")
+
+
+def test_pipe_of_array_literals_concatenates() -> None:
+    """Case issue11.array_concat_operator."""
+    assert answer("SELECT [1, 2] || [3, 4]") == [1, 2, 3, 4]
+
+
+def test_unpivot_puts_the_value_column_before_the_name_column() -> None:
+    """Cases query_syntax.unpivot_* (query-syntax page, UNPIVOT operator)."""
+    sql = (
+        "SELECT * FROM (SELECT 'x' AS p, 5 AS q1, 7 AS q2) UNPIVOT(n FOR q IN (q1, q2)) AS u "
+        "ORDER BY q"
+    )
+    connection = duckdb.connect()
+    rows = connection.execute(sqlglot.transpile(rewrite(sql), read="bigquery", write="duckdb")[0]).fetchall()
+    assert rows == [("x", 5, "q1"), ("x", 7, "q2")]
