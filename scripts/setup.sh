@@ -27,7 +27,7 @@ fi
 # Reinstall only when pyproject.toml changed since the last install.
 stamp=.venv/.dplat-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ setup.py -nt "$stamp" ]; then
-    .venv/bin/pip install -q -e '.[dev]'
+    .venv/bin/pip install -q -e '.[dev,spark]'
     touch "$stamp"
 fi
 echo "dplat is installed: .venv/bin/dplat"
