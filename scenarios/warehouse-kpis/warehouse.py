@@ -51,6 +51,19 @@ def ndjson(records: Sequence[Row]) -> bytes:
     return "".join(json.dumps(r) + "\n" for r in records).encode()
 
 
+def statement(sql: str) -> str:
+    """A SQL file's statement without its leading comment lines.
+
+    The local emulator recognises ``CREATE EXTERNAL TABLE`` only at the start
+    of the query text: after a comment it would make an empty native table.
+    BigQuery takes the file as it is; the comments are for the reader.
+    """
+    lines = sql.splitlines()
+    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("--")):
+        lines.pop(0)
+    return "\n".join(lines)
+
+
 def by_day(records: Sequence[Row], column: str) -> dict[str, list[Row]]:
     """Records grouped by the UTC day (YYYY-MM-DD) of an ISO timestamp column."""
     days: dict[str, list[Row]] = {}
