@@ -96,7 +96,7 @@ def test_the_lesson_runs_through_the_cli_and_reset_drops_only_its_tables(
     assert [t for t in left if ".kpi_" in t] == []
     s3 = stack.service("s3").client()  # the reset also clears the files DROP TABLE left
     assert s3.list_objects_v2(Bucket="datastaging",
-                              Prefix="warehouse-kpis/").get("KeyCount") == 0
+                              Prefix="warehouse-kpis/").get("Contents", []) == []
     bq.delete_table("mart.someone_elses")
 
 
