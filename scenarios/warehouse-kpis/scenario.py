@@ -151,7 +151,12 @@ def questions(ctx: Any) -> None:
                "DROP leaves the files", local_only="external tables over the S3 store are "
                "dplat's BigQuery emulator's; the upstream emulator has none")
 def external(ctx: Any) -> None:
+    """Hive's EXTERNAL TABLE in BigQuery: stage four days of purchases, define
+    the table over them, count; stage the fifth, count again (read at query
+    time, no load); compare its PU and revenue with the managed mart and the
+    truth; DROP it and find every staged object still there."""
     expected = _truth(ctx)
+    s3objects.delete_prefix(ctx.s3, BUCKET, PREFIX)  # `--only external` starts clean too
     data = shop.generate(ctx.options["events"])  # seeded: the rows the load step loaded
     days = warehouse.by_day(shop.records(data.purchases), "purchased_at")
     *first, last = sorted(days)
