@@ -10,6 +10,7 @@ import pytest
 from dplat.errors import ScenarioError
 from dplat.scenario import Scenario, catalog, runner
 from dplat.settings import resolve
+from tests.unit.test_scenario_runner import Recorder
 
 LESSON = '''
 from dplat.scenario import Scenario
@@ -32,23 +33,6 @@ def query(ctx):
     RAN.append("query")
     ctx.check("answer", actual=42, expected=42)
 '''
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[tuple[str, str]] = []
-
-    def step_started(self, step, index, total):
-        self.events.append(("start", step.name))
-
-    def step_progress(self, message):
-        self.events.append(("progress", message))
-
-    def step_finished(self, result):
-        self.events.append(("end", f"{result.name}:{result.status}"))
-
-    def explain(self, item):
-        self.events.append(("explain", item.text))
 
 
 def _lesson(tmp_path: Path, images: str):
