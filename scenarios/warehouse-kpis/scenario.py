@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from dplat.errors import ScenarioError
-from dplat.scenario import Scenario, results
+from dplat.scenario import Scenario, results, s3objects
 
 # The lesson's own modules, beside this file (the runner loads the folder as a package).
 from . import shop, truth, warehouse
@@ -23,10 +23,11 @@ scenario = Scenario(
         "A shop's users, activity events and purchases are loaded into BigQuery as "
         "native (managed) tables; SQL builds a staging layer (deduplicated, typed), a "
         "user dimension and a daily KPI table (DAU, paying users, conversion, ARPU, "
-        "ARPPU); Hive's managed vs external tables are compared with BigQuery's loaded "
-        "vs external tables, and the emulator's gap is shown."
+        "ARPPU); Hive's managed vs external tables become BigQuery's native vs external "
+        "tables: an external table over staged files, read at query time, that DROP "
+        "leaves behind."
     ),
-    services=("bigquery",),
+    services=("s3", "bigquery"),
     order=60,
     options={"events": 20_000},
 )
@@ -34,8 +35,9 @@ scenario = Scenario(
 DATASETS = ("raw", "staging", "mart")
 RAW = ("raw.kpi_users", "raw.kpi_events", "raw.kpi_purchases")
 STAGING = ("kpi_users", "kpi_events", "kpi_purchases", "kpi_activity")
-EXTERNAL = "raw.kpi_users_external"
-EXTERNAL_URI = "gs://datastaging/warehouse-kpis/kpi_users/*.json"
+EXTERNAL = "raw.kpi_purchases_external"
+BUCKET = "datastaging"
+PREFIX = "warehouse-kpis/kpi_purchases/"  # gs://datastaging/... in the SQL: this bucket
 TABLES = (*RAW, EXTERNAL, *(f"staging.{t}" for t in STAGING), "mart.kpi_dim_users",
           "mart.kpi_daily")
 LOOK = "`dplat sql bigquery 'SELECT * FROM {}'`"
@@ -70,37 +72,6 @@ def load(ctx: Any) -> None:
         ctx.wrote(table, [f"shop generator (seed {shop.SEED})"])
         ctx.check(f"rows in {table}", actual=warehouse.count(ctx.bigquery, table),
                   expected=expected["raw"][table.split(".")[1]], where=LOOK.format(table))
-    ctx.show("an external table on this emulator", _try_external_table(ctx))
-
-
-def _try_external_table(ctx: Any) -> str:
-    """Define a table over staged files (BigQuery's external table, Hive's
-    EXTERNAL TABLE), see what the emulator makes of it, and drop it again."""
-    from google.cloud import bigquery
-
-    config = bigquery.ExternalConfig(bigquery.ExternalSourceFormat.NEWLINE_DELIMITED_JSON)
-    config.source_uris = [EXTERNAL_URI]
-    config.schema = warehouse.schema("raw.kpi_users")
-    table = bigquery.Table(f"{ctx.bigquery.project}.{EXTERNAL}")
-    table.external_data_configuration = config
-    ctx.explain("client call", f"an external table over {EXTERNAL_URI}",
-                f"table.external_data_configuration = ExternalConfig('NEWLINE_DELIMITED_JSON',"
-                f" source_uris=['{EXTERNAL_URI}'])\ncreate_table(table)")
-    try:
-        made = ctx.bigquery.create_table(table, exists_ok=True)
-        rows = warehouse.count(ctx.bigquery, EXTERNAL)
-        kept = made.external_data_configuration is not None
-        return (f"create_table answered: table_type={made.table_type}, external "
-                f"configuration {'kept' if kept else 'dropped'}; SELECT COUNT(*) = {rows}.\n"
-                "BigQuery would make an EXTERNAL table reading the files at query time; "
-                "this emulator " + ("kept it." if kept else "made an empty native table "
-                                    "instead (see README: external tables)."))
-    except Exception as exc:  # a future emulator may refuse it outright: say so
-        return f"create_table failed: {type(exc).__name__}: {str(exc)[:200]}"
-    finally:
-        ctx.bigquery.delete_table(EXTERNAL, not_found_ok=True)
-
-
 # -- 2. stage -----------------------------------------------------------------------------
 @scenario.step("stage", "SQL: the staging layer (deduplicated events, typed users, activity)")
 def stage(ctx: Any) -> None:
@@ -175,6 +146,62 @@ def questions(ctx: Any) -> None:
               expected=expected["arppu_by_country"], where="sql/question_arppu_by_country.sql")
 
 
+# -- 6. external --------------------------------------------------------------------------
+@scenario.step("external", "An external table over staged files: read at query time, "
+               "DROP leaves the files", local_only="external tables over the S3 store are "
+               "dplat's BigQuery emulator's; the upstream emulator has none")
+def external(ctx: Any) -> None:
+    """Hive's EXTERNAL TABLE in BigQuery: stage four days of purchases, define
+    the table over them, count; stage the fifth, count again (read at query
+    time, no load); compare its PU and revenue with the managed mart and the
+    truth; DROP it and find every staged object still there."""
+    expected = _truth(ctx)
+    s3objects.delete_prefix(ctx.s3, BUCKET, PREFIX)  # `--only external` starts clean too
+    data = shop.generate(ctx.options["events"])  # seeded: the rows the load step loaded
+    days = warehouse.by_day(shop.records(data.purchases), "purchased_at")
+    *first, last = sorted(days)
+    staged = [_stage(ctx, day, days[day]) for day in first]
+    ddl = ctx.file("sql/external_kpi_purchases.sql").read_text()
+    ctx.explain("sql", "sql/external_kpi_purchases.sql", ddl)
+    ctx.bigquery.query(warehouse.statement(ddl)).result()
+    ctx.wrote(EXTERNAL, [f"s3://{BUCKET}/{PREFIX}"])
+    before = sum(len(days[day]) for day in first)
+    ctx.check(f"rows in {EXTERNAL} with {len(first)} days staged",
+              actual=warehouse.count(ctx.bigquery, EXTERNAL), expected=before,
+              where=LOOK.format(EXTERNAL))
+    staged.append(_stage(ctx, last, days[last]))
+    ctx.check(f"rows in {EXTERNAL} after staging {last}, without a load",
+              actual=warehouse.count(ctx.bigquery, EXTERNAL),
+              expected=expected["raw"]["kpi_purchases"], where=LOOK.format(EXTERNAL))
+    sql = ctx.file("sql/external_paid_per_day.sql").read_text()
+    ctx.explain("sql", "sql/external_paid_per_day.sql", sql)
+    outside = {r["day"]: (r["pu"], r["revenue_cents"]) for r in results.rows(ctx.bigquery, sql)}
+    managed = {r["day"]: (r["pu"], r["revenue_cents"]) for r in results.rows(
+        ctx.bigquery, "SELECT day, pu, revenue_cents FROM mart.kpi_daily WHERE pu > 0")}
+    ctx.check("PU and revenue per day: external table = managed mart.kpi_daily",
+              actual=outside, expected=managed, where="sql/external_paid_per_day.sql")
+    ctx.check("PU and revenue per day from the external table = ground truth",
+              actual=outside, expected={r["day"]: (r["pu"], r["revenue_cents"])
+                                        for r in expected["daily"] if r["pu"]},
+              where="truth.py")
+    ctx.explain("sql", f"DROP TABLE {EXTERNAL}", f"DROP TABLE {EXTERNAL}")
+    ctx.bigquery.query(f"DROP TABLE {EXTERNAL}").result()
+    ctx.check(f"{EXTERNAL} is gone after DROP TABLE",
+              actual=[t.table_id for t in ctx.bigquery.list_tables("raw")
+                      if t.table_id == EXTERNAL.split(".")[1]], expected=[])
+    ctx.check(f"the staged files are still in s3://{BUCKET}/{PREFIX} after DROP TABLE",
+              actual=s3objects.keys(ctx.s3, BUCKET, PREFIX), expected=sorted(staged),
+              where=f"`dplat ls s3://{BUCKET}/{PREFIX}`")
+
+
+def _stage(ctx: Any, day: str, rows: list[dict[str, Any]]) -> str:
+    """Write one day's purchases as an NDJSON object under PREFIX; its key."""
+    key = f"{PREFIX}{day.replace('-', '')}.json"
+    ctx.progress(f"staging {len(rows)} purchases as s3://{BUCKET}/{key}")
+    ctx.s3.put_object(Bucket=BUCKET, Key=key, Body=warehouse.ndjson(rows))
+    return key
+
+
 # -- reset --------------------------------------------------------------------------------
 @scenario.reset
 def reset(ctx: Any) -> None:
@@ -185,6 +212,7 @@ def reset(ctx: Any) -> None:
     try:
         for table in TABLES:
             ctx.bigquery.delete_table(table, not_found_ok=True)
+        s3objects.delete_prefix(ctx.s3, BUCKET, PREFIX)  # the files DROP TABLE left
         for dataset in DATASETS:
             try:
                 if not list(ctx.bigquery.list_tables(dataset)):

@@ -21,7 +21,9 @@ from dplat.settings import Settings, resolve
 from dplat.stack import catalogue
 from dplat.stack.credentials import load_or_create
 
-PROJECT = "dplat-e2e"
+# DPLAT_E2E_PROJECT lets two suites run side by side on one engine (each sweeps
+# only its own project's containers).
+PROJECT = os.environ.get("DPLAT_E2E_PROJECT", "dplat-e2e")
 
 
 def free_offset(start: int) -> int:

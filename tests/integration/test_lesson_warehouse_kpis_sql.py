@@ -2,11 +2,13 @@
 
 The generated rows are loaded into the raw tables with the lesson's own load
 jobs, then the staging, dimension and KPI SQL must give exactly what truth.py
-computed in Python. A last test pins the emulator's answer to an external
-table, which the lesson's README describes.
+computed in Python. The last test is the lesson's external table: its DDL over
+NDJSON objects staged in the S3 store's ``datastaging`` bucket, read at query
+time, and DROP leaving the objects (local image only: docs/differences.md).
 
 The SQL names the datasets ``raw``, ``staging`` and ``mart``, so this module
-has a container of its own.
+has containers of its own (S3 and BigQuery on one network, as in
+test_bigquery_api.py, whose fixture it reuses).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from google.cloud import bigquery
 
 from dplat.resources import scenarios_dir
 from dplat.scenario import catalog, results
-from dplat.stack.bigquery import BigQuery
+from tests.integration.test_bigquery_api import stack  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.integration
 
@@ -42,8 +44,8 @@ def _sql(name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def client(service_factory: Any) -> bigquery.Client:
-    return service_factory(BigQuery).service.client()
+def client(stack: Any) -> bigquery.Client:  # noqa: F811 (the fixture above)
+    return stack[1].service.client()
 
 
 @pytest.fixture(scope="module")
@@ -94,16 +96,27 @@ def test_the_ratio_columns_are_float64_not_numeric(client, expected) -> None:
     assert dimension["revenue_cents"] in {"INTEGER", "INT64"}  # SUM alone would be NUMERIC
 
 
-def test_the_emulator_turns_an_external_table_into_an_empty_native_one(client, expected) -> None:
-    config = bigquery.ExternalConfig("NEWLINE_DELIMITED_JSON")
-    config.source_uris = ["gs://datastaging/warehouse-kpis/kpi_users/*.json"]
-    config.schema = warehouse.schema("raw.kpi_users")
-    table = bigquery.Table(f"{client.project}.raw.kpi_users_external")
-    table.external_data_configuration = config
-    made = client.create_table(table)
-    try:
-        assert made.table_type == "TABLE"  # BigQuery: EXTERNAL
-        assert made.external_data_configuration is None
-        assert warehouse.count(client, "raw.kpi_users_external") == 0
-    finally:
-        client.delete_table("raw.kpi_users_external", not_found_ok=True)
+# https://cloud.google.com/bigquery/docs/external-data-cloud-storage: an external
+# table is read at query time; dropping it leaves the files in Cloud Storage.
+def test_the_external_table_reads_staged_files_at_query_time_and_drop_keeps_them(
+        client, expected, stack) -> None:  # noqa: F811
+    s3 = stack[0].service.client()
+    data = shop.generate(EVENTS)
+    days = warehouse.by_day(shop.records(data.purchases), "purchased_at")
+    first, *rest = sorted(days)
+    prefix = "warehouse-kpis/kpi_purchases/"
+    keys = [f"{prefix}{day.replace('-', '')}.json" for day in sorted(days)]
+    s3.put_object(Bucket="datastaging", Key=keys[0], Body=warehouse.ndjson(days[first]))
+    client.query(warehouse.statement(_sql("external_kpi_purchases"))).result()
+    assert client.get_table("raw.kpi_purchases_external").table_type == "EXTERNAL"
+    assert warehouse.count(client, "raw.kpi_purchases_external") == len(days[first])
+    for key, day in zip(keys[1:], rest, strict=True):
+        s3.put_object(Bucket="datastaging", Key=key, Body=warehouse.ndjson(days[day]))
+    assert warehouse.count(client, "raw.kpi_purchases_external") == len(data.purchases)
+    found = results.rows(client, _sql("external_paid_per_day"))
+    assert [(r["day"], r["pu"], r["revenue_cents"]) for r in found] == [
+        (r["day"], r["pu"], r["revenue_cents"]) for r in expected["daily"] if r["pu"]]
+    client.query("DROP TABLE raw.kpi_purchases_external").result()
+    assert "kpi_purchases_external" not in [t.table_id for t in client.list_tables("raw")]
+    listed = s3.list_objects_v2(Bucket="datastaging", Prefix=prefix)["Contents"]
+    assert sorted(o["Key"] for o in listed) == keys

@@ -121,14 +121,22 @@ def test_differences_say_what_differs() -> None:
 # -- the lesson's files ---------------------------------------------------------------
 def test_the_lesson_declares_its_steps_order_and_sql() -> None:
     lesson = catalog.load(FOLDER)
-    assert lesson.order == 60 and lesson.services == ("bigquery",)
-    assert [s.name for s in lesson.steps] == ["load", "stage", "dimension", "kpis", "questions"]
+    assert lesson.order == 60 and lesson.services == ("s3", "bigquery")
+    assert [s.name for s in lesson.steps] == ["load", "stage", "dimension", "kpis", "questions",
+                                              "external"]
+    # only the external table needs the local emulator's extras (docs/differences.md)
+    assert [s.name for s in lesson.steps if s.local_only] == ["external"]
+    assert "upstream" in lesson.steps[-1].skipped_because("upstream")
+    assert lesson.steps[-1].skipped_because("local") is None
     sql = {p.stem for p in (FOLDER / "sql").glob("*.sql")}
     assert {"staging_kpi_users", "staging_kpi_events", "staging_kpi_purchases",
             "staging_kpi_activity", "mart_kpi_dim_users", "mart_kpi_daily"} <= sql
     for path in (FOLDER / "sql").glob("*.sql"):
         text = path.read_text()
         assert " DIV(" not in text.upper() and "$20" not in text  # emulator gaps sidestepped
+    ddl = (FOLDER / "sql" / "external_kpi_purchases.sql").read_text()
+    assert "CREATE OR REPLACE EXTERNAL TABLE raw.kpi_purchases_external" in ddl
+    assert "uris = ['gs://datastaging/warehouse-kpis/kpi_purchases/*.json']" in ddl
     readme = (FOLDER / "README.md").read_text()
     assert readme.rstrip().endswith("`dplat scenario list`.")
 

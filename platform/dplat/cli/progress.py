@@ -55,6 +55,9 @@ class ConsoleReporter:
             mark = f"[{OK}]✔[/]" if check.passed else f"[{FAIL}]✘[/]"
             out.print(f"        {mark} ", end="")
             out.print(check.message, markup=False, highlight=False)
+        if result.reason:
+            out.print(f"        [{WARN}]skipped:[/] ", end="")
+            out.print(result.reason, markup=False)
         if result.error:
             out.print(f"        [{FAIL}]error:[/] ", end="")
             out.print(result.error, markup=False)

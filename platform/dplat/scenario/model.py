@@ -22,6 +22,17 @@ class Step:
     name: str
     summary: str
     run: StepFunction
+    local_only: str | None = None
+    """Why the step needs the local image set's extras (e.g. the BigQuery
+    emulator's external tables over S3). Lessons use only what both image sets
+    offer (DESIGN.md); a step that cannot is declared so, and under
+    `--images upstream` the runner skips it with this reason instead of failing."""
+
+    def skipped_because(self, images: str) -> str | None:
+        """The reason this step does not run on image set ``images``, or None."""
+        if self.local_only and images != "local":
+            return f"local images only ({self.local_only}); this stack runs --images {images}"
+        return None
 
 
 @dataclass
@@ -38,13 +49,22 @@ class Scenario:
     options: dict[str, int] = field(default_factory=dict)
     """Tunable sizes with defaults, e.g. {"events": 10000}; `--events N` sets one."""
 
-    def step(self, name: str, summary: str) -> Callable[[StepFunction], StepFunction]:
-        """Declare the next step, in order."""
+    def step(
+        self, name: str, summary: str, *, local_only: str | None = None
+    ) -> Callable[[StepFunction], StepFunction]:
+        """Declare the next step, in order. ``local_only="why"`` marks a step
+        that needs the local images' extras: skipped, with that reason, under
+        `--images upstream`. Later steps must not depend on what it makes."""
+        if local_only is not None and not local_only.strip():
+            raise ScenarioError(
+                f"scenario {self.name}: step {name!r} is local_only without a reason",
+                fix='Say why, e.g. local_only="external tables over the S3 store".',
+            )
 
         def register(function: StepFunction) -> StepFunction:
             if any(s.name == name for s in self.steps):
                 raise ScenarioError(f"scenario {self.name} declares step {name!r} twice")
-            self.steps.append(Step(name, summary, function))
+            self.steps.append(Step(name, summary, function, local_only))
             return function
 
         return register

@@ -2,8 +2,11 @@
 
 A step passes when it raises nothing and all of its checks pass. The first
 step that does not pass stops the run (later steps would only fail for the
-same reason); they are reported as skipped. A full run resets the scenario's
-own data first, so a rerun gives the same result.
+same reason); they are reported as skipped. A step declared ``local_only``
+is skipped with its reason under `--images upstream` (announced like any
+step, reported as skipped, not failed), and the run goes on: later steps do
+not depend on it. A full run resets the scenario's own data first, so a rerun
+gives the same result.
 """
 
 from __future__ import annotations
@@ -33,10 +36,20 @@ class StepResult:
     checks: list[CheckResult] = field(default_factory=list)
     error: str | None = None
     fix: str | None = None
+    reason: str | None = None
+    """Why a local-only step was skipped on upstream images (None for a step
+    skipped because an earlier one did not pass)."""
 
     @property
     def passed(self) -> bool:
         return self.status == "passed"
+
+    @property
+    def blocks(self) -> bool:
+        """Whether later steps are skipped after this one: a failure or error
+        does; a local-only step skipped on upstream images does not."""
+        return self.status in ("failed", "error") or (
+            self.status == "skipped" and self.reason is None)
 
 
 @dataclass
@@ -170,12 +183,19 @@ def run(
         _reset(scenario, ctx)
     results: list[StepResult] = []
     clock = time.perf_counter()
+    blocked = False
     for index, step in enumerate(steps):
-        if results and not results[-1].passed:
+        if blocked:
             results.append(StepResult(step.name, step.summary, "skipped"))
             continue
         reporter.step_started(step, index, len(steps))
-        result = _run_step(step, ctx)
+        reason = step.skipped_because(settings.images)
+        if reason is not None:
+            reporter.step_progress(f"skipped: {reason}")
+            result = StepResult(step.name, step.summary, "skipped", reason=reason)
+        else:
+            result = _run_step(step, ctx)
+        blocked = result.blocks
         results.append(result)
         reporter.step_finished(result)
         save_state(settings, scenario.name, ctx.state)

@@ -99,10 +99,13 @@ class PageReporter:
         if result.error:
             fix = f'<div class="fix">{esc(result.fix)}</div>' if result.fix else ""
             error = f'<div class="error">{esc(result.error)}{fix}</div>'
+        if getattr(result, "reason", None):  # a local-only step on upstream images
+            error = f'<div class="skipped">{esc(result.reason)}</div>'
         ok = result.status == "passed"
+        kind = "ok" if ok else "skipped" if result.status == "skipped" else "bad"
         self.run.publish(
             "result",
-            f'<li class="result {"ok" if ok else "bad"}">{esc(result.status)} '
+            f'<li class="result {kind}">{esc(result.status)} '
             f"<b>{esc(result.name)}</b> ({result.seconds:.1f} s){error}</li>",
         )
 

@@ -2,8 +2,9 @@
 --
 -- The tail delivers each line at least once: a line read again after a crash
 -- (the pos_file was not yet advanced) or an insert retried after a lost answer
--- lands twice in raw.access_log. insertId de-duplication is best effort (and
--- the emulator does none), so the warehouse keeps one row per request id,
+-- lands twice in raw.access_log. insertId de-duplication is best effort (only
+-- for about a minute; the upstream emulator does none), so the warehouse keeps
+-- one row per request id,
 -- which the server wrote into the path (?rid=...).
 CREATE OR REPLACE TABLE staging.access_log AS
 SELECT * EXCEPT (copy_number)

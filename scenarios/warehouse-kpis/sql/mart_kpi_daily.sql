@@ -2,11 +2,11 @@
 --
 -- Ratios are rounded once, half away from zero, to 4 decimals:
 -- ROUND(numerator * 10000 / denominator) / 10000 in FLOAT64 (ARPU and ARPPU
--- multiply cents by 100 instead: cents / 100 is the currency unit). It avoids
--- three gaps of the emulator: SUM(x) / SUM(y) over INT64 gives NUMERIC there
--- (BigQuery: FLOAT64), DIV misbehaves on sums, and a SUM over INT64 is stored
--- as NUMERIC (hence CAST(SUM(...) AS INT64)); every division here has a
--- FLOAT64 numerator.
+-- multiply cents by 100 instead: cents / 100 is the currency unit). The casts
+-- are no-ops on BigQuery: a SUM over INT64 is stored as NUMERIC by dplat's
+-- emulator (hence CAST(SUM(...) AS INT64)), and the upstream emulator may give
+-- NUMERIC for INT64 / INT64 and misplace DIV (hence FLOAT64 numerators, no DIV).
+-- README: "Emulator workarounds".
 CREATE OR REPLACE TABLE mart.kpi_daily AS
 WITH dau AS (
   SELECT day, COUNT(*) AS dau
