@@ -110,11 +110,13 @@ def test_the_questions_answer_as_the_ground_truth(client, expected) -> None:
 
 
 def test_the_emulator_gaps_the_readme_names(client, expected) -> None:
-    # DIV(a + b, c) is computed as a + DIV(b, c); the SQL avoids DIV.
-    assert results.scalar(client, "SELECT DIV(95 * 7 + 99, 100)") == 665
+    # DIV(a + b, c): the upstream emulator computes a + DIV(b, c), dplat's is
+    # right (its correction layer); the SQL avoids DIV for the upstream set.
+    assert results.scalar(client, "SELECT DIV(95 * 7 + 99, 100)") == 7
     # PARTITION BY in CREATE TABLE AS SELECT is accepted and not applied.
     assert client.get_table("staging.app_logs").time_partitioning is None
-    # SUM / SUM over INT64 is NUMERIC (BigQuery: FLOAT64).
+    # SUM / SUM over INT64 columns of a table made by a query is NUMERIC
+    # (BigQuery: FLOAT64): such a table stores SUM of INT64 as NUMERIC.
     result = client.query("SELECT SUM(requests) / SUM(errors) AS r FROM mart.requests_hourly")
     assert [f.field_type for f in result.result().schema] == ["NUMERIC"]
     # Load jobs refuse a partition decorator.
