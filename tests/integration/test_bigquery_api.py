@@ -183,6 +183,20 @@ def test_insert_ids_are_deduplicated_across_requests(client: bigquery.Client, da
     assert rows(client, f"SELECT COUNT(*) FROM `{other}`") == [(1,)]
 
 
+def test_a_table_made_again_under_its_name_forgets_the_old_tables_insert_ids(
+    client: bigquery.Client, dataset: str
+) -> None:
+    """The same ids streamed into a new table of the same name all land (the
+    lessons reset by dropping their tables, then stream the same seeded ids)."""
+    table_id = make_table(client, dataset, "again")
+    assert client.insert_rows_json(table_id, [{"id": 1}, {"id": 2}], row_ids=["a", "b"]) == []
+    client.delete_table(table_id)
+    time.sleep(1.1)  # a new creation time (milliseconds in the API)
+    table_id = make_table(client, dataset, "again")
+    assert client.insert_rows_json(table_id, [{"id": 1}, {"id": 2}], row_ids=["a", "b"]) == []
+    assert rows(client, f"SELECT id FROM `{table_id}` ORDER BY id") == [(1,), (2,)]
+
+
 # External tables over Cloud Storage, read at query time, wildcards, DROP keeps the data:
 # https://cloud.google.com/bigquery/docs/external-data-cloud-storage
 def test_external_parquet_table_sees_new_objects_and_drop_keeps_files(

@@ -156,7 +156,10 @@ async def insert_all(ctx: Any, project_id: str, dataset_id: str, table_meta: Any
     rows: list[Any] = body.get("rows") or []
     skip_invalid = bool(body.get("skipInvalidRows", False))
     ignore_unknown = bool(body.get("ignoreUnknownValues", False))
-    table_key = f"{project_id}.{dataset_id}.{table_meta.table_id}"
+    # A table deleted and made again under the same name is another table: its
+    # creation time is part of the key, so the old table's ids drop nothing
+    # (the lessons reset by dropping tables and stream the same seeded ids again).
+    table_key = f"{project_id}.{dataset_id}.{table_meta.table_id}@{table_meta.creation_time}"
     schema = _build_arrow_schema(_fields_raw_from_schema(table_meta.schema_.fields))
 
     table, errors = convert(rows, schema, ignore_unknown)
