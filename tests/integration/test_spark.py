@@ -35,6 +35,7 @@ from dplat.stack.credentials import Credentials
 from dplat.stack.mysql import MySQL
 from dplat.stack.s3 import S3
 from dplat.stack.spark import Spark, client_installed
+from dplat.waiting import wait_until
 from tests.integration.conftest import TEST_LABEL, RunningService, start
 
 pytestmark = [
@@ -220,8 +221,14 @@ def test_parquet_written_to_the_lake_is_what_s3_lists_and_serves(
         "file:///lake/datastore/spark_test/users"
     )
     s3 = store.client()
-    listed = s3.list_objects_v2(Bucket="datastore", Prefix="spark_test/users/")
-    keys = sorted(o["Key"] for o in listed.get("Contents", []))
+
+    def listed() -> list[str]:
+        answer = s3.list_objects_v2(Bucket="datastore", Prefix="spark_test/users/")
+        return sorted(o["Key"] for o in answer.get("Contents", []))
+
+    # The store caches a folder's listing for a second (images/s3/entrypoint.sh).
+    wait_until(lambda: len(listed()) >= 2, 10, interval=0.25)
+    keys = listed()
     # Only data: no .crc checksums, no _SUCCESS marker, one file per partition.
     assert [k.split("/")[2] for k in keys] == ["dt=2020-11-24", "dt=2020-11-25"]
     assert all(k.endswith(".parquet") and "/." not in k for k in keys)
