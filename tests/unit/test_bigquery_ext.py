@@ -261,3 +261,63 @@ def test_unpivot_puts_the_value_column_before_the_name_column() -> None:
     connection = duckdb.connect()
     rows = connection.execute(sqlglot.transpile(rewrite(sql), read="bigquery", write="duckdb")[0]).fetchall()
     assert rows == [("x", 5, "q1"), ("x", 7, "q2")]
+
+
+# String functions as BigQuery's string_functions page describes them:
+# https://cloud.google.com/bigquery/docs/reference/standard-sql/string_functions
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT SUBSTR('lakehouse', 0, 3)", "lak"),
+        ("SELECT SUBSTR('lakehouse', -20, 4)", "lake"),
+        ("SELECT SUBSTR('lakehouse', -5, 2)", "ho"),
+        ("SELECT SUBSTR('lakehouse', 5, 3)", "hou"),
+        ("SELECT INSTR('abcabcabc', 'bc', -1, 1)", 8),
+        ("SELECT INSTR('abcabcabc', 'bc', -1, 2)", 5),
+        ("SELECT INSTR('abcabcabc', 'bc', 3, 1)", 5),
+        ("SELECT INSTR('xxx', 'xx', 1, 2)", 2),
+        ("SELECT INSTR('abc', 'q', 1, 1)", 0),
+        ("SELECT CHR(0)", ""),
+        ("SELECT CHR(66)", "B"),
+        ("SELECT UNICODE('')", 0),
+        ("SELECT UNICODE('b')", 98),
+    ],
+)
+def test_string_positions_as_bigquery_counts_them(sql: str, expected: Any) -> None:
+    assert answer(sql) == expected
+
+
+# Errors BigQuery raises where DuckDB gives NULL, '' or []: the pages
+# mathematical_functions (#div, #mod), array_functions (#generate_array) and
+# string_functions (#substr, #instr, #lpad, #repeat).
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("SELECT DIV(9, 0)", "division by zero"),
+        ("SELECT MOD(9, 0)", "division by zero"),
+        ("SELECT GENERATE_ARRAY(0, 10, 0)", "step cannot be 0"),
+        ("SELECT REPEAT('z', -2)", "cannot be negative"),
+        ("SELECT LPAD('z', -2)", "cannot be negative"),
+        ("SELECT RPAD('z', -2, 'y')", "cannot be negative"),
+        ("SELECT SUBSTR('xyz', 2, -1)", "cannot be negative"),
+        ("SELECT INSTR('xyz', 'y', 0)", "position 0"),
+        ("SELECT INSTR('xyz', 'y', 1, 0)", "occurrence"),
+    ],
+)
+def test_bad_arguments_raise(sql: str, message: str) -> None:
+    with pytest.raises(duckdb.Error, match=message):
+        answer(sql)
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT DIV(9, 2)", 4),
+        ("SELECT MOD(-9, 4)", -1),
+        ("SELECT GENERATE_ARRAY(0, 6, 3)", [0, 3, 6]),
+        ("SELECT REPEAT('z', 3)", "zzz"),
+        ("SELECT LPAD('z', 3, '.')", "..z"),
+    ],
+)
+def test_good_arguments_pass_the_guards(sql: str, expected: Any) -> None:
+    assert answer(sql) == expected

@@ -14,6 +14,7 @@ import sqlglot
 from sqlglot import exp
 
 from dplat_bqext.formats import format_elements, parse_elements
+from dplat_bqext.functions import raise_on_bad_arguments, string_positions
 from dplat_bqext.literals import decode_string_escapes
 
 WEEKDAYS = ("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")
@@ -264,6 +265,8 @@ TRANSFORMS = (
     div_operands,
     format_elements,
     parse_elements,
+    raise_on_bad_arguments,
+    string_positions,
 )
 
 
