@@ -321,3 +321,24 @@ def test_bad_arguments_raise(sql: str, message: str) -> None:
 )
 def test_good_arguments_pass_the_guards(sql: str, expected: Any) -> None:
     assert answer(sql) == expected
+
+
+# JSON null and JSON_TYPE: https://cloud.google.com/bigquery/docs/reference/standard-sql/json_functions
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("""SELECT JSON_EXTRACT('{"k": null}', '$.k') IS NULL""", True),
+        ("""SELECT JSON_QUERY('{"k": null}', '$.k') IS NULL""", True),
+        ("""SELECT CAST(JSON_QUERY(JSON '{"k": null}', '$.k') AS VARCHAR)""", "null"),
+        ("""SELECT CAST(JSON_EXTRACT('{"k": [7, 8]}', '$.k[1]') AS VARCHAR)""", "8"),
+        ("""SELECT JSON_EXTRACT('{"k": 1}', '$.missing') IS NULL""", True),
+        ("SELECT JSON_TYPE(JSON '-0.25')", "number"),
+        ("SELECT JSON_TYPE(JSON '12')", "number"),
+        ("""SELECT JSON_TYPE(JSON '"txt"')""", "string"),
+        ("SELECT JSON_TYPE(JSON 'false')", "boolean"),
+        ("SELECT JSON_TYPE(JSON 'null')", "null"),
+        ("""SELECT JSON_TYPE(JSON '{"k": 1}')""", "object"),
+    ],
+)
+def test_json_null_and_type_names(sql: str, expected: Any) -> None:
+    assert answer(sql) == expected

@@ -64,6 +64,11 @@ def raise_on_bad_arguments(node: exp.Expression) -> exp.Expression | None:
     return None
 
 
+def _is_wrapped(node: exp.Expression) -> bool:
+    parent = node.parent
+    return isinstance(parent, exp.Anonymous) and parent.name == "dplat_json_sql_null"
+
+
 def _is_guarded(node: exp.Expression | None) -> bool:
     """True for an argument this module has wrapped already (transforms run bottom-up once)."""
     return isinstance(node, exp.Anonymous) and node.name in ("dplat_nonzero", "dplat_nonnegative")
@@ -95,4 +100,27 @@ def string_positions(node: exp.Expression) -> exp.Expression | None:
         return _call("dplat_chr", node.expressions[0])
     if isinstance(node, exp.Unicode):
         return _call("dplat_unicode", node.this)
+    return None
+
+
+def json_null_and_type(node: exp.Expression) -> exp.Expression | None:
+    """JSON_EXTRACT/JSON_QUERY of a JSON null in a STRING is SQL NULL; JSON_TYPE's names.
+
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/json_functions
+    (#json_query: a JSON null in a JSON-formatted STRING gives SQL NULL, in a
+    JSON value JSON 'null'; #json_type: object, array, string, number,
+    boolean, null). Cases json.extract_json_null_is_sql_null,
+    json.query_json_null_from_string, issue11.json_extract_null_is_sql_null,
+    json.type_number, json.type_string.
+    """
+    if (isinstance(node, exp.JSONExtract) and not node.expressions and not _is_wrapped(node)
+            and isinstance(node.this, exp.Literal) and node.this.is_string):
+        # The extraction itself stays bqemulator's (its JSONPath rules: 0-based
+        # subscripts, quoted keys); only a JSON null result is looked at, and
+        # the result stays a STRING. Only a STRING literal's type is known
+        # here: a STRING column still gives 'null' (docs/differences.md).
+        wrapped = _call("dplat_json_sql_null", node)
+        return exp.cast(wrapped, exp.DataType.build("STRING", dialect="bigquery"))
+    if isinstance(node, exp.JSONType) and not node.args.get("expression"):
+        return _call("dplat_json_type", node.this)
     return None

@@ -69,6 +69,16 @@ MACROS: dict[str, str] = {
     # CHR(0) is the empty string; UNICODE('') is 0.
     "dplat_chr": "(x) AS CASE WHEN x = 0 THEN '' ELSE chr(x) END",
     "dplat_unicode": "(s) AS CASE WHEN s = '' THEN 0 ELSE unicode(s) END",
+    # JSON_EXTRACT/JSON_QUERY (functions.json_null_and_type): a JSON null
+    # read from a STRING is SQL NULL (from a JSON value it stays JSON null).
+    # v is what bqemulator extracted from a JSON-formatted STRING.
+    "dplat_json_sql_null": "(v) AS CASE WHEN json_type(v) = 'NULL' THEN NULL ELSE v END",
+    # JSON_TYPE in BigQuery's words (DuckDB names the storage type).
+    "dplat_json_type": (
+        "(j) AS CASE WHEN json_type(j) IS NULL THEN NULL"
+        " WHEN json_type(j) IN ('OBJECT', 'ARRAY', 'BOOLEAN', 'NULL') THEN lower(json_type(j))"
+        " WHEN json_type(j) = 'VARCHAR' THEN 'string' ELSE 'number' END"
+    ),
 }
 
 

@@ -14,7 +14,7 @@ import sqlglot
 from sqlglot import exp
 
 from dplat_bqext.formats import format_elements, parse_elements
-from dplat_bqext.functions import raise_on_bad_arguments, string_positions
+from dplat_bqext.functions import json_null_and_type, raise_on_bad_arguments, string_positions
 from dplat_bqext.literals import decode_string_escapes
 
 WEEKDAYS = ("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")
@@ -267,6 +267,7 @@ TRANSFORMS = (
     parse_elements,
     raise_on_bad_arguments,
     string_positions,
+    json_null_and_type,
 )
 
 
