@@ -342,3 +342,32 @@ def test_good_arguments_pass_the_guards(sql: str, expected: Any) -> None:
 )
 def test_json_null_and_type_names(sql: str, expected: Any) -> None:
     assert answer(sql) == expected
+
+
+# https://cloud.google.com/bigquery/docs/reference/standard-sql/json_functions#to_json_string
+# and #json_object; string_functions#translate.
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT TO_JSON_STRING(CAST(NULL AS STRING))", "null"),
+        ("SELECT TO_JSON_STRING(7)", "7"),
+        ("SELECT TO_JSON_STRING(JSON_OBJECT('zeta', 1, 'alpha', 2, 'mid', 3))", '{"alpha":2,"mid":3,"zeta":1}'),
+        ("SELECT TO_JSON_STRING(JSON_OBJECT('a', 1, 'b', 2))", '{"a":1,"b":2}'),
+        ("SELECT TRANSLATE('abc', 'ab', 'xy')", "xyc"),
+    ],
+)
+def test_json_text_and_translate(sql: str, expected: Any) -> None:
+    assert answer(sql) == expected
+
+
+def test_translate_refuses_a_repeated_source_character() -> None:
+    with pytest.raises(RewriteError, match='Duplicate character "q"'):
+        rewrite("SELECT TRANSLATE('xyz', 'qrq', 'abc')")
+
+
+def test_arguments_of_a_rewritten_call_are_rewritten_too() -> None:
+    """SQLGlot's transform stops at a replaced node; the layer walks on into it."""
+    assert answer("SELECT SUBSTR(CAST(CHR(0) AS STRING), 0, 1)") == ""
+    assert answer("SELECT MOD(DIV(9, 2), 3)") == 1
+    with pytest.raises(duckdb.Error, match="division by zero"):
+        answer("SELECT MOD(DIV(9, 0), 3)")

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from dplat_bqext.errors import RewriteError
+
 
 def _call(name: str, *args: exp.Expression) -> exp.Anonymous:
     return exp.Anonymous(this=name, expressions=[a.copy() for a in args])
@@ -123,4 +125,50 @@ def json_null_and_type(node: exp.Expression) -> exp.Expression | None:
         return exp.cast(wrapped, exp.DataType.build("STRING", dialect="bigquery"))
     if isinstance(node, exp.JSONType) and not node.args.get("expression"):
         return _call("dplat_json_type", node.this)
+    return None
+
+
+def json_text(node: exp.Expression) -> exp.Expression | None:
+    """TO_JSON_STRING(NULL) is 'null'; JSON_OBJECT's keys come out sorted.
+
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/json_functions
+    (#to_json_string: a NULL value is written as null; #json_object: the JSON
+    value keeps its keys in sorted order). Cases json.to_json_string_null,
+    json.json_object_sorted_keys. Keys are sorted only when every key is a
+    distinct string literal (BigQuery's duplicate-key rule is left alone).
+    """
+    if isinstance(node, exp.JSONFormat) and not (
+        isinstance(node.parent, exp.Coalesce) and node.parent.this is node
+    ):
+        return exp.Coalesce(this=node.copy(), expressions=[exp.Literal.string("null")])
+    if isinstance(node, exp.JSONObject) and len(node.expressions) > 1:
+        pairs = node.expressions
+        keys = [p.this for p in pairs if isinstance(p, exp.JSONKeyValue)]
+        if len(keys) != len(pairs) or not all(isinstance(k, exp.Literal) and k.is_string for k in keys):
+            return None
+        names = [k.this for k in keys]
+        if len(set(names)) != len(names) or names == sorted(names):
+            return None
+        changed = node.copy()
+        changed.set("expressions", [p.copy() for _, p in sorted(zip(names, pairs, strict=True), key=lambda kv: kv[0])])
+        return changed
+    return None
+
+
+def translate_source(node: exp.Expression) -> exp.Expression | None:
+    """TRANSLATE refuses a source character given twice (case strings.translate_duplicate_source).
+
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/string_functions#translate
+    (a repeated character in source_characters is an error). Checked for a
+    literal source only; DuckDB's translate used the first mapping silently.
+    """
+    if not isinstance(node, exp.Translate):
+        return None
+    source = node.args.get("from_")
+    if isinstance(source, exp.Literal) and source.is_string:
+        seen: set[str] = set()
+        for char in source.this:
+            if char in seen:
+                raise RewriteError(f'Duplicate character "{char}" in TRANSLATE source characters')
+            seen.add(char)
     return None
