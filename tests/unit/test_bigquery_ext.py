@@ -261,3 +261,113 @@ def test_unpivot_puts_the_value_column_before_the_name_column() -> None:
     connection = duckdb.connect()
     rows = connection.execute(sqlglot.transpile(rewrite(sql), read="bigquery", write="duckdb")[0]).fetchall()
     assert rows == [("x", 5, "q1"), ("x", 7, "q2")]
+
+
+# String functions as BigQuery's string_functions page describes them:
+# https://cloud.google.com/bigquery/docs/reference/standard-sql/string_functions
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT SUBSTR('lakehouse', 0, 3)", "lak"),
+        ("SELECT SUBSTR('lakehouse', -20, 4)", "lake"),
+        ("SELECT SUBSTR('lakehouse', -5, 2)", "ho"),
+        ("SELECT SUBSTR('lakehouse', 5, 3)", "hou"),
+        ("SELECT INSTR('abcabcabc', 'bc', -1, 1)", 8),
+        ("SELECT INSTR('abcabcabc', 'bc', -1, 2)", 5),
+        ("SELECT INSTR('abcabcabc', 'bc', 3, 1)", 5),
+        ("SELECT INSTR('xxx', 'xx', 1, 2)", 2),
+        ("SELECT INSTR('abc', 'q', 1, 1)", 0),
+        ("SELECT CHR(0)", ""),
+        ("SELECT CHR(66)", "B"),
+        ("SELECT UNICODE('')", 0),
+        ("SELECT UNICODE('b')", 98),
+    ],
+)
+def test_string_positions_as_bigquery_counts_them(sql: str, expected: Any) -> None:
+    assert answer(sql) == expected
+
+
+# Errors BigQuery raises where DuckDB gives NULL, '' or []: the pages
+# mathematical_functions (#div, #mod), array_functions (#generate_array) and
+# string_functions (#substr, #instr, #lpad, #repeat).
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("SELECT DIV(9, 0)", "division by zero"),
+        ("SELECT MOD(9, 0)", "division by zero"),
+        ("SELECT GENERATE_ARRAY(0, 10, 0)", "step cannot be 0"),
+        ("SELECT REPEAT('z', -2)", "cannot be negative"),
+        ("SELECT LPAD('z', -2)", "cannot be negative"),
+        ("SELECT RPAD('z', -2, 'y')", "cannot be negative"),
+        ("SELECT SUBSTR('xyz', 2, -1)", "cannot be negative"),
+        ("SELECT INSTR('xyz', 'y', 0)", "position 0"),
+        ("SELECT INSTR('xyz', 'y', 1, 0)", "occurrence"),
+    ],
+)
+def test_bad_arguments_raise(sql: str, message: str) -> None:
+    with pytest.raises(duckdb.Error, match=message):
+        answer(sql)
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT DIV(9, 2)", 4),
+        ("SELECT MOD(-9, 4)", -1),
+        ("SELECT GENERATE_ARRAY(0, 6, 3)", [0, 3, 6]),
+        ("SELECT REPEAT('z', 3)", "zzz"),
+        ("SELECT LPAD('z', 3, '.')", "..z"),
+    ],
+)
+def test_good_arguments_pass_the_guards(sql: str, expected: Any) -> None:
+    assert answer(sql) == expected
+
+
+# JSON null and JSON_TYPE: https://cloud.google.com/bigquery/docs/reference/standard-sql/json_functions
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("""SELECT JSON_EXTRACT('{"k": null}', '$.k') IS NULL""", True),
+        ("""SELECT JSON_QUERY('{"k": null}', '$.k') IS NULL""", True),
+        ("""SELECT CAST(JSON_QUERY(JSON '{"k": null}', '$.k') AS VARCHAR)""", "null"),
+        ("""SELECT CAST(JSON_EXTRACT('{"k": [7, 8]}', '$.k[1]') AS VARCHAR)""", "8"),
+        ("""SELECT JSON_EXTRACT('{"k": 1}', '$.missing') IS NULL""", True),
+        ("SELECT JSON_TYPE(JSON '-0.25')", "number"),
+        ("SELECT JSON_TYPE(JSON '12')", "number"),
+        ("""SELECT JSON_TYPE(JSON '"txt"')""", "string"),
+        ("SELECT JSON_TYPE(JSON 'false')", "boolean"),
+        ("SELECT JSON_TYPE(JSON 'null')", "null"),
+        ("""SELECT JSON_TYPE(JSON '{"k": 1}')""", "object"),
+    ],
+)
+def test_json_null_and_type_names(sql: str, expected: Any) -> None:
+    assert answer(sql) == expected
+
+
+# https://cloud.google.com/bigquery/docs/reference/standard-sql/json_functions#to_json_string
+# and #json_object; string_functions#translate.
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT TO_JSON_STRING(CAST(NULL AS STRING))", "null"),
+        ("SELECT TO_JSON_STRING(7)", "7"),
+        ("SELECT TO_JSON_STRING(JSON_OBJECT('zeta', 1, 'alpha', 2, 'mid', 3))", '{"alpha":2,"mid":3,"zeta":1}'),
+        ("SELECT TO_JSON_STRING(JSON_OBJECT('a', 1, 'b', 2))", '{"a":1,"b":2}'),
+        ("SELECT TRANSLATE('abc', 'ab', 'xy')", "xyc"),
+    ],
+)
+def test_json_text_and_translate(sql: str, expected: Any) -> None:
+    assert answer(sql) == expected
+
+
+def test_translate_refuses_a_repeated_source_character() -> None:
+    with pytest.raises(RewriteError, match='Duplicate character "q"'):
+        rewrite("SELECT TRANSLATE('xyz', 'qrq', 'abc')")
+
+
+def test_arguments_of_a_rewritten_call_are_rewritten_too() -> None:
+    """SQLGlot's transform stops at a replaced node; the layer walks on into it."""
+    assert answer("SELECT SUBSTR(CAST(CHR(0) AS STRING), 0, 1)") == ""
+    assert answer("SELECT MOD(DIV(9, 2), 3)") == 1
+    with pytest.raises(duckdb.Error, match="division by zero"):
+        answer("SELECT MOD(DIV(9, 0), 3)")

@@ -1,4 +1,6 @@
-"""Raw-string bodies of JavaScript UDFs: ``AS r\"\"\"return x * 2;\"\"\"``.
+"""JavaScript UDFs as BigQuery runs them: raw-string bodies, any number of arguments.
+
+Raw-string bodies: ``AS r\"\"\"return x * 2;\"\"\"``.
 
 BigQuery's JavaScript UDF examples write the body as a raw string
 (https://cloud.google.com/bigquery/docs/user-defined-functions#javascript-udf-structure),
@@ -8,11 +10,23 @@ bqemulator's script parser unquotes only plain and triple-quoted strings and
 hands ``r"..."`` to V8 with its prefix, which then fails to compile. This wraps
 its ``_unquote_string``: a raw literal loses its prefix and quotes, and its
 backslashes are kept as written.
+
+Arity: bqemulator registers each JS UDF in DuckDB as ``invoke(*args)``, and
+DuckDB's ``create_function`` counts that as one parameter, so a UDF of two or
+more arguments (``mul(x FLOAT64, y FLOAT64)``) failed to register with
+"2 types provided, but the provided function takes 1 parameters" and an
+HTTP 500. uvicorn then closed that keep-alive connection, so the *next* query
+sent on it by the client got "connection reset": under concurrent queries
+that looked like an intermittent failure of whichever UDF query came next
+(issue 11). :func:`install` gives the callable a signature of exactly as
+many positional parameters as the UDF declares, which DuckDB reads instead.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
+from typing import Any
 
 _QUOTES = ('"""', "'''", '"', "'")
 
@@ -31,7 +45,57 @@ def unquote_raw(unquote: Callable[[str], str]) -> Callable[[str], str]:
     return unquote_string
 
 
+def with_arity(function: Callable[..., Any], count: int) -> Callable[..., Any]:
+    """``function`` (``def f(*args)``) as DuckDB sees a function of ``count`` parameters.
+
+    DuckDB reads the parameter count with :func:`inspect.signature`, which
+    honours ``__signature__``; the call itself still goes to ``*args``.
+    """
+    positional = inspect.Parameter.POSITIONAL_ONLY
+    function.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(f"arg{index}", positional) for index in range(count)]
+    )
+    return function
+
+
+class _ArityConnection:
+    """A DuckDB connection whose ``create_function`` states the callable's arity."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+    def create_function(self, name: str, function: Callable[..., Any], parameters: Any = None,
+                        return_type: Any = None, **options: Any) -> Any:
+        if parameters is not None:
+            function = with_arity(function, len(parameters))
+        return self._connection.create_function(name, function, parameters, return_type, **options)
+
+
+class _ArityEngine:
+    """bqemulator's engine as the JS runtime sees it: the connection above, the rest as is."""
+
+    def __init__(self, engine: Any) -> None:
+        self._engine = engine
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
+
+    @property
+    def connection(self) -> _ArityConnection:
+        return _ArityConnection(self._engine.connection)
+
+
 def install() -> None:
     from bqemulator.scripting import parser
+    from bqemulator.udf.js_udf import JavaScriptUDFRuntime
 
     parser._unquote_string = unquote_raw(parser._unquote_string)
+    materialize = JavaScriptUDFRuntime.materialize
+
+    def materialize_with_arity(self: JavaScriptUDFRuntime, routine: Any, engine: Any) -> None:
+        materialize(self, routine, _ArityEngine(engine))
+
+    JavaScriptUDFRuntime.materialize = materialize_with_arity  # type: ignore[method-assign]

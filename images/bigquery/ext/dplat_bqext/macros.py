@@ -43,6 +43,42 @@ MACROS: dict[str, str] = {
         " || rtrim(lpad(CAST(microsecond(timezone(z, ts)) % 1000000 AS VARCHAR), 6, '0'), '0') END"
         " || dplat_utc_offset(date_diff('minute', timezone('UTC', ts), timezone(z, ts)))"
     ),
+    # Argument guards (functions.py): the value, or BigQuery's error.
+    "dplat_nonzero": "(x, message) AS CASE WHEN x = 0 THEN error(message) ELSE x END",
+    "dplat_nonnegative": "(x, message) AS CASE WHEN x < 0 THEN error(message) ELSE x END",
+    # SUBSTR(s, p, n): p = 0 is 1; a negative p counts from the end and stops
+    # at the first character (DuckDB gave '' for a start before it).
+    "dplat_substr": (
+        "(s, p, n) AS CASE WHEN p > 0 THEN substring(s, p, n) WHEN p = 0 THEN substring(s, 1, n)"
+        " ELSE substring(substring(s, p), 1, n) END"
+    ),
+    # INSTR(s, sub, p, n): the n-th match (overlapping) from p on, or from
+    # length + p + 1 backwards when p < 0; 0 when there is none.
+    "dplat_instr_matches": (
+        "(s, sub) AS [i FOR i IN range(1, length(s) - length(sub) + 2)"
+        " IF substring(s, i, length(sub)) = sub]"
+    ),
+    "dplat_instr": (
+        "(s, sub, p, n) AS CASE"
+        " WHEN p = 0 THEN error('INSTR: position 0 is not allowed; positions start at 1')"
+        " WHEN n <= 0 THEN error('INSTR: occurrence must be positive')"
+        " WHEN p > 0 THEN coalesce(list_filter(dplat_instr_matches(s, sub), i -> i >= p)[n], 0)"
+        " ELSE coalesce(list_reverse(list_filter(dplat_instr_matches(s, sub),"
+        " i -> i <= length(s) + p + 1))[n], 0) END"
+    ),
+    # CHR(0) is the empty string; UNICODE('') is 0.
+    "dplat_chr": "(x) AS CASE WHEN x = 0 THEN '' ELSE chr(x) END",
+    "dplat_unicode": "(s) AS CASE WHEN s = '' THEN 0 ELSE unicode(s) END",
+    # JSON_EXTRACT/JSON_QUERY (functions.json_null_and_type): a JSON null
+    # read from a STRING is SQL NULL (from a JSON value it stays JSON null).
+    # v is what bqemulator extracted from a JSON-formatted STRING.
+    "dplat_json_sql_null": "(v) AS CASE WHEN json_type(v) = 'NULL' THEN NULL ELSE v END",
+    # JSON_TYPE in BigQuery's words (DuckDB names the storage type).
+    "dplat_json_type": (
+        "(j) AS CASE WHEN json_type(j) IS NULL THEN NULL"
+        " WHEN json_type(j) IN ('OBJECT', 'ARRAY', 'BOOLEAN', 'NULL') THEN lower(json_type(j))"
+        " WHEN json_type(j) = 'VARCHAR' THEN 'string' ELSE 'number' END"
+    ),
 }
 
 

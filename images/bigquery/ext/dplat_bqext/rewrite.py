@@ -13,7 +13,15 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
+from dplat_bqext.errors import RewriteError
 from dplat_bqext.formats import format_elements, parse_elements
+from dplat_bqext.functions import (
+    json_null_and_type,
+    json_text,
+    raise_on_bad_arguments,
+    string_positions,
+    translate_source,
+)
 from dplat_bqext.literals import decode_string_escapes
 
 WEEKDAYS = ("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")
@@ -22,10 +30,6 @@ TIMESTAMP_PARTS = ("MICROSECOND", "MILLISECOND", "SECOND", "MINUTE", "HOUR", "DA
 # Format elements that set the year; without one, BigQuery's PARSE_* take 1970
 # (DuckDB's strptime takes 1900).
 YEAR_ELEMENTS = ("%Y", "%y", "%C", "%G", "%g", "%D", "%F", "%x", "%c", "%s", "%E4Y")
-
-
-class RewriteError(ValueError):
-    """The query is one BigQuery refuses; the message is BigQuery's."""
 
 
 def _unit_name(unit: exp.Expression | None) -> str | None:
@@ -216,6 +220,8 @@ def unpivot_column_order(node: exp.Expression) -> exp.Expression | None:
     which moves the name column last. Single-value UNPIVOT only.
     """
     pivots = node.args.get("pivots") if isinstance(node, exp.Table | exp.Subquery) else None
+    if node.meta.get("dplat_unpivot_done"):  # the inner copy made below
+        return None
     if not pivots or len(pivots) != 1 or not pivots[0].args.get("unpivot"):
         return None
     pivot = pivots[0]
@@ -225,6 +231,7 @@ def unpivot_column_order(node: exp.Expression) -> exp.Expression | None:
     name = fields[0].this
     inner = node.copy()
     inner.args["pivots"][0].set("alias", None)
+    inner.meta["dplat_unpivot_done"] = True
     select = exp.select(
         exp.Star(except_=[exp.column(name.copy())]), exp.column(name.copy())
     ).from_(inner)
@@ -264,6 +271,11 @@ TRANSFORMS = (
     div_operands,
     format_elements,
     parse_elements,
+    raise_on_bad_arguments,
+    string_positions,
+    json_null_and_type,
+    json_text,
+    translate_source,
 )
 
 
@@ -281,11 +293,19 @@ def rewrite(sql: str) -> str:
     def apply(node: exp.Expression) -> exp.Expression:
         # Every transform in turn: PARSE_DATETIME('%H:%M:%E3S', s) needs two.
         nonlocal changed
+        original = node
         for transform in TRANSFORMS:
             replacement = transform(node)
             if replacement is not None:
                 changed = True
                 node = replacement
+        if node is not original:
+            # SQLGlot's transform does not walk into a replacement: the
+            # arguments it carries (SUBSTR(FORMAT_DATE(...), 0, 2)) are done here.
+            for child in list(node.iter_expressions()):
+                done = child.transform(apply, copy=False)
+                if done is not child:
+                    child.replace(done)
         return node
 
     tree = statements[0].transform(apply)
