@@ -19,7 +19,9 @@ and, after ``timeout`` seconds, closes the socket and keeps the unsent bytes
 app waits instead of losing anything.
 
 The slow output is a real ``out_forward`` to a receiver in this test that
-reads at most 64 KiB per 20 ms (about 3 MB/s) and counts every event; the
+reads at most 64 KiB per 20 ms (about 3 MB/s) and counts every event
+(``flush_thread_burst_interval`` is short so that the receiver, not the
+flush pacing, sets the rate); the
 agent is a real process (``dplat agent run``). The monitor API is sampled
 during the run: the buffer must reach its limit and never pass it, and the
 agent's peak RSS (VmHWM) must stay small. Loopback only, ephemeral ports,
@@ -45,15 +47,22 @@ from dplat.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
-EVENTS = 4_000
+EVENTS = 30_000
 PAYLOAD = "x" * 900
-"""About 1 KB per event: 4 MB in all, eight times the buffer's limit."""
+"""About 1 KB per event: 28 MB in all, far more than the buffer (512 KiB)
+and the loopback socket buffers can hold, so the client must wait."""
 TOTAL_LIMIT = 512 * 1024
 CHUNK_LIMIT = 64 * 1024
 READ_BYTES = 64 * 1024
 READ_PAUSE_S = 0.02
+ONE_WRITE = 256 * 1024
+"""What one emit can add past the limit: as in Fluentd's ``buffer.rb``
+(``write`` raises BufferOverflowError only when the buffer is already not
+``storable?``, then takes the whole write), a write is refused only once the
+limit is reached, so the buffer can pass it by one write: one socket read of
+in_forward (asyncio reads at most 256 KiB) re-packed."""
 RSS_LIMIT_KIB = 300 * 1024
-"""Far below the container's 512 MiB; an agent that held the whole 4 MB
+"""Far below the container's 512 MiB; an agent that held the whole 28 MB
 stream decoded would not pass it either way, but an unbounded one on a
 longer stream would."""
 
@@ -83,6 +92,7 @@ CONFIG = """
     total_limit_size {total_limit}
     overflow_action block
     flush_mode immediate
+    flush_thread_burst_interval 0.02
   </buffer>
 </match>
 """
@@ -188,11 +198,12 @@ def test_a_slow_output_makes_the_forward_client_wait_and_loses_nothing(tmp_path:
 
     assert not lost and sender.last_error is None
     assert sorted(receiver.ids) == list(range(EVENTS)), "an event was lost or doubled"
-    # The buffer reached its limit (within a chunk) and never passed it.
-    assert max(samples) <= TOTAL_LIMIT
+    # The buffer reached its limit (within two chunks) and passed it by one write at most.
+    assert max(samples) <= TOTAL_LIMIT + ONE_WRITE + CHUNK_LIMIT, max(samples)
     assert max(samples) >= TOTAL_LIMIT - 2 * CHUNK_LIMIT, max(samples)
-    assert "buffer overflow" in log and "action=block" in log
-    # The client was held back: sending took about as long as draining did.
+    assert "buffer overflow" in log and 'action="block"' in log
+    # The client was held back: sending took at least half as long as the
+    # receiver's pace allows (unhindered, fluent-logger sends 28 MB in ~1 s).
     drain_s = EVENTS * (len(PAYLOAD) + 30) / (READ_BYTES / READ_PAUSE_S)
-    assert sent_in > drain_s / 3, (sent_in, drain_s)
+    assert sent_in > drain_s / 2, (sent_in, drain_s)
     assert peak_kib < RSS_LIMIT_KIB, f"agent peak RSS {peak_kib} KiB"
