@@ -74,6 +74,9 @@ TIMEOUT_MS = 2000.0
 SLOW_MS = 1000.0
 """A successful request slower than this is logged at WARNING ("slow response")."""
 USERS = 2000
+SEND_TIMEOUT_S = 120.0
+"""How long one socket send may wait for the agent (fluent-logger's default
+is 3 s): the agent pushes back by not reading while its buffer is full."""
 CLIENT_ERRORS = {400: "invalid request body", 404: "item not found", 429: "rate limit exceeded"}
 
 
@@ -249,6 +252,14 @@ def logging_config(host: str, port: int, console: TextIO = sys.stderr,
                 "host": host,
                 "port": port,
                 "nanosecond_precision": True,
+                # The agent's buffers block when full (agent.conf): its input
+                # stops reading, so this handler's socket send waits. With
+                # fluent-logger's default 3 s timeout a longer wait would close
+                # the socket and resend the unacked bytes on the next record:
+                # records sent before the timeout arrive twice, and beyond
+                # bufmax (1 MiB) they are dropped. A slow warehouse is not a
+                # dead agent, so the app waits up to SEND_TIMEOUT_S.
+                "timeout": SEND_TIMEOUT_S,
             },
         },
         "loggers": {
