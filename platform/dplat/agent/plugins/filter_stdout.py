@@ -38,7 +38,7 @@ class StdoutFilter(Filter):
     def filter_stream(self, tag: str, stream: EventStream) -> EventStream:
         out = self.stream or sys.stdout
         out.write("".join(
-            self.formatter.format(tag, time, self.injector.inject(tag, time, record))
-            .rstrip("\r\n") + "\n" for time, record in stream))
+            self.formatter.line(tag, time, self.injector.inject(tag, time, record))
+            for time, record in stream))
         out.flush()
         return stream

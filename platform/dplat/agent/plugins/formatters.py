@@ -143,6 +143,11 @@ class Formatter(Configurable):
     def format(self, tag: str, time: EventTime, record: Record) -> str:
         raise NotImplementedError("BUG: formatter plugins MUST implement format()")
 
+    def line(self, tag: str, time: EventTime, record: Record) -> str:
+        """``format`` as exactly one line ending in a newline, whatever the
+        formatter's own ending: what out_stdout and filter_stdout print."""
+        return self.format(tag, time, record).rstrip("\r\n") + "\n"
+
     def format_stream(self, tag: str, stream: EventStream) -> list[str]:
         """``format`` of every event, in order; a formatter on a hot path
         overrides it to pay its per-call costs once per stream."""

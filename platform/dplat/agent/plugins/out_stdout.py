@@ -49,8 +49,7 @@ class StdoutOutput(Output):
         out.flush()
 
     def _line(self, tag: str, time: EventTime, record: Record) -> str:
-        record = self.injector.inject(tag, time, record)
-        return self.formatter.format(tag, time, record).rstrip("\r\n") + "\n"
+        return self.formatter.line(tag, time, self.injector.inject(tag, time, record))
 
     def format(self, tag: str, time: EventTime, record: Record) -> bytes:
         return self._line(tag, time, record).encode("utf-8", "surrogateescape")
