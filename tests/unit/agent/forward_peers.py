@@ -142,7 +142,7 @@ class GateRouter(CollectingRouter):
         await super().emit_stream(tag, stream)
 
 
-def _memory(conf: str) -> str:
+def with_memory_room(conf: str) -> str:
     """The plugin in this process weighs the whole test session's memory
     (dplat.agent.memory reads this process's RSS), which passes the default
     memory_limit late in a full run: tests give it room unless they test it."""
@@ -154,7 +154,7 @@ async def running(conf: str = "", router: CollectingRouter | None = None
                   ) -> AsyncIterator[tuple[ForwardInput, CollectingRouter]]:
     """An opened in_forward on 127.0.0.1, port 0, closed afterwards."""
     router = router if router is not None else CollectingRouter()
-    plugin = configured(ForwardInput, f"port 0\nbind 127.0.0.1\n{_memory(conf)}", router, "source")
+    plugin = configured(ForwardInput, f"port 0\nbind 127.0.0.1\n{with_memory_room(conf)}", router, "source")
     await plugin.open()
     try:
         yield plugin, router
@@ -167,5 +167,20 @@ async def eventually(check: Any, timeout: float = 10.0) -> None:
     await wait_until_async(check, timeout, interval=0.01, what=repr(check))
 
 
-__all__ = ["T1", "T2", "GateRouter", "Peer", "_memory", "blob", "eventually", "forward", "gz", "message",
-           "pack", "packed", "running", "to_ext", "unpackb"]
+__all__ = [
+    "T1",
+    "T2",
+    "GateRouter",
+    "Peer",
+    "blob",
+    "eventually",
+    "forward",
+    "gz",
+    "message",
+    "pack",
+    "packed",
+    "running",
+    "to_ext",
+    "unpackb",
+    "with_memory_room",
+]

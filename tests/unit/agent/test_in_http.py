@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import aiohttp
 import msgpack
 import pytest
-from forward_peers import GateRouter, _memory
+from forward_peers import GateRouter, with_memory_room
 
 from dplat.agent.buffer.errors import BufferOverflowError
 from dplat.agent.config.errors import ConfigError
@@ -62,7 +62,7 @@ class Client:
 async def serving(conf: str = "", router: CollectingRouter | None = None
                   ) -> AsyncIterator[Client]:
     router = router if router is not None else CollectingRouter()
-    plugin = configured(HttpInput, f"port 0\nbind 127.0.0.1\n{_memory(conf)}", router, "source")
+    plugin = configured(HttpInput, f"port 0\nbind 127.0.0.1\n{with_memory_room(conf)}", router, "source")
     await plugin.open()
     try:
         async with aiohttp.ClientSession(auto_decompress=False) as session:
