@@ -149,8 +149,8 @@ def shoot(driver: Any, folder: Path, name: str) -> Path:
 def submit_sql(driver: Any, console_url: str, engine: str, query: str) -> None:
     """Type ``query`` into the Data page's SQL box and run it; returns once the
     answer's page has replaced the one submitted (the query may take seconds)."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
     driver.get(console_url + "data")
@@ -158,10 +158,17 @@ def submit_sql(driver: Any, console_url: str, engine: str, query: str) -> None:
     box = driver.find_element(By.NAME, "query")
     box.clear()
     box.send_keys(query)
-    form = driver.find_element(By.CSS_SELECTOR, "form.sql")
-    form.find_element(By.TAG_NAME, "button").click()
-    WebDriverWait(driver, 120).until(expected_conditions.staleness_of(form))
-    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    # The submitted page carries a mark; the answer's page is a new document
+    # without it. (Watching the old form go stale races the navigation: while
+    # the page is swapped Chromium can answer "Node with given id does not
+    # belong to the document", a plain WebDriverException, so any error while
+    # asking counts as "not yet".)
+    driver.execute_script("window.dplatSubmitted = true")
+    driver.find_element(By.CSS_SELECTOR, "form.sql button").click()
+    answered = "return window.dplatSubmitted === undefined && document.readyState === 'complete'"
+    WebDriverWait(driver, 120, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script(answered)
+    )
 
 
 @contextlib.contextmanager
