@@ -38,7 +38,9 @@ def free_offset(start: int) -> int:
     raise RuntimeError(f"no free port offset between {start} and {start + 10_000}")
 
 
-PORT_OFFSET = free_offset(20000)
+# DPLAT_E2E_PORT_FROM moves the search, so suites started at the same moment
+# (before either has bound its ports) do not pick the same offset.
+PORT_OFFSET = free_offset(int(os.environ.get("DPLAT_E2E_PORT_FROM", "20000")))
 # The image set under test: `local` (built here), or `upstream` (official images,
 # needs a registry) when the run opts in with DPLAT_TEST_IMAGES=upstream, which
 # also collects the tests marked `upstream` (tests/conftest.py).
