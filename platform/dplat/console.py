@@ -57,6 +57,12 @@ def step(message: str) -> Iterator[None]:
     console.print(f"[{OK}]✔[/] {message}")
 
 
+def stage_line(seconds: float, message: str) -> str:
+    """A stage as one plain line (off a terminal): the seconds since the work
+    began, then what it is doing; `up`, `images build` and `run scenario` share it."""
+    return f"[{seconds:4.0f}s] {message}"
+
+
 @contextlib.contextmanager
 def progress(first: str, out: Console | None = None) -> Iterator[Callable[[str], None]]:
     """Report the stages of long work (engine install, bases, image builds,
@@ -75,7 +81,7 @@ def progress(first: str, out: Console | None = None) -> Iterator[Callable[[str],
     started = time.monotonic()
 
     def report(message: str) -> None:
-        target.print(f"[{time.monotonic() - started:4.0f}s] {message}", markup=False, highlight=False)
+        target.print(stage_line(time.monotonic() - started, message), markup=False, highlight=False)
 
     report(first)
     yield report

@@ -8,6 +8,7 @@ minutes (engine install, two Debian bases, five image builds).
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +78,18 @@ def test_each_finished_image_is_reported_as_it_completes(
     finished = sorted(said[1:])
     assert len(finished) == 2
     assert finished[0].startswith("built dplat/") and "1 still building" in " ".join(said[1:])
+
+
+def test_run_scenario_starting_the_stack_prints_the_same_stage_lines() -> None:
+    """`run scenario` reports the stack's start-up through its reporter; off a
+    terminal its lines have the same form as `up`'s and `images build`'s."""
+    from dplat.cli.progress import ConsoleReporter
+
+    out = Console(file=io.StringIO(), force_terminal=False)
+    reporter = ConsoleReporter(out)
+    for stage in STAGES:
+        reporter.stack_progress(stage)
+    form = re.compile(r"\[ *\d+s\] (.*)")
+    ours = [form.fullmatch(line) for line in out.file.getvalue().splitlines()]
+    assert all(ours), out.file.getvalue()
+    assert [match.group(1) for match in ours if match] == STAGES

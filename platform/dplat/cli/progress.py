@@ -3,9 +3,10 @@ then each check's verdict (the runner's Reporter protocol, printed)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from dplat.console import FAIL, OK, WARN, Console, console
+from dplat.console import FAIL, OK, WARN, Console, console, stage_line
 
 
 class ConsoleReporter:
@@ -15,12 +16,13 @@ class ConsoleReporter:
     def __init__(self, out: Console = console) -> None:
         self.out = out
         self.status: Any = None
+        self.started = time.monotonic()
 
     def stack_progress(self, message: str) -> None:
         """What `up` is doing before the first step (one spinner at a time; a
         plain line where a spinner would print nothing: CI logs, pipes)."""
         if not self.out.is_terminal:
-            self.out.print(message, markup=False, highlight=False)
+            self.out.print(stage_line(time.monotonic() - self.started, message), markup=False, highlight=False)
             return
         if self.status is None:
             self.status = self.out.status(message)
