@@ -48,6 +48,30 @@ def _info_cell(name: str, info: dict[str, str], secrets: list[str]) -> str:
     return "".join(parts)
 
 
+def _stack_controls(console: ConsoleState, running: set[str]) -> str:
+    """Start (`dplat up`, or with one on-demand service `dplat up --with NAME`)
+    and Stop (`dplat down [-v]`), and the list the action's progress goes to."""
+    from dplat.stack import catalogue
+
+    following = " data-follow" if console.stack_run and not console.stack_run.finished else ""
+    extra = "".join(
+        f'<button type="button" class="stack-action" data-action="up" data-with="{esc(name)}">'
+        f"start {esc(name)}</button> "
+        for name in catalogue.on_demand_names()
+        if name not in running
+    )
+    extra = f'<span class="with">on-demand: {extra}</span>' if extra else ""
+    return f"""
+<section class="control" aria-label="start and stop the stack">
+<button type="button" class="stack-action primary" data-action="up">Start the stack</button>
+{extra}
+<button type="button" class="stack-action" data-action="down">Stop the stack</button>
+<label><input type="checkbox" id="down-volumes"> and delete its data (<code>dplat down -v</code>)</label>
+<div id="stack-state" role="status"></div>
+<ul id="stack-progress" class="progress" data-events="/stack/events"{following}></ul>
+</section>"""
+
+
 async def overview(request: web.Request) -> web.Response:
     from dplat.stack import lifecycle
 
@@ -55,7 +79,7 @@ async def overview(request: web.Request) -> web.Response:
     try:
         found = await asyncio.to_thread(lifecycle.overview, console.settings)
     except Exception as exc:  # shown in the page, in words
-        return page(request, "Overview", "/", html.error_box(exc))
+        return page(request, "Overview", "/", _stack_controls(console, set()) + html.error_box(exc))
     rows = []
     for s in found.services:
         ready = html.status_badge(s.ready, "answering" if s.ready else "not answering")
@@ -74,9 +98,12 @@ async def overview(request: web.Request) -> web.Response:
         if found.ready
         else html.status_badge(False, "not every service answers: dplat up starts the stack")
     )
+    running = {s.name for s in found.services if s.state == "running"}
     body = (
-        f'<p>Project <code>{esc(found.project)}</code>: {verdict}</p>'
+        _stack_controls(console, running)
+        + f'<div id="services"><p>Project <code>{esc(found.project)}</code>: {verdict}</p>'
         + html.table(("service", "state", "health", "URL", "memory", "connect with"), rows, raw=True)
+        + "</div>"
     )
     return page(request, "Overview", "/", body)
 
@@ -149,8 +176,9 @@ async def lesson(request: web.Request) -> web.Response:
 <section class="run">
 <button type="button" id="run" data-lesson="{esc(name)}">Run {esc(name)}</button>
 <label><input type="checkbox" id="explain"> explain each step (config, SQL, keys, calls)</label>
+<button type="button" id="reset" data-lesson="{esc(name)}" title="dplat reset {esc(name)}">Reset its data</button>
 <span id="run-state" role="status"></span>
-<ul id="progress" data-events="/lessons/{esc(name)}/events"{following}></ul>
+<ul id="progress" class="progress" data-events="/lessons/{esc(name)}/events"{following}></ul>
 </section>
 <p><a href="/lineage#{esc(name)}">What its last run wrote, from what (lineage)</a></p>
 <h2>Steps</h2>{steps}

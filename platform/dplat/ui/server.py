@@ -16,7 +16,7 @@ from pathlib import Path
 from aiohttp import web
 
 from dplat.settings import Settings
-from dplat.ui import actions, pages
+from dplat.ui import actions, control, pages
 from dplat.ui.safety import guard, new_token
 from dplat.ui.state import STATE, ConsoleState
 
@@ -36,6 +36,9 @@ def make_app(settings: Settings, token: str | None = None, **options: object) ->
             web.get("/lessons/{name}", pages.lesson),
             web.post("/lessons/{name}/run", actions.run_lesson),
             web.get("/lessons/{name}/events", actions.events),
+            web.post("/lessons/{name}/reset", control.reset_lesson),
+            web.post("/stack/{action:up|down}", control.start_or_stop),
+            web.get("/stack/events", control.stack_events),
             web.get("/lineage", pages.lineage),
             web.get("/logs/{service}", pages.log),
             web.get("/data", pages.data),

@@ -23,26 +23,49 @@ document.querySelectorAll("button.reveal").forEach((button) => {
   });
 });
 
-// A lesson run: start it, then follow its events as they come.
-const progress = document.getElementById("progress");
-const runButton = document.getElementById("run");
-const runState = document.getElementById("run-state");
+// A long action (a lesson run, the stack's start or stop): follow its events
+// into `list` until the end; then `ended()` refreshes what it changed.
+const KINDS = ["stack", "step", "progress", "check", "result", "explain"];
 
-function follow() {
-  runButton.disabled = true;
-  runState.textContent = "running…";
-  const source = new EventSource(progress.dataset.events);
-  const add = (event) => progress.insertAdjacentHTML("beforeend", event.data);
-  ["stack", "step", "progress", "check", "result", "explain"].forEach((kind) => source.addEventListener(kind, add));
+function follow(list, buttons, stateLine, ended) {
+  buttons.forEach((b) => { b.disabled = true; });
+  stateLine.textContent = "running…";
+  const source = new EventSource(list.dataset.events);
+  const add = (event) => list.insertAdjacentHTML("beforeend", event.data);
+  KINDS.forEach((kind) => source.addEventListener(kind, add));
   source.addEventListener("end", (event) => {
     add(event);
     source.close();
+    buttons.forEach((b) => { b.disabled = false; });
+    ended();
+  });
+}
+
+// Replace the element `id` with the one of a fresh copy of this page.
+function refresh(id) {
+  fetch(location.href).then((r) => r.text()).then((page) => {
+    const fresh = new DOMParser().parseFromString(page, "text/html").getElementById(id);
+    const old = document.getElementById(id);
+    if (fresh && old) old.replaceWith(fresh);
+  });
+}
+
+// The answer of a refused POST, in words: the cause, then the fix.
+async function refusal(answer) {
+  const body = await answer.json().catch(() => ({ error: answer.statusText }));
+  return body.fix ? `${body.error}. ${body.fix}` : body.error;
+}
+
+// A lesson's page: run it (live), reset its data.
+const progress = document.getElementById("progress");
+const runButton = document.getElementById("run");
+const resetButton = document.getElementById("reset");
+const runState = document.getElementById("run-state");
+
+function followRun() {
+  follow(progress, [runButton, resetButton], runState, () => {
     runState.textContent = "done; the report below is this run's";
-    runButton.disabled = false;
-    fetch(location.href).then((r) => r.text()).then((page) => {
-      const fresh = new DOMParser().parseFromString(page, "text/html").getElementById("last-run");
-      if (fresh) document.getElementById("last-run").replaceWith(fresh);
-    });
+    refresh("last-run");
   });
 }
 
@@ -51,9 +74,43 @@ if (runButton) {
     progress.innerHTML = "";
     const explain = document.getElementById("explain").checked ? "?explain=1" : "";
     const answer = await post(`/lessons/${encodeURIComponent(runButton.dataset.lesson)}/run${explain}`);
-    if (answer.status === 202) { follow(); return; }
-    const body = await answer.json().catch(() => ({ error: answer.statusText }));
-    runState.textContent = `not started: ${body.error}`;
+    if (answer.status === 202) { followRun(); return; }
+    runState.textContent = `not started: ${await refusal(answer)}`;
   });
-  if (progress.hasAttribute("data-follow")) follow();
+  resetButton.addEventListener("click", async () => {
+    resetButton.disabled = true;
+    runState.textContent = "resetting…";
+    const answer = await post(`/lessons/${encodeURIComponent(resetButton.dataset.lesson)}/reset`);
+    resetButton.disabled = false;
+    runState.textContent = answer.ok ? "reset: its data is back to the start" : `not reset: ${await refusal(answer)}`;
+  });
+  if (progress.hasAttribute("data-follow")) followRun();
 }
+
+// The overview: start or stop the stack (or start an on-demand service).
+const stackProgress = document.getElementById("stack-progress");
+const stackButtons = [...document.querySelectorAll("button.stack-action")];
+const stackState = document.getElementById("stack-state");
+
+function followStack() {
+  follow(stackProgress, stackButtons, stackState, () => {
+    stackState.textContent = "done; the table below is the stack now";
+    refresh("services");
+  });
+}
+
+stackButtons.forEach((button) => {
+  button.addEventListener("click", async () => {
+    const query = new URLSearchParams();
+    if (button.dataset.with) query.set("with", button.dataset.with);
+    if (button.dataset.action === "down" && document.getElementById("down-volumes").checked) {
+      if (!confirm("Delete the stack's data too (dplat down -v)?")) return;
+      query.set("volumes", "1");
+    }
+    stackProgress.innerHTML = "";
+    const answer = await post(`/stack/${button.dataset.action}?${query}`);
+    if (answer.status === 202) { followStack(); return; }
+    stackState.textContent = `not started: ${await refusal(answer)}`;
+  });
+});
+if (stackProgress && stackProgress.hasAttribute("data-follow")) followStack();
