@@ -151,7 +151,7 @@ def test_the_s3_listing_shows_what_boto3_lists(browser_and_console, stack: Stack
     listed = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "main table tbody a")]
     assert listed == [f"s3://{b['Name']}" for b in s3.list_buckets()["Buckets"]]
     driver.find_element(By.LINK_TEXT, "s3://datastaging").click()
-    assert "S3: s3://datastaging/" in driver.find_elements(By.TAG_NAME, "h2")[1].text
+    assert "S3: s3://datastaging/" in driver.find_element(By.ID, "s3-title").text
     assert not driver.find_elements(By.CSS_SELECTOR, "main > .error")
     top = s3.list_objects_v2(Bucket="datastaging", Delimiter="/")
     expected = [f"s3://datastaging/{p['Prefix']}" for p in top.get("CommonPrefixes", [])]
