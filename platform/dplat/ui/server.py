@@ -16,7 +16,7 @@ from pathlib import Path
 from aiohttp import web
 
 from dplat.settings import Settings
-from dplat.ui import actions, control, datapage, pages
+from dplat.ui import actions, agentpage, control, datapage, pages
 from dplat.ui.safety import guard, new_token
 from dplat.ui.state import STATE, ConsoleState
 
@@ -41,6 +41,8 @@ def make_app(settings: Settings, token: str | None = None, **options: object) ->
             web.get("/stack/events", control.stack_events),
             web.get("/lineage", pages.lineage),
             web.get("/logs/{service}", pages.log),
+            web.get("/agent", agentpage.agent),
+            web.get("/agent/metrics.json", agentpage.metrics_json),
             web.get("/data", datapage.data),
             web.post("/data/sql", datapage.run_sql),
             web.get("/data/head", datapage.head),

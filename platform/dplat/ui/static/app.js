@@ -114,3 +114,52 @@ stackButtons.forEach((button) => {
   });
 });
 if (stackProgress && stackProgress.hasAttribute("data-follow")) followStack();
+
+// The Agent page: a reading every few seconds, cells updated in place; two
+// readings of a plugin's emitted records give its rate, drawn as a small line.
+const updated = document.getElementById("agent-updated");
+const HISTORY = 30;
+
+function spark(svg, values) {
+  const top = Math.max(1, ...values);
+  const points = values.map((v, i) => `${(i * 90) / (HISTORY - 1)},${19 - (v / top) * 18}`).join(" ");
+  svg.innerHTML = `<polyline fill="none" stroke="currentColor" points="${points}"/>`;
+}
+
+if (updated) {
+  const last = {};
+  const rates = {};
+  const agentState = document.getElementById("agent-state");
+  const read = async () => {
+    const answer = await fetch("/agent/metrics.json").catch(() => null);
+    if (!answer || !answer.ok) {
+      const body = answer ? await answer.json().catch(() => ({})) : {};
+      agentState.textContent = `no reading: ${body.error ?? "the console does not answer"}. ${body.fix ?? ""}`;
+      return;
+    }
+    const reading = await answer.json();
+    agentState.textContent = "";
+    updated.textContent = new Date(reading.taken * 1000).toLocaleTimeString();
+    for (const plugin of reading.plugins) {
+      const name = document.querySelector(`[data-plugin="${CSS.escape(plugin.plugin_id)}"]`);
+      if (!name) continue;
+      const row = name.closest("tr");
+      for (const [key, value] of Object.entries(plugin.values)) {
+        const cell = row.querySelector(`[data-metric="${key}"]`);
+        if (cell) cell.textContent = value ?? "";
+      }
+      const before = last[plugin.plugin_id];
+      if (before && plugin.values.emit_records !== null) {
+        const rate = (plugin.values.emit_records - before.records) / Math.max(0.001, reading.taken - before.taken);
+        const history = (rates[plugin.plugin_id] ??= []);
+        history.push(Math.max(0, rate));
+        if (history.length > HISTORY) history.shift();
+        row.querySelector('[data-metric="rate"]').textContent = rate.toFixed(1);
+        spark(row.querySelector("svg.spark"), history);
+      }
+      last[plugin.plugin_id] = { records: plugin.values.emit_records, taken: reading.taken };
+    }
+  };
+  read();
+  setInterval(read, Number(updated.dataset.poll) * 1000);
+}
