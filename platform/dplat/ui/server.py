@@ -57,6 +57,9 @@ async def serve(
     settings: Settings, port: int, ready: Callable[[str], None], open_browser: bool
 ) -> None:
     """Serve until cancelled (Ctrl-C); ``ready`` hears the URL once it listens."""
+    from dplat.ui import lean
+
+    lean.install()  # this process is the console: BigQuery without DataFrames
     runner = web.AppRunner(make_app(settings), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, HOST, port)
