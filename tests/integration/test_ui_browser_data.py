@@ -332,4 +332,5 @@ def test_a_bigquery_table_head_with_its_partitioning(page, tmp_path: Path) -> No
     assert not scrolls_sideways(driver)
     shoot(driver, tmp_path, "head-bigquery")
     open_head(page, engine="bigquery", table="ui_heads.nope")
-    assert "table ui_heads.nope does not exist" in shown(driver, "main .error")
+    assert "no BigQuery table ui_heads.nope" in shown(driver, "main .error")
+    assert "dplat head bigquery" in shown(driver, "main .error .fix")

@@ -121,10 +121,15 @@ def _mysql_detail(nullable: str, key: str) -> str:
 
 
 def _bigquery_head(settings: Settings, table: str, rows: int) -> Head:
+    from google.api_core.exceptions import NotFound as Missing
+
     service = ready(settings, "bigquery")
     with faults.bigquery_errors(service.url()):
         client = service.client()
-        found = client.get_table(table)
+        try:
+            found = client.get_table(table)
+        except Missing as exc:  # the table or its dataset: either way, say which and where to look
+            raise NotFound(f"no BigQuery table {table}", fix="`dplat head bigquery` lists the tables.") from exc
         listed = list(client.list_rows(found, max_results=rows))
     schema = [Column(f.name, f.field_type, f.mode or "") for f in found.schema]
     properties = {"rows": str(found.num_rows)}
