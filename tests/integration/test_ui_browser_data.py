@@ -334,3 +334,34 @@ def test_a_bigquery_table_head_with_its_partitioning(page, tmp_path: Path) -> No
     open_head(page, engine="bigquery", table="ui_heads.nope")
     assert "no BigQuery table ui_heads.nope" in shown(driver, "main .error")
     assert "dplat head bigquery" in shown(driver, "main .error .fix")
+
+
+def test_the_heads_are_the_clis(page, services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dplat head ... -o json` gives what the pages show (they call the same core)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from dplat.cli import app
+
+    home, started = services
+    monkeypatch.setenv("DPLAT_HOME", str(home))
+    for name, running in started.items():
+        monkeypatch.setenv(f"DPLAT_PORT_{name.upper()}", str(running.service.port()))
+    url = put(page, "heads/cli.csv", b"a,b\n1,x\n2,y\n")
+
+    def head(*argv: str) -> dict:
+        done = CliRunner().invoke(app, ["head", *argv, "-o", "json"])
+        assert done.exit_code == 0, done.output
+        return json.loads(done.stdout)
+
+    assert head(url, "-n", "1") | {"note": ""} == {
+        "target": url, "kind": "csv", "schema": [], "columns": ["a", "b"], "rows": [["1", "x"]],
+        "lines": [], "properties": {"size": "12 bytes"}, "note": "",
+    }
+    for statement in ("CREATE TABLE ui_cli (id INT, note TEXT)", "INSERT INTO ui_cli VALUES (1, 'a'), (2, NULL), (3, 'c')"):
+        assert CliRunner().invoke(app, ["sql", "mysql", statement]).exit_code == 0
+    assert head("mysql", "ui_cli", "-n", "2")["rows"] == [[1, "a"], [2, None]]
+    assert "ui_cli" in head("mysql")["tables"]
+    wrong = CliRunner().invoke(app, ["head", "postgres", "t"])
+    assert wrong.exit_code == 1 and "unknown engine 'postgres'" in wrong.output
