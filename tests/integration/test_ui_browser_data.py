@@ -151,6 +151,15 @@ def shown(driver, css: str) -> str:
     return found[0].text
 
 
+def open_table(driver, engine: str, name: str) -> None:
+    """Click a table in the Data page's list (which loads after the first paint)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    box = WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, f"#tables-{engine}"))[0]
+    box.find_element(By.LINK_TEXT, name).click()
+
+
 def schema_rows(driver) -> list[list[str]]:
     from selenium.webdriver.common.by import By
 
@@ -279,14 +288,13 @@ def test_csv_ndjson_text_and_binary_heads(page, tmp_path: Path) -> None:
 
 
 def test_a_mysql_table_head_and_the_table_list(page, tmp_path: Path) -> None:
-    from selenium.webdriver.common.by import By
 
     driver, running, _ = page
     ask(page, "mysql", "CREATE TABLE ui_orders (id INT PRIMARY KEY, city VARCHAR(20) NOT NULL, note TEXT)")
     values = ", ".join(f"({i}, 'c{i}', NULL)" for i in range(1, 31))
     ask(page, "mysql", f"INSERT INTO ui_orders VALUES {values}")
     driver.get(running.url + "data")
-    driver.find_element(By.CSS_SELECTOR, "#tables-mysql").find_element(By.LINK_TEXT, "ui_orders").click()
+    open_table(driver, "mysql", "ui_orders")
     # information_schema.COLUMNS: COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY PRI
     # (https://dev.mysql.com/doc/refman/8.4/en/information-schema-columns-table.html).
     assert schema_rows(driver) == [
@@ -303,7 +311,6 @@ def test_a_mysql_table_head_and_the_table_list(page, tmp_path: Path) -> None:
 
 
 def test_a_bigquery_table_head_with_its_partitioning(page, tmp_path: Path) -> None:
-    from selenium.webdriver.common.by import By
 
     driver, running, started = page
     client = started["bigquery"].service.client()
@@ -317,7 +324,7 @@ def test_a_bigquery_table_head_with_its_partitioning(page, tmp_path: Path) -> No
     rows = ", ".join(f"(DATE '2026-12-0{1 + i % 3}', 'p{i}', {i})" for i in range(25))
     client.query(f"INSERT INTO ui_heads.visits VALUES {rows}").result()
     driver.get(running.url + "data")
-    driver.find_element(By.CSS_SELECTOR, "#tables-bigquery").find_element(By.LINK_TEXT, "ui_heads.visits").click()
+    open_table(driver, "bigquery", "ui_heads.visits")
     assert schema_rows(driver) == [["day", "DATE", "REQUIRED"], ["page", "STRING", "NULLABLE"], ["hits", "INTEGER", "NULLABLE"]]
     columns, shown_rows = head_rows(driver)
     assert columns == ["day", "page", "hits"] and len(shown_rows) == 20

@@ -79,13 +79,14 @@ async def data(request: web.Request, engine: str = "", query: str = "", result: 
     engine = engine if engine in ENGINES else "mysql"
     query = query or request.query.get("query", "")
     url = request.query.get("s3", "s3://")
-    listing, *tables = await asyncio.gather(
-        _listing_html(console, url), *(_tables_html(console, e) for e in ENGINES)
-    )
+    listing = await _listing_html(console, url)
+    # The tables come after the first paint (GET /data/tables, by app.js): listing
+    # BigQuery's datasets and their tables is one call per dataset.
     body = f"""
 <h2>SQL</h2>{_sql_form(console, engine, query or EXAMPLES[engine])}
 <div id="sql-result">{result}</div>
-<h2>Tables</h2><div class="tables">{"".join(tables)}</div>
+<h2>Tables</h2><div class="tables" id="tables" data-src="/data/tables">
+<p><a href="/data/tables">the tables of MySQL and BigQuery</a> (loading…)</p></div>
 <h2 id="s3-title">S3: <code>{esc(url)}</code></h2>
 <p><a href="/data?s3=s3://">all buckets</a>{_up_link(url)}</p>{listing}
 """
@@ -114,6 +115,16 @@ async def run_sql(request: web.Request) -> web.Response:
     return await data(request, engine, query, result)
 
 
+
+
+async def tables_fragment(request: web.Request) -> web.Response:
+    """GET /data/tables: both engines' tables, each linking to its head; the
+    Data page's script puts this fragment in place (opened alone, it is a page)."""
+    console = state(request)
+    found = await asyncio.gather(*(_tables_html(console, e) for e in ENGINES))
+    if request.headers.get("X-Dplat-Fragment") == "1":
+        return web.Response(text="".join(found), content_type="text/html")
+    return page(request, "Tables", "/data", f'<div class="tables">{"".join(found)}</div>')
 
 
 async def _tables_html(console: ConsoleState, engine: str) -> str:

@@ -46,6 +46,7 @@ def make_app(settings: Settings, token: str | None = None, **options: object) ->
             web.get("/data", datapage.data),
             web.post("/data/sql", datapage.run_sql),
             web.get("/data/head", datapage.head),
+            web.get("/data/tables", datapage.tables_fragment),
             web.post("/api/reveal/{service}", actions.reveal),
             web.static("/static", STATIC),
         ]

@@ -163,3 +163,11 @@ if (updated) {
   read();
   setInterval(read, Number(updated.dataset.poll) * 1000);
 }
+
+// The Data page: the tables of both engines, fetched after the first paint.
+const tablesBox = document.getElementById("tables");
+if (tablesBox) {
+  fetch(tablesBox.dataset.src, { headers: { "X-Dplat-Fragment": "1" } })
+    .then((r) => r.text())
+    .then((fragment) => { tablesBox.innerHTML = fragment; tablesBox.dataset.loaded = "1"; });
+}
