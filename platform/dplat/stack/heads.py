@@ -31,7 +31,7 @@ from typing import Any
 from dplat.errors import DplatError
 from dplat.settings import Settings
 from dplat.stack import faults
-from dplat.stack.browse import jsonable, ready, split_url
+from dplat.stack.browse import jsonable, object_url, ready
 
 HEAD_BYTES = 64 * 1024
 """Bytes of a text object read (or inflated, for gzip) for its head."""
@@ -125,12 +125,7 @@ class RangedObject(io.RawIOBase):
 
 def head(settings: Settings, url: str, rows: int = 20) -> Head:
     """The head of the object at ``url``: Parquet, CSV, NDJSON, text or binary."""
-    bucket, key = split_url(url)
-    if not bucket or not key or key.endswith("/"):
-        raise DplatError(
-            f"{url} names no object",
-            fix=f"`dplat ls {url if bucket else 's3://'}` lists the keys to give.",
-        )
+    bucket, key = object_url(url)
     service = ready(settings, "s3")
     # Only ranged GETs here, and the S3 stand-in answers one with the whole
     # object's checksum, which a part cannot match ("Expected checksum ... did

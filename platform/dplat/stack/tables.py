@@ -18,7 +18,7 @@ from typing import Any
 from dplat.errors import DplatError, NotFound
 from dplat.settings import Settings
 from dplat.stack import faults
-from dplat.stack.browse import ready
+from dplat.stack.browse import mysql_connection, ready
 from dplat.stack.heads import Column, Head
 
 ENGINES = ("mysql", "bigquery")
@@ -44,18 +44,13 @@ def tables(settings: Settings, engine: str) -> TableList:
     """The tables one can take the head of (MySQL: the stack's database)."""
     _engine(engine)
     if engine == "mysql":
-        service = ready(settings, "mysql")
-        with faults.mysql_errors(service.url()):
-            connection = service.client()
-            try:
-                cursor = connection.cursor()
-                cursor.execute(
-                    "SELECT table_name FROM information_schema.tables"
-                    " WHERE table_schema = DATABASE() ORDER BY table_name"
-                )
-                return TableList(engine, [str(name) for (name,) in cursor.fetchall()])
-            finally:
-                connection.close()
+        with mysql_connection(settings) as connection:
+            cursor = connection.cursor()
+            cursor.execute(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = DATABASE() ORDER BY table_name"
+            )
+            return TableList(engine, [str(name) for (name,) in cursor.fetchall()])
     service = ready(settings, "bigquery")
     with faults.bigquery_errors(service.url()):
         client = service.client()
@@ -80,32 +75,27 @@ def _quoted(name: str) -> str:
 
 def _mysql_head(settings: Settings, table: str, rows: int) -> Head:
     schema_name, _, name = table.rpartition(".")
-    service = ready(settings, "mysql")
-    with faults.mysql_errors(service.url()):
-        connection = service.client()
-        try:
-            cursor = connection.cursor()
-            where = "table_schema = %s" if schema_name else "table_schema = DATABASE()"
-            arguments = (schema_name, name) if schema_name else (name,)
-            cursor.execute(
-                "SELECT column_name, column_type, is_nullable, column_key FROM information_schema.columns"
-                f" WHERE {where} AND table_name = %s ORDER BY ordinal_position",
-                arguments,
-            )
-            columns = cursor.fetchall()
-            if not columns:
-                raise NotFound(f"no MySQL table {table}", fix="`dplat head mysql` lists the tables.")
-            cursor.execute(
-                f"SELECT table_rows FROM information_schema.tables WHERE {where} AND table_name = %s",
-                arguments,
-            )
-            (estimate,) = cursor.fetchone() or (None,)
-            target = f"{_quoted(schema_name)}.{_quoted(name)}" if schema_name else _quoted(name)
-            cursor.execute(f"SELECT * FROM {target} LIMIT %s", (rows,))
-            found = cursor.fetchall()
-            names = [d[0] for d in cursor.description or []]
-        finally:
-            connection.close()
+    with mysql_connection(settings) as connection:
+        cursor = connection.cursor()
+        where = "table_schema = %s" if schema_name else "table_schema = DATABASE()"
+        arguments = (schema_name, name) if schema_name else (name,)
+        cursor.execute(
+            "SELECT column_name, column_type, is_nullable, column_key FROM information_schema.columns"
+            f" WHERE {where} AND table_name = %s ORDER BY ordinal_position",
+            arguments,
+        )
+        columns = cursor.fetchall()
+        if not columns:
+            raise NotFound(f"no MySQL table {table}", fix="`dplat head mysql` lists the tables.")
+        cursor.execute(
+            f"SELECT table_rows FROM information_schema.tables WHERE {where} AND table_name = %s",
+            arguments,
+        )
+        (estimate,) = cursor.fetchone() or (None,)
+        target = f"{_quoted(schema_name)}.{_quoted(name)}" if schema_name else _quoted(name)
+        cursor.execute(f"SELECT * FROM {target} LIMIT %s", (rows,))
+        found = cursor.fetchall()
+        names = [d[0] for d in cursor.description or []]
     schema = [Column(str(c), str(t), _mysql_detail(str(n), str(k or ""))) for c, t, n, k in columns]
     properties = {} if estimate is None else {"rows (InnoDB's estimate)": str(estimate)}
     return Head(f"mysql {table}", "mysql table", schema, names, [tuple(r) for r in found],

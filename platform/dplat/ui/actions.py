@@ -12,7 +12,7 @@ from aiohttp import web
 from dplat.errors import DplatError
 from dplat.ui.runs import PageReporter, Run
 from dplat.ui.safety import Busy
-from dplat.ui.state import state
+from dplat.ui.state import ConsoleState, state
 
 KEEPALIVE_SECONDS = 15.0
 
@@ -46,22 +46,37 @@ async def reveal(request: web.Request) -> web.Response:
     return web.json_response({key: value for key, value in info.items() if key in secret})
 
 
+def claim(console: ConsoleState, what: str) -> web.Response | None:
+    """Take the one long-action slot for ``what``; the 409 answer when it is taken."""
+    try:
+        console.long_action.claim(what)
+    except Busy as exc:
+        return web.json_response({"error": str(exc), "running": exc.running}, status=409)
+    return None
+
+
+async def claim_for_lesson(request: web.Request, verb: str) -> web.Response | None:
+    """The slot for "VERB NAME" (None once taken), or why not: 404 for an
+    unknown lesson (in words), 409 while a long action runs."""
+    from dplat.scenario import lessons
+
+    name = request.match_info["name"]
+    try:
+        await asyncio.to_thread(lessons.describe, name)
+    except DplatError as exc:
+        return error_json(404, exc)
+    return claim(state(request), f"{verb} {name}")
+
+
 async def run_lesson(request: web.Request) -> web.Response:
     """POST /lessons/NAME/run[?explain=1]: start the run in its own thread
     (with ``explain``, as `--explain`: the config, SQL, keys and calls each
     step uses); 409 while any long action runs (this lesson's or another's)."""
-    from dplat.scenario import lessons
-
     console = state(request)
     name = request.match_info["name"]
-    try:
-        await asyncio.to_thread(lessons.describe, name)  # an unknown lesson says so
-    except DplatError as exc:
-        return error_json(404, exc)
-    try:
-        console.long_action.claim(f"lesson {name}")
-    except Busy as exc:
-        return web.json_response({"error": str(exc), "running": exc.running}, status=409)
+    refused = await claim_for_lesson(request, "lesson")
+    if refused is not None:
+        return refused
     run = Run(name, asyncio.get_running_loop())
     console.runs[name] = run
     reporter = PageReporter(run)

@@ -19,9 +19,8 @@ import threading
 from aiohttp import web
 
 from dplat.errors import DplatError
-from dplat.ui.actions import error_json, in_words, stream
+from dplat.ui.actions import claim, claim_for_lesson, error_json, in_words, stream
 from dplat.ui.runs import PageReporter, Run
-from dplat.ui.safety import Busy
 from dplat.ui.state import state
 
 
@@ -43,10 +42,9 @@ async def start_or_stop(request: web.Request) -> web.Response:
         what = "stack up" + "".join(f" --with {name}" for name in include)
     else:
         what = "stack down" + (" -v" if volumes else "")
-    try:
-        console.long_action.claim(what)
-    except Busy as exc:
-        return web.json_response({"error": str(exc), "running": exc.running}, status=409)
+    refused = claim(console, what)
+    if refused is not None:
+        return refused
     run = Run(what, asyncio.get_running_loop())
     console.stack_run = run
     reporter = PageReporter(run)
@@ -77,18 +75,11 @@ async def reset_lesson(request: web.Request) -> web.Response:
     """POST /lessons/NAME/reset: `dplat reset NAME` (its data back to the
     start); 409 while a long action runs, since a reset under a running
     lesson would pull its tables away."""
-    from dplat.scenario import lessons
-
     console = state(request)
     name = request.match_info["name"]
-    try:
-        await asyncio.to_thread(lessons.describe, name)
-    except DplatError as exc:
-        return error_json(404, exc)
-    try:
-        console.long_action.claim(f"reset {name}")
-    except Busy as exc:
-        return web.json_response({"error": str(exc), "running": exc.running}, status=409)
+    refused = await claim_for_lesson(request, "reset")
+    if refused is not None:
+        return refused
     try:
         await asyncio.to_thread(console.resetter, console.settings, name)
     except Exception as exc:  # e.g. the stack does not answer: cause and fix
