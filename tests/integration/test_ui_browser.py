@@ -215,10 +215,14 @@ def test_a_run_shows_each_check_as_it_comes_then_the_report(tmp_path: Path):
         assert len(edges) == 5
         assert not scrolls_sideways(driver)
         shoot(driver, tmp_path, "lineage")
-        # A table's box opens the Data page with a query of its first rows, not run.
+        # A table's box opens its head (here: why there is none, without a stack),
+        # which links to the SQL box with a query of its first rows, not run.
         graph.find_element(By.CSS_SELECTOR, 'g.node[data-name="mart.daily"]').click()
+        assert driver.find_element(By.TAG_NAME, "h1").text == "Head of bigquery mart.daily"
+        assert "bigquery does not answer" in driver.find_element(By.CSS_SELECTOR, "main .error").text
+        driver.find_element(By.LINK_TEXT, "query it in the SQL box").click()
         query = driver.find_element(By.NAME, "query").get_attribute("value")
-        assert query == "SELECT * FROM mart.daily LIMIT 20"
+        assert query == "SELECT * FROM `mart.daily` LIMIT 20"
         assert not driver.find_elements(By.CSS_SELECTOR, "#sql-result *")
 
 
