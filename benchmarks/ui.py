@@ -11,7 +11,9 @@ times in headless Chromium (Debian's, at 1280x800); first paint is the
 Performance API's ``first-contentful-paint`` entry, which counts the
 server's answer, the stylesheet and the layout. The console's resident
 memory (VmRSS) is read after every page has been opened and a query has
-run in each engine, so every client is loaded. Last, the time from a check
+run in each engine, so every client is loaded; then once more after the
+head of a MySQL table, a BigQuery table and a Parquet object (made here,
+under the name ``dplat_ui_bench``), since a Parquet head loads pyarrow. Last, the time from a check
 being made in a lesson run to its line showing on the page (issue 13's
 goals: first paint < 300 ms on a warm stack, memory < 200 MiB, a step's
 result on the page < 1 s).
@@ -24,6 +26,7 @@ import os
 import statistics
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from tests.ui_browser import chromium, console, console_in_thread, first_paint_ms, submit_sql
 
@@ -32,7 +35,39 @@ from dplat.scenario import lessons
 
 def pages() -> list[str]:
     first = lessons.list_lessons().lessons[0].name
-    return ["", "lessons", f"lessons/{first}", "lineage", "data", "data?s3=s3://datastaging/"]
+    return ["", "lessons", f"lessons/{first}", "lineage", "data", "data?s3=s3://datastaging/", "agent"]
+
+
+BENCH = "dplat_ui_bench"
+"""The table (MySQL), dataset.table (BigQuery) and prefix (S3) the heads are taken of."""
+
+
+def make_heads(home: Path, driver: Any, console_url: str) -> list[str]:
+    """Something to take the head of in each place (a table made through the
+    SQL box in each engine, a 10,000-row Parquet object put with boto3); the
+    head pages' paths. Opening a Parquet head loads pyarrow in the console."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from dplat.settings import resolve
+    from dplat.stack import catalogue
+    from dplat.stack.credentials import load_or_create
+
+    submit_sql(driver, console_url, "mysql", f"CREATE TABLE IF NOT EXISTS {BENCH} (id INT)")
+    submit_sql(driver, console_url, "bigquery", f"CREATE SCHEMA IF NOT EXISTS {BENCH}")
+    submit_sql(driver, console_url, "bigquery", f"CREATE OR REPLACE TABLE {BENCH}.t AS SELECT 1 AS id")
+    settings = resolve({"home": str(home)}, env=dict(os.environ))
+    s3 = catalogue.by_name(settings, load_or_create(settings.credentials_file), "s3").client()
+    body = io.BytesIO()
+    pq.write_table(pa.table({"id": list(range(10_000)), "name": [f"n{i}" for i in range(10_000)]}), body)
+    s3.put_object(Bucket="datastaging", Key=f"{BENCH}/sample.parquet", Body=body.getvalue())
+    return [
+        f"data/head?engine=mysql&table={BENCH}",
+        f"data/head?engine=bigquery&table={BENCH}.t",
+        f"data/head?target=s3://datastaging/{BENCH}/sample.parquet",
+    ]
 
 
 def check_latency(home: Path, checks: int = 20) -> list[float]:
@@ -105,7 +140,11 @@ def main() -> None:
         for engine, query in (("mysql", "SELECT 1"), ("bigquery", "SELECT 1 AS one")):
             submit_sql(driver, running.url, engine, query)  # loads that engine's client
             print(f"{'POST /data/sql ' + engine:<36} {first_paint_ms(driver):8.0f} ms")
-        print(f"memory of `dplat ui` after every page: {running.rss_mib():.0f} MiB (VmRSS)")
+        print(f"memory after the pages and a query in each engine: {running.rss_mib():.0f} MiB (VmRSS)")
+        for path in make_heads(home, driver, running.url):
+            driver.get(running.url + path)
+            print(f"/{path[:35]:<35} {first_paint_ms(driver):8.0f} ms")
+        print(f"memory of `dplat ui` after every page, heads too: {running.rss_mib():.0f} MiB (VmRSS)")
     latency = check_latency(Path(tempfile.mkdtemp(prefix="dplat-ui-bench-run-")))
     print(
         f"check made -> shown on the page: median {statistics.median(latency):.0f} ms, "

@@ -9,22 +9,26 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from typing import Any
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from dplat.scenario import s3objects
+
+if TYPE_CHECKING:  # pyarrow (~45 MiB with numpy) is imported where it is used:
+    import pyarrow as pa  # listing the lessons (`dplat ui`'s Lessons page) must not load it
 
 
 def read_parts(s3: Any, bucket: str, partition: str) -> dict[str, pa.Table]:
     """The Parquet parts of one ``dt=`` partition, by key."""
+    import pyarrow.parquet as pq
+
     parts = [key for key in s3objects.keys(s3, bucket, partition) if key.endswith(".parquet")]
     return {key: pq.read_table(io.BytesIO(body))
             for key, body in s3objects.read(s3, bucket, parts).items()}
 
 
 def parquet_schema(s3: Any, bucket: str, key: str) -> pa.Schema:
+    import pyarrow.parquet as pq
+
     body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     return pq.read_schema(io.BytesIO(body)).remove_metadata()
 

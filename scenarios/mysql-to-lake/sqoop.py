@@ -28,12 +28,13 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from dplat.scenario import s3objects
+
+if TYPE_CHECKING:  # pyarrow (~45 MiB with numpy) is imported where it is used:
+    import pyarrow as pa  # listing the lessons (`dplat ui`'s Lessons page) must not load it
 
 Connect = Callable[[], Any]
 """Opens a new DB-API connection (mysql-connector): one per mapper, as in Sqoop."""
@@ -83,13 +84,19 @@ def _set_isolation(connection: Any, level: str) -> None:
 
 
 # -- types: what a MySQL column becomes in Parquet ------------------------------------
-_INTEGERS = {"tinyint": (pa.int8(), pa.int16()), "smallint": (pa.int16(), pa.int32()),
-             "mediumint": (pa.int32(), pa.int32()), "int": (pa.int32(), pa.int64()),
-             "bigint": (pa.int64(), pa.uint64())}
-_SIMPLE = {"varchar": pa.string(), "char": pa.string(), "text": pa.string(),
-           "mediumtext": pa.string(), "longtext": pa.string(), "date": pa.date32(),
-           "datetime": pa.timestamp("us"), "timestamp": pa.timestamp("us", tz="UTC"),
-           "double": pa.float64(), "float": pa.float32(), "json": pa.string()}
+@cache
+def _types() -> tuple[dict[str, tuple[pa.DataType, pa.DataType]], dict[str, pa.DataType]]:
+    """(integers: signed and unsigned type, the other simple types), by MySQL type."""
+    import pyarrow as pa
+
+    integers = {"tinyint": (pa.int8(), pa.int16()), "smallint": (pa.int16(), pa.int32()),
+                "mediumint": (pa.int32(), pa.int32()), "int": (pa.int32(), pa.int64()),
+                "bigint": (pa.int64(), pa.uint64())}
+    simple = {"varchar": pa.string(), "char": pa.string(), "text": pa.string(),
+              "mediumtext": pa.string(), "longtext": pa.string(), "date": pa.date32(),
+              "datetime": pa.timestamp("us"), "timestamp": pa.timestamp("us", tz="UTC"),
+              "double": pa.float64(), "float": pa.float32(), "json": pa.string()}
+    return integers, simple
 
 
 def arrow_type(data_type: str, column_type: str, precision: int | None,
@@ -101,19 +108,24 @@ def arrow_type(data_type: str, column_type: str, precision: int | None,
     become a float), DATETIME has no time zone and stays naive, TIMESTAMP is
     UTC in MySQL and says so.
     """
+    import pyarrow as pa
+
+    integers, simple = _types()
     kind = data_type.lower()
-    if kind in _INTEGERS:
-        signed, unsigned = _INTEGERS[kind]
+    if kind in integers:
+        signed, unsigned = integers[kind]
         return unsigned if "unsigned" in column_type.lower() else signed
     if kind == "decimal":
         return pa.decimal128(int(precision or 10), int(scale or 0))
-    if kind in _SIMPLE:
-        return _SIMPLE[kind]
+    if kind in simple:
+        return simple[kind]
     raise ValueError(f"no Parquet type chosen for MySQL type {column_type!r}")
 
 
 def table_schema(connection: Any, table: str) -> pa.Schema:
     """The Arrow schema of a table, from information_schema.COLUMNS, in column order."""
+    import pyarrow as pa
+
     found = _rows(connection, (
         "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE, "
         "IS_NULLABLE FROM information_schema.COLUMNS "
@@ -254,6 +266,8 @@ def _read_split(connect: Connect, query: str, schema: pa.Schema,
     range are kept until the upload). If any mapper fails, the exception ends
     the import before the ``_SUCCESS`` marker is written.
     """
+    import pyarrow.parquet as pq
+
     connection = connect()
     sink = io.BytesIO()
     rows = 0
@@ -275,6 +289,8 @@ def _read_split(connect: Connect, query: str, schema: pa.Schema,
 
 
 def _arrow_table(batch: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
+    import pyarrow as pa
+
     columns = list(zip(*batch, strict=True))
     return pa.Table.from_arrays(
         [pa.array(values, type=f.type) for values, f in zip(columns, schema, strict=True)],

@@ -151,7 +151,7 @@ def test_the_s3_listing_shows_what_boto3_lists(browser_and_console, stack: Stack
     listed = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "main table tbody a")]
     assert listed == [f"s3://{b['Name']}" for b in s3.list_buckets()["Buckets"]]
     driver.find_element(By.LINK_TEXT, "s3://datastaging").click()
-    assert "S3: s3://datastaging/" in driver.find_elements(By.TAG_NAME, "h2")[1].text
+    assert "S3: s3://datastaging/" in driver.find_element(By.ID, "s3-title").text
     assert not driver.find_elements(By.CSS_SELECTOR, "main > .error")
     top = s3.list_objects_v2(Bucket="datastaging", Delimiter="/")
     expected = [f"s3://datastaging/{p['Prefix']}" for p in top.get("CommonPrefixes", [])]
@@ -171,3 +171,28 @@ def test_refused_without_token_or_under_a_foreign_host(browser_and_console):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 421
+
+
+def test_reset_from_the_lesson_page(browser_and_console, stack: Stack, tmp_path: Path):
+    """**Reset its data** is `dplat reset`: the BigQuery tables the last run
+    wrote (its lineage's) are gone afterwards."""
+    from google.api_core.exceptions import NotFound
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver, running = browser_and_console
+    cli = stack.cli("scenario", "show", LESSON, "--lineage", "-o", "json")
+    assert cli.exit_code == 0, cli.output
+    written = [n["name"] for n in json.loads(cli.stdout)["nodes"] if n["kind"] == "bigquery table"]
+    bigquery = stack.service("bigquery").client()
+    assert written and all(bigquery.get_table(t) for t in written)  # the run above made them
+    driver.get(running.url + f"lessons/{LESSON}")
+    driver.find_element(By.ID, "reset").click()
+    state = driver.find_element(By.ID, "run-state")
+    WebDriverWait(driver, 120).until(lambda d: state.text.startswith(("reset:", "not reset:")))
+    assert state.text == "reset: its data is back to the start"
+    for table in written:
+        with pytest.raises(NotFound):
+            bigquery.get_table(table)
+    assert not scrolls_sideways(driver)
+    shoot(driver, tmp_path, "lesson-reset")

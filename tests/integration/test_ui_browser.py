@@ -215,8 +215,29 @@ def test_a_run_shows_each_check_as_it_comes_then_the_report(tmp_path: Path):
         assert len(edges) == 5
         assert not scrolls_sideways(driver)
         shoot(driver, tmp_path, "lineage")
-        # A table's box opens the Data page with a query of its first rows, not run.
+        # A table's box opens its head (here: why there is none, without a stack),
+        # which links to the SQL box with a query of its first rows, not run.
         graph.find_element(By.CSS_SELECTOR, 'g.node[data-name="mart.daily"]').click()
+        assert driver.find_element(By.TAG_NAME, "h1").text == "Head of bigquery mart.daily"
+        assert "bigquery does not answer" in driver.find_element(By.CSS_SELECTOR, "main .error").text
+        driver.find_element(By.LINK_TEXT, "query it in the SQL box").click()
         query = driver.find_element(By.NAME, "query").get_attribute("value")
-        assert query == "SELECT * FROM mart.daily LIMIT 20"
+        assert query == "SELECT * FROM `mart.daily` LIMIT 20"
         assert not driver.find_elements(By.CSS_SELECTOR, "#sql-result *")
+
+
+def test_the_agent_page_says_why_there_is_no_reading(browser_and_console, tmp_path: Path):
+    from selenium.webdriver.common.by import By
+
+    driver, running, _ = browser_and_console
+    driver.get(running.url + "agent")
+    error = driver.find_element(By.CSS_SELECTOR, "main > .error")
+    assert "the agent's monitor API does not answer" in error.text
+    assert "dplat up" in error.find_element(By.CLASS_NAME, "fix").text
+    answer = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        " fetch('/agent/metrics.json').then(async r => done([r.status, await r.json()]));"
+    )
+    assert answer[0] == 503 and "monitor API does not answer" in answer[1]["error"], answer
+    assert not scrolls_sideways(driver)
+    shoot(driver, tmp_path, "agent-no-stack")

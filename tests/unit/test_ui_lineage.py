@@ -81,8 +81,9 @@ def test_the_svg_draws_every_node_and_edge_and_links_to_the_data() -> None:
     links = [urlparse(h.replace("&amp;", "&")) for h in re.findall(r'<a href="([^"]+)"', drawn)]
     queries = [parse_qs(link.query) for link in links]
     assert {"s3": ["s3://datastaging/app_logs/"]} in queries
-    assert {"engine": ["bigquery"], "query": ["SELECT * FROM mart.hourly LIMIT 20"]} in queries
-    assert {"engine": ["mysql"], "query": ["SELECT * FROM dplat.<orders> LIMIT 20"]} in queries
+    assert {"engine": ["bigquery"], "table": ["mart.hourly"]} in queries
+    assert {"engine": ["mysql"], "table": ["dplat.<orders>"]} in queries
+    assert {link.path for link in links} == {"/data", "/data/head"}
     # Sources and agent routes have no data page to link to.
     assert len(links) == sum(
         1 for k in graph.nodes().values() if k in ("s3 prefix", "bigquery table", "mysql table")

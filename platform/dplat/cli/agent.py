@@ -1,4 +1,4 @@
-"""`dplat agent run|check|flush|plugins`: the log agent, on the host or in its container."""
+"""`dplat agent run|check|flush|plugins|metrics`: the log agent, on the host or in its container."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from dplat.cli.common import resolve
-from dplat.console import success
+from dplat.cli.common import Output, OutputOption, emit, resolve
+from dplat.console import success, table
 
 app = typer.Typer()
 
@@ -60,3 +60,26 @@ def plugins(
     from dplat.agent.reference import plugin_reference
 
     typer.echo(plugin_reference(name), nl=False)
+
+
+@app.command()
+def metrics(
+    ctx: typer.Context,
+    config: Annotated[bool, typer.Option("--config", help="Also print the running config (secrets masked).")] = False,
+    output: OutputOption = Output.table,
+) -> None:
+    """Each plugin's counters from the running agent's monitor API (records, buffer, retries, errors)."""
+    from dplat.stack.agent_view import METRICS, agent_metrics
+
+    found = agent_metrics(resolve(ctx), with_config=config)
+
+    def show() -> None:
+        rows = [
+            (p.plugin_id, p.category, p.type, *("" if p.values[k] is None else p.values[k] for k, _ in METRICS))
+            for p in found.plugins
+        ]
+        table(None, ("plugin", "category", "type", *(words for _, words in METRICS)), rows)
+        if config:
+            typer.echo(found.config)
+
+    emit(output, found, show)

@@ -1,4 +1,4 @@
-"""`dplat sql`, `dplat ls`, `dplat cat`: look at the stack's data."""
+"""`dplat sql`, `dplat ls`, `dplat cat`, `dplat head`: look at the stack's data."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from dplat.cli.common import (
     print_csv,
     resolve,
 )
-from dplat.console import table
+from dplat.console import info, table
 
 app = typer.Typer()
 PANEL = "Data"
@@ -76,3 +76,41 @@ def cat(ctx: typer.Context, url: Annotated[str, typer.Argument(help="s3://bucket
     from dplat.stack import browse
 
     sys.stdout.buffer.write(browse.cat(resolve(ctx), url))
+
+
+@app.command(rich_help_panel=PANEL)
+def head(
+    ctx: typer.Context,
+    target: Annotated[
+        str, typer.Argument(help="s3://bucket/key, or mysql or bigquery (then TABLE, or none to list them).")
+    ],
+    table_name: Annotated[
+        str | None, typer.Argument(metavar="TABLE", help="A table: MySQL's name, BigQuery's dataset.table.")
+    ] = None,
+    rows: Annotated[int, typer.Option("-n", "--rows", min=1, max=1000, help="Rows to show.")] = 20,
+    output: OutputOption = Output.table,
+) -> None:
+    """The schema and first rows of an S3 object (Parquet, CSV, NDJSON, text) or a table, read bounded."""
+    from dplat.stack import heads, tables
+
+    settings = resolve(ctx)
+    if target.startswith("s3://"):
+        found = heads.head(settings, target, rows)
+    elif table_name is None:
+        listed = tables.tables(settings, target)
+        emit(output, listed, lambda: table(None, ("table",), [(t,) for t in listed.tables]))
+        return
+    else:
+        found = tables.table_head(settings, target, table_name, rows)
+
+    def show() -> None:
+        info(f"{found.target}: {found.kind}; " + "; ".join(f"{k} {v}" for k, v in found.properties.items()))
+        if found.schema:
+            table("schema", ("column", "type", ""), [(c.name, c.type, c.detail) for c in found.schema])
+        if found.columns:
+            table(None, found.columns, found.rows)
+        for line in found.lines:
+            typer.echo(line)
+        info(found.note)
+
+    emit(output, found, show)

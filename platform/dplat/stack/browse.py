@@ -9,7 +9,9 @@ as a cause and a fix, never as the client library's exception.
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -98,19 +100,26 @@ def ready(settings: Settings, name: str) -> Service:
     return service
 
 
+@contextlib.contextmanager
+def mysql_connection(settings: Settings) -> Iterator[Any]:
+    """A connection to the stack's MySQL, closed after; its errors in words."""
+    service = ready(settings, "mysql")
+    with faults.mysql_errors(service.url()):
+        connection = service.client()
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+
 def sql(settings: Settings, engine: str, query: str) -> Rows:
     if engine == "mysql":
-        service = ready(settings, "mysql")
-        with faults.mysql_errors(service.url()):
-            connection = service.client()
-            try:
-                cursor = connection.cursor()
-                cursor.execute(query)
-                columns = [d[0] for d in cursor.description or []]
-                rows = cursor.fetchall() if cursor.description else []
-                connection.commit()
-            finally:
-                connection.close()
+        with mysql_connection(settings) as connection:
+            cursor = connection.cursor()
+            cursor.execute(query)
+            columns = [d[0] for d in cursor.description or []]
+            rows = cursor.fetchall() if cursor.description else []
+            connection.commit()
         return Rows(engine, columns, [tuple(r) for r in rows])
     if engine == "bigquery":
         service = ready(settings, "bigquery")
@@ -156,14 +165,20 @@ def ls(settings: Settings, url: str, recursive: bool = False) -> Listing:
     return Listing(url, entries)
 
 
-def cat(settings: Settings, url: str) -> bytes:
-    """An object's content, gunzipped when it is gzip."""
+def object_url(url: str) -> tuple[str, str]:
+    """The bucket and key of an s3:// URL that must name one object."""
     bucket, key = split_url(url)
     if not bucket or not key or key.endswith("/"):
         raise DplatError(
             f"{url} names no object",
             fix=f"`dplat ls {url if bucket else 's3://'}` lists the keys to give.",
         )
+    return bucket, key
+
+
+def cat(settings: Settings, url: str) -> bytes:
+    """An object's content, gunzipped when it is gzip."""
+    bucket, key = object_url(url)
     service = ready(settings, "s3")
     with faults.s3_errors(bucket, key, service.url()):
         body = service.client().get_object(Bucket=bucket, Key=key)["Body"].read()

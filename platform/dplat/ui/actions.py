@@ -12,15 +12,23 @@ from aiohttp import web
 from dplat.errors import DplatError
 from dplat.ui.runs import PageReporter, Run
 from dplat.ui.safety import Busy
-from dplat.ui.state import state
+from dplat.ui.state import ConsoleState, state
 
 KEEPALIVE_SECONDS = 15.0
 
 
-def _error(status: int, exc: BaseException) -> web.Response:
+def error_json(status: int, exc: BaseException) -> web.Response:
+    """An error for a script: dplat's cause and fix, or the exception's text."""
     fix = exc.fix if isinstance(exc, DplatError) else ""
-    message = exc.message if isinstance(exc, DplatError) else str(exc)
+    message = exc.message if isinstance(exc, DplatError) else f"{type(exc).__name__}: {exc}"
     return web.json_response({"error": message, "fix": fix}, status=status)
+
+
+def in_words(exc: BaseException) -> str:
+    """An error as one line for a run's end: cause — fix."""
+    if isinstance(exc, DplatError):
+        return f"{exc.message} — {exc.fix}" if exc.fix else exc.message
+    return f"{type(exc).__name__}: {exc}"
 
 
 async def reveal(request: web.Request) -> web.Response:
@@ -33,27 +41,42 @@ async def reveal(request: web.Request) -> web.Response:
     try:
         info = await asyncio.to_thread(lifecycle.connection_info, console.settings, name)
     except DplatError as exc:
-        return _error(404, exc)
+        return error_json(404, exc)
     secret = next(c.secret_info for c in catalogue.service_classes() if c.name == name)
     return web.json_response({key: value for key, value in info.items() if key in secret})
+
+
+def claim(console: ConsoleState, what: str) -> web.Response | None:
+    """Take the one long-action slot for ``what``; the 409 answer when it is taken."""
+    try:
+        console.long_action.claim(what)
+    except Busy as exc:
+        return web.json_response({"error": str(exc), "running": exc.running}, status=409)
+    return None
+
+
+async def claim_for_lesson(request: web.Request, verb: str) -> web.Response | None:
+    """The slot for "VERB NAME" (None once taken), or why not: 404 for an
+    unknown lesson (in words), 409 while a long action runs."""
+    from dplat.scenario import lessons
+
+    name = request.match_info["name"]
+    try:
+        await asyncio.to_thread(lessons.describe, name)
+    except DplatError as exc:
+        return error_json(404, exc)
+    return claim(state(request), f"{verb} {name}")
 
 
 async def run_lesson(request: web.Request) -> web.Response:
     """POST /lessons/NAME/run[?explain=1]: start the run in its own thread
     (with ``explain``, as `--explain`: the config, SQL, keys and calls each
     step uses); 409 while any long action runs (this lesson's or another's)."""
-    from dplat.scenario import lessons
-
     console = state(request)
     name = request.match_info["name"]
-    try:
-        await asyncio.to_thread(lessons.describe, name)  # an unknown lesson says so
-    except DplatError as exc:
-        return _error(404, exc)
-    try:
-        console.long_action.claim(f"lesson {name}")
-    except Busy as exc:
-        return web.json_response({"error": str(exc), "running": exc.running}, status=409)
+    refused = await claim_for_lesson(request, "lesson")
+    if refused is not None:
+        return refused
     run = Run(name, asyncio.get_running_loop())
     console.runs[name] = run
     reporter = PageReporter(run)
@@ -63,12 +86,12 @@ async def run_lesson(request: web.Request) -> web.Response:
     def work() -> None:
         try:
             report = start(reporter, reporter.stack_progress)
-            reporter.ended("passed" if report.passed else "failed", report.passed)
+            verdict, ok = ("passed" if report.passed else "failed"), report.passed
         except Exception as exc:  # the run's end, in words, on the page
-            words = f"{exc.message} — {exc.fix}" if isinstance(exc, DplatError) else f"{type(exc).__name__}: {exc}"
-            reporter.ended(f"stopped: {words}", False)
+            verdict, ok = f"stopped: {in_words(exc)}", False
         finally:
             console.long_action.release()
+        reporter.ended(verdict, ok)  # after the release: the page's buttons work again at once
 
     # Its own thread: a run lasts minutes and must not hold a page's worker.
     threading.Thread(target=work, name=f"run {name}", daemon=True).start()
@@ -82,6 +105,12 @@ async def events(request: web.Request) -> web.StreamResponse:
     run = state(request).runs.get(request.match_info["name"])
     if run is None:
         return web.Response(status=204)  # no run from this console: nothing to follow
+    return await stream(request, run)
+
+
+async def stream(request: web.Request, run: Run) -> web.StreamResponse:
+    """A run's events as server-sent events, from the first one the client
+    has not seen (``Last-Event-ID`` after a reconnect), until the run ends."""
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
     )

@@ -16,7 +16,13 @@ from typing import Any
 
 from dplat.errors import DplatError
 
-PAGES = (("/", "Overview"), ("/lessons", "Lessons"), ("/lineage", "Lineage"), ("/data", "Data"))
+PAGES = (
+    ("/", "Overview"),
+    ("/lessons", "Lessons"),
+    ("/lineage", "Lineage"),
+    ("/data", "Data"),
+    ("/agent", "Agent"),
+)
 
 
 def esc(value: Any) -> str:

@@ -6,7 +6,8 @@ from what a thing was made from to the thing). The layout is the classic
 layered one, kept small: each node sits one column right of its furthest
 source (longest path), and within a column nodes are ordered by the mean
 row of their sources, so edges mostly run straight. Each node links to the
-Data page: an S3 prefix to its listing, a table to a query of its first rows.
+Data page: an S3 prefix to its listing, a table to its head (schema and
+first rows, with a link to query it in the SQL box).
 """
 
 from __future__ import annotations
@@ -71,10 +72,9 @@ def data_link(name: str, kind: str) -> str:
     if kind == "s3 prefix":
         return "/data?" + urlencode({"s3": name if name.endswith("/") else name.rsplit("/", 1)[0] + "/"})
     if kind == "bigquery table":
-        return "/data?" + urlencode({"engine": "bigquery", "query": f"SELECT * FROM {name} LIMIT 20"})
+        return "/data/head?" + urlencode({"engine": "bigquery", "table": name})
     if kind == "mysql table":
-        table = name.removeprefix("mysql ")
-        return "/data?" + urlencode({"engine": "mysql", "query": f"SELECT * FROM {table} LIMIT 20"})
+        return "/data/head?" + urlencode({"engine": "mysql", "table": name.removeprefix("mysql ")})
     return ""
 
 

@@ -1,8 +1,8 @@
 """The console's pages: each asks one core function and renders its answer.
 
 Overview is `dplat status -o json` (:func:`dplat.stack.lifecycle.overview`),
-Lessons is `dplat scenario list|show` (:mod:`dplat.scenario.lessons`), Data is
-`dplat sql` and `dplat ls` (:mod:`dplat.stack.browse`). The core functions
+Lessons is `dplat scenario list|show` (:mod:`dplat.scenario.lessons`); the
+Data page is :mod:`dplat.ui.datapage`, the Agent's :mod:`dplat.ui.agentpage`. The core functions
 block (they call the engine and the services), so they run in a worker
 thread; their modules are imported on first use, so a console that never
 opens the Data page never loads the database clients. A failure is shown in
@@ -13,16 +13,12 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
-from urllib.parse import urlencode
 
 from aiohttp import web
 
 from dplat.ui import html
 from dplat.ui.html import esc
 from dplat.ui.state import ConsoleState, state
-
-ENGINES = ("mysql", "bigquery")
-EXAMPLES = {"mysql": "SHOW TABLES", "bigquery": "SELECT 1 AS one"}
 
 
 def page(request: web.Request, title: str, active: str, body: str) -> web.Response:
@@ -48,6 +44,30 @@ def _info_cell(name: str, info: dict[str, str], secrets: list[str]) -> str:
     return "".join(parts)
 
 
+def _stack_controls(console: ConsoleState, running: set[str]) -> str:
+    """Start (`dplat up`, or with one on-demand service `dplat up --with NAME`)
+    and Stop (`dplat down [-v]`), and the list the action's progress goes to."""
+    from dplat.stack import catalogue
+
+    following = " data-follow" if console.stack_run and not console.stack_run.finished else ""
+    extra = "".join(
+        f'<button type="button" class="stack-action" data-action="up" data-with="{esc(name)}">'
+        f"start {esc(name)}</button> "
+        for name in catalogue.on_demand_names()
+        if name not in running
+    )
+    extra = f'<span class="with">on-demand: {extra}</span>' if extra else ""
+    return f"""
+<section class="control" aria-label="start and stop the stack">
+<button type="button" class="stack-action primary" data-action="up">Start the stack</button>
+{extra}
+<button type="button" class="stack-action" data-action="down">Stop the stack</button>
+<label><input type="checkbox" id="down-volumes"> and delete its data (<code>dplat down -v</code>)</label>
+<div id="stack-state" role="status"></div>
+<ul id="stack-progress" class="progress" data-events="/stack/events"{following}></ul>
+</section>"""
+
+
 async def overview(request: web.Request) -> web.Response:
     from dplat.stack import lifecycle
 
@@ -55,7 +75,7 @@ async def overview(request: web.Request) -> web.Response:
     try:
         found = await asyncio.to_thread(lifecycle.overview, console.settings)
     except Exception as exc:  # shown in the page, in words
-        return page(request, "Overview", "/", html.error_box(exc))
+        return page(request, "Overview", "/", _stack_controls(console, set()) + html.error_box(exc))
     rows = []
     for s in found.services:
         ready = html.status_badge(s.ready, "answering" if s.ready else "not answering")
@@ -74,9 +94,12 @@ async def overview(request: web.Request) -> web.Response:
         if found.ready
         else html.status_badge(False, "not every service answers: dplat up starts the stack")
     )
+    running = {s.name for s in found.services if s.state == "running"}
     body = (
-        f'<p>Project <code>{esc(found.project)}</code>: {verdict}</p>'
+        _stack_controls(console, running)
+        + f'<div id="services"><p>Project <code>{esc(found.project)}</code>: {verdict}</p>'
         + html.table(("service", "state", "health", "URL", "memory", "connect with"), rows, raw=True)
+        + "</div>"
     )
     return page(request, "Overview", "/", body)
 
@@ -149,8 +172,9 @@ async def lesson(request: web.Request) -> web.Response:
 <section class="run">
 <button type="button" id="run" data-lesson="{esc(name)}">Run {esc(name)}</button>
 <label><input type="checkbox" id="explain"> explain each step (config, SQL, keys, calls)</label>
+<button type="button" id="reset" data-lesson="{esc(name)}" title="dplat reset {esc(name)}">Reset its data</button>
 <span id="run-state" role="status"></span>
-<ul id="progress" data-events="/lessons/{esc(name)}/events"{following}></ul>
+<ul id="progress" class="progress" data-events="/lessons/{esc(name)}/events"{following}></ul>
 </section>
 <p><a href="/lineage#{esc(name)}">What its last run wrote, from what (lineage)</a></p>
 <h2>Steps</h2>{steps}
@@ -158,89 +182,6 @@ async def lesson(request: web.Request) -> web.Response:
 <h2>The lesson</h2><article class="readme">{html.markdown(readme)}</article>
 """
     return page(request, found.title, "/lessons", body)
-
-
-def _sql_form(console: ConsoleState, engine: str, query: str) -> str:
-    options = "".join(
-        f'<option value="{e}"{" selected" if e == engine else ""}>{e}</option>' for e in ENGINES
-    )
-    return f"""
-<form method="post" action="/data/sql" class="sql">
-<input type="hidden" name="token" value="{esc(console.token)}">
-<label>Engine <select name="engine">{options}</select></label>
-<textarea name="query" rows="4" spellcheck="false" aria-label="SQL">{esc(query)}</textarea>
-<button type="submit">Run query</button>
-</form>"""
-
-
-def _up_link(url: str) -> str:
-    """A link one level up from an s3:// listing (none at the buckets)."""
-    path = url.removeprefix("s3://").rstrip("/")
-    if not path:
-        return ""
-    parent = "s3://" + (path.rsplit("/", 1)[0] + "/" if "/" in path else "")
-    return f' · <a href="/data?{esc(urlencode({"s3": parent}))}">up to {esc(parent)}</a>'
-
-
-async def _listing_html(console: ConsoleState, url: str) -> str:
-    from dplat.stack import browse
-
-    try:
-        found = await asyncio.to_thread(browse.ls, console.settings, url)
-    except Exception as exc:
-        return html.error_box(exc)
-    rows = []
-    for e in found.entries:
-        if e.kind == "object":
-            label = esc(e.url)
-        else:
-            target = e.url + ("/" if e.kind == "bucket" else "")
-            label = f'<a href="/data?{esc(urlencode({"s3": target}))}">{esc(e.url)}</a>'
-        modified = e.modified.strftime("%Y-%m-%d %H:%M:%S") if e.modified else ""
-        rows.append((label, esc(e.kind), esc("" if e.bytes is None else e.bytes), esc(modified)))
-    if not rows:
-        return f"<p>Nothing under {esc(url)}.</p>"
-    return html.table(("name", "kind", "bytes", "modified (UTC)"), rows, raw=True)
-
-
-async def data(request: web.Request, engine: str = "", query: str = "", result: str = "") -> web.Response:
-    """GET /data: the SQL box (filled from ``?engine=&query=``, e.g. by a lineage
-    node's link; a GET never runs it) and the S3 listing of ``?s3=``."""
-    console = state(request)
-    engine = engine or request.query.get("engine", "mysql")
-    engine = engine if engine in ENGINES else "mysql"
-    query = query or request.query.get("query", "")
-    url = request.query.get("s3", "s3://")
-    listing = await _listing_html(console, url)
-    body = f"""
-<h2>SQL</h2>{_sql_form(console, engine, query or EXAMPLES[engine])}
-<div id="sql-result">{result}</div>
-<h2>S3: <code>{esc(url)}</code></h2>
-<p><a href="/data?s3=s3://">all buckets</a>{_up_link(url)}</p>{listing}
-"""
-    return page(request, "Data", "/data", body)
-
-
-async def run_sql(request: web.Request) -> web.Response:
-    """POST /data/sql: `dplat sql ENGINE QUERY`, its rows or its error in words."""
-    from dplat.stack import browse
-
-    form = await request.post()
-    engine = str(form.get("engine", "mysql"))
-    query = str(form.get("query", ""))
-    if engine not in ENGINES:
-        engine = "mysql"
-    try:
-        rows = await asyncio.to_thread(browse.sql, state(request).settings, engine, query)
-        shown = [[browse.jsonable(v) for v in row] for row in rows.rows]
-        result = (
-            f'<p class="count">{len(rows.rows)} row(s)</p>' + html.table(rows.columns, shown)
-            if rows.columns
-            else '<p class="count">done (the statement returns no rows)</p>'
-        )
-    except Exception as exc:
-        result = html.error_box(exc)
-    return await data(request, engine, query, result)
 
 
 async def lineage(request: web.Request) -> web.Response:

@@ -13,11 +13,13 @@ make their browser send requests to it. Three checks close that door:
   in the ``X-Dplat-Token`` header or the ``token`` form field, is refused.
 - **Origin** (every POST that carries one): must be this console's own.
 
-Only POST changes anything (runs a lesson, runs SQL, reveals credentials);
-GET and HEAD only read. Other methods are refused.
+Only POST changes anything (starts or stops the stack, runs or resets a
+lesson, runs SQL, reveals credentials); GET and HEAD only read. Other
+methods are refused.
 
-A long action (a lesson run, which may start the stack) holds :class:`OneAtATime`:
-a second one while it runs gets 409 and the name of the one running.
+A long action (a lesson run, which may start the stack; the stack's start or
+stop; a lesson's reset) holds :class:`OneAtATime`: another one while it runs
+gets 409 and the name of the one running.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from pathlib import Path
 from aiohttp import web
 
 from dplat.settings import Settings
-from dplat.ui import actions, pages
+from dplat.ui import actions, agentpage, control, datapage, pages
 from dplat.ui.safety import guard, new_token
 from dplat.ui.state import STATE, ConsoleState
 
@@ -36,10 +36,17 @@ def make_app(settings: Settings, token: str | None = None, **options: object) ->
             web.get("/lessons/{name}", pages.lesson),
             web.post("/lessons/{name}/run", actions.run_lesson),
             web.get("/lessons/{name}/events", actions.events),
+            web.post("/lessons/{name}/reset", control.reset_lesson),
+            web.post("/stack/{action:up|down}", control.start_or_stop),
+            web.get("/stack/events", control.stack_events),
             web.get("/lineage", pages.lineage),
             web.get("/logs/{service}", pages.log),
-            web.get("/data", pages.data),
-            web.post("/data/sql", pages.run_sql),
+            web.get("/agent", agentpage.agent),
+            web.get("/agent/metrics.json", agentpage.metrics_json),
+            web.get("/data", datapage.data),
+            web.post("/data/sql", datapage.run_sql),
+            web.get("/data/head", datapage.head),
+            web.get("/data/tables", datapage.tables_fragment),
             web.post("/api/reveal/{service}", actions.reveal),
             web.static("/static", STATIC),
         ]
@@ -51,6 +58,9 @@ async def serve(
     settings: Settings, port: int, ready: Callable[[str], None], open_browser: bool
 ) -> None:
     """Serve until cancelled (Ctrl-C); ``ready`` hears the URL once it listens."""
+    from dplat.ui import lean
+
+    lean.install()  # this process is the console: BigQuery without DataFrames
     runner = web.AppRunner(make_app(settings), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, HOST, port)
