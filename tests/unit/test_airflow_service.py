@@ -23,6 +23,20 @@ from dplat.stack.airflow import Airflow, unhealthy_parts
 from dplat.stack.credentials import Credentials, load_or_create
 
 
+def test_tasks_find_the_stack_by_service_name_never_by_address() -> None:
+    """A DAG's tasks run in the airflow container: they reach the other services
+    by their compose names on the stack network, with the stack's credentials."""
+    credentials = Credentials.generate()
+    environment = Airflow.environment(credentials)
+    assert environment["MYSQL_HOST"] == "mysql"
+    assert environment["MYSQL_PASSWORD"] == credentials.mysql_password
+    assert environment["AWS_ENDPOINT_URL_S3"] == "http://s3:9000"
+    assert environment["AWS_SECRET_ACCESS_KEY"] == credentials.s3_secret_key
+    assert environment["BIGQUERY_EMULATOR_HOST"] == "http://bigquery:9050"
+    assert not any(value.startswith(("172.", "10.", "192.168.")) or "//172." in value
+                   for value in environment.values())
+
+
 def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -31,10 +45,9 @@ def closed_port() -> int:
 
 def test_the_admin_is_the_stacks_generated_one(tmp_path: Path) -> None:
     credentials = Credentials.generate()
-    assert Airflow.environment(credentials) == {
-        "AIRFLOW_ADMIN_USER": "admin",
-        "AIRFLOW_ADMIN_PASSWORD": credentials.airflow_password,
-    }
+    environment = Airflow.environment(credentials)
+    assert environment["AIRFLOW_ADMIN_USER"] == "admin"
+    assert environment["AIRFLOW_ADMIN_PASSWORD"] == credentials.airflow_password
     assert len(credentials.airflow_password) >= 24
     assert credentials.airflow_password != Credentials.generate().airflow_password
 

@@ -23,8 +23,11 @@ import urllib.request
 from typing import Any
 
 from dplat.stack.base import Build, Endpoint, Service
+from dplat.stack.bigquery import BigQuery
 from dplat.stack.credentials import Credentials
 from dplat.stack.faults import http_errors
+from dplat.stack.mysql import MySQL
+from dplat.stack.s3 import REGION, S3
 
 DAGS_FOLDER = "airflow/dags"
 """Where DAG files go, under DPLAT_HOME/work (mounted as the container's DAG folder)."""
@@ -52,9 +55,25 @@ class Airflow(Service):
 
     @classmethod
     def environment(cls, credentials: Credentials) -> dict[str, str]:
+        # Besides the admin: the stack's services as a DAG's tasks reach them
+        # (by compose service name on the stack's network, never by address),
+        # in the variables the official clients read (AWS_*, as the agent's)
+        # or a lesson's task reads (MYSQL_*, BIGQUERY_*). Tasks run in this
+        # container, so a DAG file itself holds no address and no secret.
         return {
             "AIRFLOW_ADMIN_USER": credentials.airflow_user,
             "AIRFLOW_ADMIN_PASSWORD": credentials.airflow_password,
+            "MYSQL_HOST": MySQL.name,
+            "MYSQL_PORT": str(MySQL.endpoints[0].container_port),
+            "MYSQL_DATABASE": credentials.mysql_database,
+            "MYSQL_USER": credentials.mysql_user,
+            "MYSQL_PASSWORD": credentials.mysql_password,
+            "AWS_ACCESS_KEY_ID": credentials.s3_access_key,
+            "AWS_SECRET_ACCESS_KEY": credentials.s3_secret_key,
+            "AWS_ENDPOINT_URL_S3": S3.network_url(),
+            "AWS_REGION": REGION,
+            "BIGQUERY_EMULATOR_HOST": BigQuery.network_url(),
+            "BIGQUERY_PROJECT": credentials.bigquery_project,
         }
 
     def token(self) -> str:
