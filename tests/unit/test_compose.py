@@ -15,6 +15,7 @@ import pytest
 
 from dplat.engine import compose
 from dplat.settings import resolve
+from dplat.stack.airflow import Airflow
 from dplat.stack.credentials import Credentials
 
 pytestmark = pytest.mark.skipif(shutil.which("docker") is None, reason="needs the docker CLI")
@@ -92,10 +93,10 @@ def test_airflow_is_ours_on_demand_with_the_lessons_dag_folder(tmp_path: Path, i
     assert [(p["host_ip"], int(p["published"]), p["target"]) for p in service["ports"]] == [
         ("127.0.0.1", 8180, 8080)
     ]
-    assert service["environment"] == {
-        "AIRFLOW_ADMIN_USER": creds.airflow_user,
-        "AIRFLOW_ADMIN_PASSWORD": creds.airflow_password,
-    }
+    # The admin, and the stack's services as a DAG's tasks reach them (by name).
+    assert service["environment"] == Airflow.environment(creds)
+    assert service["environment"]["AIRFLOW_ADMIN_PASSWORD"] == creds.airflow_password
+    assert service["environment"]["AWS_ENDPOINT_URL_S3"] == "http://s3:9000"
     mounts = {v["target"]: v for v in service["volumes"]}
     dags = mounts["/opt/airflow/dags"]
     assert (dags["source"], dags.get("read_only")) == (str(tmp_path / "work/airflow/dags"), True)
