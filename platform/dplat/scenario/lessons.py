@@ -76,6 +76,7 @@ _NAME_PREFIXES = (
     ("s3-iam://", "s3-iam prefix"),
     ("mysql ", "mysql table"),
     ("agent ", "agent route"),
+    ("airflow task ", "airflow task"),
 )
 _BIGQUERY_TABLE = re.compile(r"[A-Za-z_][\w-]*\.[A-Za-z_]\w*")
 
@@ -83,7 +84,7 @@ _BIGQUERY_TABLE = re.compile(r"[A-Za-z_][\w-]*\.[A-Za-z_]\w*")
 def lineage_kind(name: str) -> str:
     """What a lineage node is, from how lessons name it in ``ctx.wrote``:
     ``s3://bucket/prefix/``, ``mysql db.table``, ``agent <route>``, a bare
-    ``dataset.table`` (BigQuery), a folder path; anything else (a generator,
+    ``dataset.table`` (BigQuery), ``airflow task <dag>.<task>``, a folder path; anything else (a generator,
     an application) is a ``source``. The set is open: a new kind of node
     (a DAG task, a Spark job) adds a prefix here."""
     for prefix, kind in _NAME_PREFIXES:
