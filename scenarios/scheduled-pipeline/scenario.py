@@ -95,6 +95,11 @@ def deploy(ctx: Any) -> None:
     (folder / DAG_FILE).write_text(source)
     ctx.progress("waiting for the DAG processor to parse the file (it lists the folder every 10 s)")
     dag = ctx_wait(lambda: api.dag(DAG_ID), f"Airflow to parse {DAG_FILE}")
+    # The code Airflow parsed must be this file, not an earlier deployment's.
+    parsed = ctx_wait(lambda: _parsed_source(api) == source,
+                      f"Airflow to parse this version of {DAG_FILE}")
+    ctx.check("the code Airflow parsed is the deployed file", parsed, True,
+              where=f"{api.service.url()}/dags/{DAG_ID} (Code)")
     errors = api.import_errors(DAG_FILE)
     ctx.check(f"import errors of {DAG_FILE}", [e.get("stack_trace", "")[-300:] for e in errors],
               [], where=f"{api.service.url()}/dags (Import errors), `dplat logs airflow`")
@@ -108,6 +113,10 @@ def deploy(ctx: Any) -> None:
               where=f"{api.service.url()}/dags/{DAG_ID}")
     for task in TASKS:
         ctx.wrote(f"airflow task {DAG_ID}.{task}", [f"dags/{DAG_FILE}"])
+
+
+def _parsed_source(api: airflow_api.Api) -> str | None:
+    return (api.call("GET", f"/api/v2/dagSources/{DAG_ID}", quiet=True) or {}).get("content")
 
 
 def ctx_wait(condition: Any, what: str, timeout: float = 120.0) -> Any:
