@@ -129,12 +129,15 @@ class Api:
                 f"?try_number={try_number} (web UI), or GET /api/v2/dags/{dag_id}/dagRuns/"
                 f"{run}/taskInstances/{task_id}/logs/{try_number}")
 
-    def log_tail(self, dag_id: str, run_id: str, task_id: str, try_number: int,
-                 lines: int = 3) -> str:
-        """The last error-looking lines of a task's log (for a failed check)."""
+    def log_error(self, dag_id: str, run_id: str, task_id: str, try_number: int) -> str:
+        """The exception a task's try ended with, from its structured log: the
+        last event logged at level error, with its exception type and value."""
         path = (f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(run_id)}/taskInstances/"
                 f"{task_id}/logs/{try_number}?full_content=true")
         content = self.call("GET", path, quiet=True).get("content") or []
-        events = [c.get("event", "") if isinstance(c, dict) else str(c) for c in content]
-        errors = [e for e in events if "Error" in e or "error" in e] or events
-        return " | ".join(e.strip()[:200] for e in errors[-lines:])
+        errors = [c for c in content if isinstance(c, dict) and c.get("level") == "error"]
+        if not errors:
+            return "no error in the log"
+        last = errors[-1]
+        details = [f"{d.get('exc_type')}: {d.get('exc_value')}" for d in last.get("error_detail") or []]
+        return "; ".join([str(last.get("event", "")), *details])[:400]

@@ -89,15 +89,27 @@ def drop_tables(client: Any) -> None:
             pass
 
 
+def _container(settings: Settings, service: str) -> Any:
+    from dplat.engine import daemon
+    from dplat.stack import lifecycle
+
+    return lifecycle.containers(daemon.client(), settings.project)[service]
+
+
+def remove_in_container(settings: Settings, service: str, paths: list[str]) -> None:
+    """Delete ``paths`` inside the service's container (what lives only on its
+    volume, e.g. Airflow's task logs); ``rm -rf`` of what is not there is fine."""
+    result = _container(settings, service).exec_run(["rm", "-rf", "--", *paths])
+    if result.exit_code != 0:
+        raise RuntimeError(f"rm in {service}: {result.output.decode(errors='replace')[:200]}")
+
+
 @contextlib.contextmanager
 def paused(settings: Settings, service: str) -> Iterator[None]:
     """The stack's ``service`` container frozen (`docker pause`) while the block
     runs: it keeps its data and its port, but answers nothing, like a store
     that hangs. Unpaused on the way out, whatever happened."""
-    from dplat.engine import daemon
-    from dplat.stack import lifecycle
-
-    container = lifecycle.containers(daemon.client(), settings.project)[service]
+    container = _container(settings, service)
     container.pause()
     try:
         yield

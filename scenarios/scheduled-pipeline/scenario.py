@@ -47,8 +47,7 @@ def _shop(ctx: Any) -> data.Shop:
 
 
 def _api(ctx: Any) -> airflow_api.Api:
-    service = ctx._service("airflow")
-    return airflow_api.Api(service, on_call=lambda line: ctx.explain(
+    return airflow_api.Api(ctx.airflow, on_call=lambda line: ctx.explain(
         "client call", "Airflow REST API", line))
 
 
@@ -94,9 +93,9 @@ def deploy(ctx: Any) -> None:
     (folder / SQL_FILE).write_text(query)
     (folder / DAG_FILE).write_text(source)
     ctx.progress("waiting for the DAG processor to parse the file (it lists the folder every 10 s)")
-    dag = ctx_wait(lambda: api.dag(DAG_ID), f"Airflow to parse {DAG_FILE}")
+    dag = _wait(lambda: api.dag(DAG_ID), f"Airflow to parse {DAG_FILE}")
     # The code Airflow parsed must be this file, not an earlier deployment's.
-    parsed = ctx_wait(lambda: _parsed_source(api) == source,
+    parsed = _wait(lambda: _parsed_source(api) == source,
                       f"Airflow to parse this version of {DAG_FILE}")
     ctx.check("the code Airflow parsed is the deployed file", parsed, True,
               where=f"{api.service.url()}/dags/{DAG_ID} (Code)")
@@ -119,7 +118,7 @@ def _parsed_source(api: airflow_api.Api) -> str | None:
     return (api.call("GET", f"/api/v2/dagSources/{DAG_ID}", quiet=True) or {}).get("content")
 
 
-def ctx_wait(condition: Any, what: str, timeout: float = 120.0) -> Any:
+def _wait(condition: Any, what: str, timeout: float = 120.0) -> Any:
     from dplat.waiting import wait_until
 
     return wait_until(condition, timeout, interval=1.0, what=what)
@@ -133,16 +132,18 @@ def backfill(ctx: Any) -> None:
     ctx.progress(f"POST /api/v2/backfills {first}..{last}")
     api.backfill(DAG_ID, f"{first}T00:00:00Z", f"{last}T00:00:00Z")
     runs = api.wait_finished(DAG_ID, len(data.DAYS), RUN_TIMEOUT)
-    _check_runs(ctx, api, runs, [f"{d:%Y%m%d}" for d in data.DAYS])
+    if not _check_runs(ctx, api, runs, [f"{d:%Y%m%d}" for d in data.DAYS]):
+        return  # the data of failed runs says nothing more
     _explain_rendered(ctx, api, runs[0])
     _check_data(ctx, _shop(ctx))
     _lineage(ctx)
 
 
 def _check_runs(ctx: Any, api: airflow_api.Api, runs: list[dict[str, Any]],
-                days: list[str]) -> None:
+                days: list[str]) -> bool:
     """Every run of ``days`` succeeded, every task of it too; a failure names
-    the task and where its log is."""
+    the task, where its log is and the error it ended with. Whether all did."""
+    first = len(ctx.checks)
     by_day = {(r.get("data_interval_start") or "")[:10].replace("-", ""): r for r in runs}
     ctx.check("days without a run", [d for d in days if d not in by_day], [],
               where=f"{api.service.url()}/dags/{DAG_ID} (Grid)")
@@ -153,12 +154,13 @@ def _check_runs(ctx: Any, api: airflow_api.Api, runs: list[dict[str, Any]],
         failed = [t for t in api.task_instances(DAG_ID, run["dag_run_id"]) if t["state"] != "success"]
         where = "; ".join(f"{t['task_id']} ({t['state']}, try {t['try_number']}): log at "
                           + api.log_where(DAG_ID, run["dag_run_id"], t["task_id"], t["try_number"])
-                          + " — " + api.log_tail(DAG_ID, run["dag_run_id"], t["task_id"],
-                                                 max(1, t["try_number"]))
+                          + " — " + api.log_error(DAG_ID, run["dag_run_id"], t["task_id"],
+                                                  max(1, t["try_number"]))
                           for t in failed if t["state"] == "failed")
         ctx.check(f"run of {day}: state, and tasks not succeeded",
                   [run["state"], sorted(t["task_id"] for t in failed)], ["success", []],
                   where=where or f"{api.service.url()}/dags/{DAG_ID}/runs/{run['dag_run_id']}")
+    return all(c.passed for c in ctx.checks[first:])
 
 
 def _explain_rendered(ctx: Any, api: airflow_api.Api, run: dict[str, Any]) -> None:
@@ -231,11 +233,12 @@ def retry(ctx: Any) -> None:
     with lake.paused(ctx.settings, "s3"):
         ctx.progress(f"s3 paused; clearing the run of {RETRY_DAY}")
         api.clear(DAG_ID, run["dag_run_id"])
-        waiting = ctx_wait(lambda: _up_for_retry(api, run["dag_run_id"]),
+        waiting = _wait(lambda: _up_for_retry(api, run["dag_run_id"]),
                            "the stage task to fail and wait for its retry", RUN_TIMEOUT)
         ctx.progress(f"{waiting['task_id']} is up for retry; unpausing s3")
     runs = api.wait_finished(DAG_ID, len(data.DAYS), RUN_TIMEOUT)
-    _check_runs(ctx, api, runs, [RETRY_DAY])
+    if not _check_runs(ctx, api, runs, [RETRY_DAY]):
+        return
     # Clearing starts a new try of each task (Airflow counts every try), so
     # the retry shows as stage's tries growing by two, the others' by one.
     tries = {task: n - before[task] for task, n in _tries(api, run["dag_run_id"]).items()}
@@ -273,7 +276,8 @@ def rerun(ctx: Any) -> None:
     run = _run_of(api.runs(DAG_ID), RERUN_DAY)
     before = s3objects.keys(ctx.s3, lake.BUCKET, f"{lake.PREFIX}/")
     runs = _clear_and_wait(api, run)
-    _check_runs(ctx, api, runs, [RERUN_DAY])
+    if not _check_runs(ctx, api, runs, [RERUN_DAY]):
+        return
     ctx.check("objects under s3 shop-daily/ after the rerun", s3objects.keys(
         ctx.s3, lake.BUCKET, f"{lake.PREFIX}/"), before,
         where=f"`dplat ls s3://{lake.BUCKET}/{lake.PREFIX}/`")
@@ -296,7 +300,8 @@ def late(ctx: Any) -> None:
     run = _run_of(api.runs(DAG_ID), day)
     ctx.progress(f"the run of {day} (its interval holds the changes) runs again")
     runs = _clear_and_wait(api, run)
-    _check_runs(ctx, api, runs, [day])
+    if not _check_runs(ctx, api, runs, [day]):
+        return
     _check_data(ctx, shop, changes)
     changed = data.after(shop, changes)
     before = {r["day"]: r for r in data.kpi_truth(shop)}
@@ -310,12 +315,14 @@ def late(ctx: Any) -> None:
 @scenario.reset
 def reset(ctx: Any) -> None:
     """Remove only the lesson's own things: its DAG file and Airflow's record
-    of it (runs, task instances), its S3 prefix, its BigQuery tables, its
-    MySQL tables."""
+    of it (runs, task instances, task logs, the tasks' scratch folder), its
+    S3 prefix, its BigQuery tables, its MySQL tables."""
     folder = _dags(ctx)
     for name in (DAG_FILE, SQL_FILE):
         (folder / name).unlink(missing_ok=True)
     _api(ctx).delete_dag(DAG_ID)
+    lake.remove_in_container(ctx.settings, "airflow", [f"/opt/airflow/logs/dag_id={DAG_ID}",
+                                                       f"/opt/airflow/scratch/{DAG_ID}"])
     s3objects.delete_prefix(ctx.s3, lake.BUCKET, f"{lake.PREFIX}/")
     lake.drop_tables(ctx.bigquery)
     data.drop(ctx.mysql)

@@ -123,6 +123,12 @@ class Context:
         key, so clients come from ``.client(service, access_key, secret_key)``)."""
         return self._service("s3-iam")
 
+    @cached_property
+    def airflow(self) -> Any:
+        """The on-demand Airflow service (its REST API: ``.url()``, ``.token()``,
+        ``.client()`` for the official client)."""
+        return self._service("airflow")
+
     # -- the agent's config -------------------------------------------------------------
     def use_agent_config(
         self, text: str, expect: tuple[str, ...] = (), timeout: float = 60.0
