@@ -89,6 +89,9 @@ def deploy(ctx: Any) -> None:
     query = kpis.query()
     ctx.explain("command", f"deploy: copy dags/{DAG_FILE} and {SQL_FILE} into {folder}",
                 f"tasks: {' >> '.join(TASKS)}")
+    ctx.explain("sql", f"dags/{DAG_FILE}: every line with a template (Airflow renders them per "
+                "run; extract_sql() puts START and END into each table's query)",
+                "\n".join(line.strip() for line in source.splitlines() if "{{" in line))
     ctx.explain("sql", f"{SQL_FILE}: warehouse-kpis' KPI SQL on this pipeline's tables", query)
     (folder / SQL_FILE).write_text(query)
     (folder / DAG_FILE).write_text(source)
