@@ -18,6 +18,7 @@ KINDS = {
     "s3-iam://staging/team-a/": "s3-iam prefix",
     "mysql dplat.users": "mysql table",
     "agent app.** (out_s3 app_s3)": "agent route",
+    "airflow task shop_daily.load": "airflow task",
     "staging.app_logs": "bigquery table",
     "raw.app_logs_batch": "bigquery table",
     "/root/.dplat/work/target/": "folder",
