@@ -62,9 +62,14 @@ def warehouse_kpis_folder() -> Path:
     return resources.scenarios_dir() / "warehouse-kpis"
 
 
+def lesson(name: str, module: str) -> ModuleType:
+    """A module of another lesson (this one builds on them), imported, not copied."""
+    return catalog.lesson_module(resources.scenarios_dir() / name, module)
+
+
 def warehouse_kpis(module: str) -> ModuleType:
-    """A module of the warehouse-kpis lesson (``shop``, ``truth``), imported."""
-    return catalog.lesson_module(warehouse_kpis_folder(), module)
+    """A module of the warehouse-kpis lesson (``shop``, ``truth``)."""
+    return lesson("warehouse-kpis", module)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,27 +146,26 @@ def kpi_truth(shop: Shop) -> list[dict[str, Any]]:
 
 
 # -- MySQL -----------------------------------------------------------------------
+def count(connection: Any, table: str) -> int:
+    """Rows in one of the lesson's MySQL tables (mysql-to-lake's lake.scalar)."""
+    return int(lesson("mysql-to-lake", "lake").scalar(
+        connection, f"SELECT COUNT(*) FROM shop_daily_{table}"))
+
+
 def seed(connection: Any, shop: Shop) -> None:
     """Drop and create the lesson's three tables, then insert every row."""
+    drop(connection)
     cursor = connection.cursor()
-    for table in TABLES:
-        cursor.execute(f"DROP TABLE IF EXISTS shop_daily_{table}")
     for statement in SCHEMA.split(";"):
         cursor.execute(statement)
-    for table in TABLES:
-        rows = [tuple(_mysql_value(r[c]) for c in COLUMNS[table]) for r in shop.rows[table]]
-        cursor.executemany(insert_sql(table), rows)
     cursor.close()
-    connection.commit()
+    for table in TABLES:
+        _write(connection, table, shop.rows[table])
 
 
 def apply(connection: Any, changes: list[dict[str, Any]]) -> None:
     """Write changed purchases (REPLACE: applying them twice changes nothing)."""
-    cursor = connection.cursor()
-    cursor.executemany(insert_sql("purchases", replace=True),
-                       [tuple(_mysql_value(r[c]) for c in COLUMNS["purchases"]) for r in changes])
-    cursor.close()
-    connection.commit()
+    _write(connection, "purchases", changes, replace=True)
 
 
 def drop(connection: Any) -> None:
@@ -171,10 +175,11 @@ def drop(connection: Any) -> None:
     cursor.close()
 
 
-def insert_sql(table: str, replace: bool = False) -> str:
-    columns = COLUMNS[table]
-    return (f"{'REPLACE' if replace else 'INSERT'} INTO shop_daily_{table} "
-            f"({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})")
+def _write(connection: Any, table: str, rows: list[dict[str, Any]], replace: bool = False) -> None:
+    """mysql-to-lake's bulk insert (multi-row INSERTs), into shop_daily_<table>."""
+    values = [tuple(_mysql_value(r[c]) for c in COLUMNS[table]) for r in rows]
+    lesson("mysql-to-lake", "shop").bulk_insert(connection, f"shop_daily_{table}",
+                                                 COLUMNS[table], values, replace=replace)
 
 
 def _iso(moment: datetime) -> str:

@@ -67,14 +67,6 @@ def kpi_table(client: Any) -> str:
     return results.text_table(kpis(client))
 
 
-def scalar(connection: Any, sql: str) -> Any:
-    cursor = connection.cursor()
-    cursor.execute(sql)
-    (value,) = cursor.fetchone()
-    cursor.close()
-    return value
-
-
 def drop_tables(client: Any) -> None:
     """The pipeline's tables; a dataset goes only when no lesson has a table left in it."""
     from google.api_core.exceptions import NotFound

@@ -73,7 +73,7 @@ def seed(ctx: Any) -> None:
     data.seed(connection, shop)
     for table in data.TABLES:
         sql = f"SELECT COUNT(*) FROM shop_daily_{table}"
-        ctx.check(f"rows in MySQL shop_daily_{table}", lake.scalar(connection, sql),
+        ctx.check(f"rows in MySQL shop_daily_{table}", data.count(connection, table),
                   len(shop.rows[table]), where=f'`dplat sql mysql "{sql}"`')
         ctx.wrote(f"mysql {ctx.credentials.mysql_database}.shop_daily_{table}",
                   ["warehouse-kpis shop generator"])

@@ -10,10 +10,9 @@ from typing import Any
 
 from dplat.errors import DplatError
 from dplat.stack.base import Build, Endpoint, Service
-from dplat.stack.bigquery import BigQuery
+from dplat.stack.bigquery import network_clients_environment
 from dplat.stack.credentials import Credentials
 from dplat.stack.faults import http_errors
-from dplat.stack.s3 import REGION, S3
 from dplat.waiting import wait_until
 
 
@@ -34,15 +33,7 @@ class Agent(Service):
         # The stack's S3 and BigQuery, found the way Fluentd's plugins find
         # standard credentials and endpoints. HOME: the host user's uid has
         # no home in the image.
-        return {
-            "AWS_ACCESS_KEY_ID": credentials.s3_access_key,
-            "AWS_SECRET_ACCESS_KEY": credentials.s3_secret_key,
-            "AWS_ENDPOINT_URL_S3": S3.network_url(),
-            "AWS_REGION": REGION,
-            "BIGQUERY_EMULATOR_HOST": BigQuery.network_url(),
-            "BIGQUERY_PROJECT": credentials.bigquery_project,
-            "HOME": "/tmp",
-        }
+        return {**network_clients_environment(credentials), "HOME": "/tmp"}
 
     def monitor(self, path: str = "/api/plugins.json", method: str = "GET", timeout: float = 5.0) -> Any:
         """Call the monitor API and decode its JSON answer. A flush answers only

@@ -23,11 +23,10 @@ import urllib.request
 from typing import Any
 
 from dplat.stack.base import Build, Endpoint, Service
-from dplat.stack.bigquery import BigQuery
+from dplat.stack.bigquery import network_clients_environment
 from dplat.stack.credentials import Credentials
 from dplat.stack.faults import http_errors
 from dplat.stack.mysql import MySQL
-from dplat.stack.s3 import REGION, S3
 
 DAGS_FOLDER = "airflow/dags"
 """Where DAG files go, under DPLAT_HOME/work (mounted as the container's DAG folder)."""
@@ -68,12 +67,7 @@ class Airflow(Service):
             "MYSQL_DATABASE": credentials.mysql_database,
             "MYSQL_USER": credentials.mysql_user,
             "MYSQL_PASSWORD": credentials.mysql_password,
-            "AWS_ACCESS_KEY_ID": credentials.s3_access_key,
-            "AWS_SECRET_ACCESS_KEY": credentials.s3_secret_key,
-            "AWS_ENDPOINT_URL_S3": S3.network_url(),
-            "AWS_REGION": REGION,
-            "BIGQUERY_EMULATOR_HOST": BigQuery.network_url(),
-            "BIGQUERY_PROJECT": credentials.bigquery_project,
+            **network_clients_environment(credentials),
         }
 
     def token(self) -> str:

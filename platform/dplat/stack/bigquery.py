@@ -12,7 +12,7 @@ from typing import Any
 
 from dplat.stack.base import Build, Endpoint, Service
 from dplat.stack.credentials import Credentials
-from dplat.stack.s3 import REGION
+from dplat.stack.s3 import REGION, S3
 
 S3_IN_NETWORK = "http://s3:9000"
 """The S3 store as the emulator's container reaches it (compose's service name)."""
@@ -78,3 +78,18 @@ class BigQuery(Service):
             "BIGQUERY_PROJECT": self.project,
             "GOOGLE_CLOUD_PROJECT": self.project,
         }
+
+
+def network_clients_environment(credentials: Credentials) -> dict[str, str]:
+    """How a container on the stack's network finds its S3 store and BigQuery:
+    the variables boto3 and Fluentd's plugins read (AWS_*) and the ones
+    google-cloud-bigquery code reads (BIGQUERY_*), by service name. The agent
+    and Airflow's tasks both get them."""
+    return {
+        "AWS_ACCESS_KEY_ID": credentials.s3_access_key,
+        "AWS_SECRET_ACCESS_KEY": credentials.s3_secret_key,
+        "AWS_ENDPOINT_URL_S3": S3.network_url(),
+        "AWS_REGION": REGION,
+        "BIGQUERY_EMULATOR_HOST": BigQuery.network_url(),
+        "BIGQUERY_PROJECT": credentials.bigquery_project,
+    }
