@@ -19,11 +19,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dplat.errors import RequestRefused
+from dplat.errors import RequestRefused, StackNotRunning
 from dplat.stack.faults import http_errors
 from dplat.waiting import wait_until
 
 FINISHED = ("success", "failed")
+ACTIVE = ("scheduled", "queued", "running", "up_for_retry", "up_for_reschedule", "restarting",
+          "deferred")
+"""Task instance states in which the scheduler or a worker still acts on a task."""
+TIMEOUT = 120.0
+"""Seconds one request may take. Airflow's metadata database is SQLite: while
+the scheduler writes, the API server waits for the lock, and on a busy 2-core
+machine a POST that creates five runs has taken over 30 s."""
 
 
 @dataclass
@@ -50,7 +57,7 @@ class Api:
             data=None if body is None else json.dumps(body).encode(),
             headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})
         with (http_errors("Airflow's API", "airflow", self.service.url(), method, path),
-              urllib.request.urlopen(request, timeout=30) as response):
+              urllib.request.urlopen(request, timeout=TIMEOUT) as response):
             text = response.read()
         return json.loads(text) if text else None
 
@@ -76,20 +83,63 @@ class Api:
     def task(self, dag_id: str, task_id: str) -> dict[str, Any]:
         return self.call("GET", f"/api/v2/dags/{dag_id}/tasks/{task_id}", quiet=True)
 
-    def delete_dag(self, dag_id: str) -> None:
+    def delete_dag(self, dag_id: str, timeout: float = 120.0) -> None:
         """Forget the DAG, its runs and task instances (its file must be gone
-        first, or the DAG processor brings it back)."""
-        try:
-            self.call("DELETE", f"/api/v2/dags/{dag_id}")
-        except RequestRefused as exc:
-            if " 404 " not in exc.message:
+        first, or the DAG processor brings it back). Airflow refuses (409)
+        while tasks run, so first: pause it, cancel its backfills, fail its
+        unfinished runs; then delete once the running tasks have stopped."""
+        if self.dag(dag_id) is None:
+            return
+        self.call("PATCH", f"/api/v2/dags/{dag_id}?update_mask=is_paused", {"is_paused": True})
+        for backfill in self.call("GET", f"/api/v2/backfills?dag_id={dag_id}")["backfills"]:
+            if not backfill.get("completed_at"):
+                self.call("PUT", f"/api/v2/backfills/{backfill['id']}/cancel")
+        for run in self.runs(dag_id):
+            if run["state"] not in FINISHED:
+                self.call("PATCH", f"/api/v2/dags/{dag_id}/dagRuns/"
+                          f"{urllib.parse.quote(run['dag_run_id'])}", {"state": "failed"})
+        # Deleting runs the scheduler still works on makes it crash
+        # (StaleDataError on dag_run, the container restarts): wait until no
+        # task of the DAG is waiting or running.
+        busy = "&".join(f"state={s}" for s in ACTIVE)
+        wait_until(lambda: self.call(
+            "GET", f"/api/v2/dags/{dag_id}/dagRuns/~/taskInstances?{busy}",
+            quiet=True)["total_entries"] == 0, timeout, interval=2.0, ignore=(StackNotRunning,),
+            what=f"the tasks of {dag_id} to stop")
+
+        def deleted() -> bool:
+            try:
+                self.call("DELETE", f"/api/v2/dags/{dag_id}")
+            except RequestRefused as exc:
+                if " 404 " in exc.message:
+                    return True
+                if " 409 " in exc.message:
+                    return False
                 raise
+            return True
+
+        wait_until(deleted, timeout, interval=2.0, what=f"Airflow to delete {dag_id}")
 
     # -- runs -------------------------------------------------------------------
     def backfill(self, dag_id: str, from_date: str, to_date: str) -> dict[str, Any]:
-        return self.call("POST", "/api/v2/backfills", {
-            "dag_id": dag_id, "from_date": from_date, "to_date": to_date,
-            "max_active_runs": 1, "reprocess_behavior": "none", "run_backwards": False})
+        """Ask for runs of every interval from ``from_date`` to ``to_date``.
+
+        On SQLite Airflow refuses a backfill while another process writes
+        (503 "Database is locked. Backfill creation is not supported on SQLite
+        under concurrent access"): asked again every 2 s, for up to 2 minutes."""
+        body = {"dag_id": dag_id, "from_date": from_date, "to_date": to_date,
+                "max_active_runs": 1, "reprocess_behavior": "none", "run_backwards": False}
+
+        def created() -> dict[str, Any] | None:
+            try:
+                return self.call("POST", "/api/v2/backfills", body)
+            except RequestRefused as exc:
+                if " 503 " in exc.message and "locked" in exc.message:
+                    return None
+                raise
+
+        return wait_until(created, TIMEOUT, interval=2.0,
+                          what=f"Airflow to accept the backfill of {dag_id} (SQLite locked)")
 
     def runs(self, dag_id: str) -> list[dict[str, Any]]:
         """Every run of the DAG, oldest data interval first."""
@@ -119,7 +169,8 @@ class Api:
             busy = [r for r in runs if r["state"] not in FINISHED]
             return runs if len(done) >= count and not busy else None
 
-        return wait_until(finished, timeout, interval=1.0,
+        # A poll that times out (the API waiting for SQLite) is tried again.
+        return wait_until(finished, timeout, interval=1.0, ignore=(StackNotRunning,),
                           what=f"{count} run(s) of {dag_id} to finish")
 
     def log_where(self, dag_id: str, run_id: str, task_id: str, try_number: int) -> str:
