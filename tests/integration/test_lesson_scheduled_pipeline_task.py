@@ -39,6 +39,7 @@ def test_extract_reads_exactly_its_days_rows_from_the_real_mysql(
     data = catalog.lesson_module(FOLDER, "data")
     shop = data.generate(EVENTS)
     mysql = service_factory(MySQL, network=network, aliases=("mysql",))
+    airflow = None
     connection = mysql.service.client()
     data.seed(connection, shop)
     connection.close()
@@ -46,17 +47,23 @@ def test_extract_reads_exactly_its_days_rows_from_the_real_mysql(
     shutil.copy(FOLDER / "dags" / "shop_daily.py", dags)
     dags.chmod(0o755)
     (dags / "shop_daily.py").chmod(0o644)
-    airflow = service_factory(Airflow, timeout=300, network=network, aliases=("airflow",),
-                              volumes={str(dags): "/opt/airflow/dags"})
-    result = airflow.container.get_wrapped_container().exec_run(
-        ["airflow", "tasks", "test", "shop_daily", "extract", "2020-11-21"])
-    output = result.output.decode(errors="replace")
+    try:
+        airflow = service_factory(Airflow, timeout=300, network=network, aliases=("airflow",),
+                                  volumes={str(dags): "/opt/airflow/dags"})
+        result = airflow.container.get_wrapped_container().exec_run(
+            ["airflow", "tasks", "test", "shop_daily", "extract", "2020-11-22"])
+        output = result.output.decode(errors="replace")
+    finally:  # before the module's network goes (the session's factory stops them later)
+        for running in (airflow, mysql):
+            if running is not None:
+                running.container.stop()
     assert result.exit_code == 0, output[-3000:]
+    where = re.findall(r"WHERE updated_at >= .*", output)
+    assert where and set(where) == {
+        "WHERE updated_at >= '2020-11-21 00:00:00' AND updated_at < '2020-11-22 00:00:00'"}, where
     extracted = re.search(r"extracted \{'users': (\d+), 'activity': (\d+), 'purchases': (\d+)\}",
                           output)
     assert extracted, output[-3000:]
     truth = data.partition_truth(shop)["20201121"]
     assert [int(n) for n in extracted.groups()] == [
         len(truth["users"]), len(truth["activity"]), len(truth["purchases"])]
-    assert "WHERE updated_at >= '2020-11-21 00:00:00' AND updated_at < '2020-11-22 00:00:00'" \
-        in output
