@@ -15,6 +15,7 @@ from dplat.agent.buffer.errors import BufferOverflowError
 from dplat.agent.buffer.metadata import ChunkKeys, Metadata, TimeZone
 from dplat.agent.config import ConfigError
 from dplat.agent.core import registry
+from dplat.agent.core.log import RepeatedWarning
 from dplat.agent.event import EventTime
 from dplat.agent.plugins.buf_memory import MemoryBuffer
 from dplat.agent.protocol.eventtime import pack_entry
@@ -291,6 +292,41 @@ def test_block_waits_until_a_flush_frees_space() -> None:
             assert [r["t"] for _, r in staged.events()] == [42]
 
     asyncio.run(scenario())
+
+
+def test_block_warns_once_for_many_refused_writes(caplog: pytest.LogCaptureFixture) -> None:
+    """Fluentd warns on every refused write (write_guard in
+    lib/fluent/plugin/output.rb); 30 writers waiting on one full buffer make
+    one line here, and the statistics count every refusal."""
+    async def scenario() -> tuple[int, int]:
+        async with sink(FULL.format(action="block")) as out:
+            await fill(out)
+            waiting = [emit_at(out, 100 + n) for n in range(30)]
+            await asyncio.sleep(0.05)
+            while not all(w.done() for w in waiting):
+                await out.flush()
+                await asyncio.sleep(0.01)
+            return out.buffering.statistics()["buffer_overflows"], len(out.written)
+
+    with caplog.at_level(logging.DEBUG):
+        overflows, _ = asyncio.run(scenario())
+    lines = [r for r in caplog.records if "by buffer overflow" in r.getMessage()]
+    assert len(lines) == 1 and 'action="block"' in lines[0].getMessage()
+    assert overflows >= 30
+    assert "retrying buffer.write after blocked operation" in caplog.text
+
+
+def test_a_repeated_warning_is_logged_once_per_interval_with_the_suppressed_count(
+        caplog: pytest.LogCaptureFixture) -> None:
+    now = [0.0]
+    warning = RepeatedWarning(logging.getLogger("test.repeated"), "full", 60, lambda: now[0])
+    with caplog.at_level(logging.WARNING, "test.repeated"):
+        for now[0] in (0, 1, 2, 59.9, 60, 61, 200):
+            warning.occurred(action="block")
+    assert [r.getMessage() for r in caplog.records] == [
+        'full action="block"', 'full action="block" suppressed=3',
+        'full action="block" suppressed=1']
+    assert warning.total == 7
 
 
 def test_block_gives_up_when_the_output_stops() -> None:
