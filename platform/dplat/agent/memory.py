@@ -9,14 +9,29 @@ every shape of input, so the inputs that decode large objects
 process's resident memory passes the limit, the message is refused (no ack:
 the client sends it again later) and what was decoded of it is freed.
 
-The resident size comes from ``/proc/self/statm`` (Linux; read with one
-``pread`` of a file kept open, ~5 us). Elsewhere the guard never refuses.
+Where the numbers come from, best first (``MemoryGuard.source``):
+
+* ``statm``: the resident size now, from ``/proc/self/statm`` (Linux, the
+  agent's image; one ``pread`` of a file kept open, ~5 us).
+* ``peak``: elsewhere (macOS, the BSDs: ``dplat agent run`` on such a
+  host) only the *peak* resident size is known (``getrusage`` ``ru_maxrss``),
+  and a peak never goes down. Under the limit it is exact enough (the size
+  now is at most the peak). Past it, the guard refuses only while the peak is
+  still climbing (the agent is passing the limit at that moment): refusing
+  on the peak alone would refuse every large message for the rest of the
+  run. So after one flood a second may get through where ``statm`` would
+  refuse it.
+* ``none``: no ``/proc`` and no ``resource`` module (Windows): the guard
+  never refuses. The first question logs which source is used when it is
+  not ``statm``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import sys
 
 MiB = 1024 * 1024
 DEFAULT_MEMORY_LIMIT = 384 * MiB
@@ -34,22 +49,37 @@ def json_cost(text: bytes) -> int:
 
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+STATM = "/proc/self/statm"
+log = logging.getLogger("dplat.agent.memory")
+
+
+def peak_resident() -> int | None:
+    """The process's peak resident bytes (``getrusage``), or None without
+    the ``resource`` module. ``ru_maxrss`` is in bytes on macOS and in
+    KiB on Linux and the BSDs."""
+    try:
+        import resource  # not on Windows
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak) if sys.platform == "darwin" else int(peak) * 1024
 
 
 class MemoryGuard:
     """Answers "is the process over ``limit`` bytes resident?" cheaply."""
 
-    def __init__(self, limit: int = DEFAULT_MEMORY_LIMIT) -> None:
+    def __init__(self, limit: int = DEFAULT_MEMORY_LIMIT, statm: str = STATM) -> None:
         self.limit = limit
+        self.statm = statm
+        self.source: str | None = None
+        """``statm``, ``peak`` or ``none`` once asked (see the module's doc)."""
         self._fd: int | None = None
-        self._opened = False  # opened at the first question, not by `agent check`
+        self._last_peak = 0
 
     def resident(self) -> int | None:
         """Resident bytes now, or None where the system does not say."""
-        if not self._opened:
-            self._opened = True
-            with contextlib.suppress(OSError):
-                self._fd = os.open("/proc/self/statm", os.O_RDONLY)
+        if self.source is None:
+            self._open()
         if self._fd is None:
             return None
         try:
@@ -57,15 +87,34 @@ class MemoryGuard:
         except (OSError, ValueError, IndexError):
             return None
 
+    def _open(self) -> None:
+        """Opened at the first question, not by ``agent check``."""
+        with contextlib.suppress(OSError):
+            self._fd = os.open(self.statm, os.O_RDONLY)
+        if self._fd is not None:
+            self.source = "statm"
+            return
+        self.source = "peak" if peak_resident() is not None else "none"
+        log.warning("memory_limit: %s is not readable here, %s", self.statm,
+                    "the limit is checked against the peak resident size only "
+                    "(refusing while the peak climbs past it)" if self.source == "peak"
+                    else "and the peak resident size neither: memory_limit is not enforced")
+
     def over(self, expected: int = 0) -> bool:
         """True when resident memory, plus ``expected`` bytes about to be
         allocated, is above the limit."""
         resident = self.resident()
-        return resident is not None and resident + expected > self.limit
+        if resident is not None:
+            return resident + expected > self.limit
+        peak = peak_resident() if self.source == "peak" else None
+        if peak is None:
+            return False
+        climbing, self._last_peak = peak > self._last_peak, peak
+        return peak + expected > self.limit and climbing
 
     def close(self) -> None:
         """Close the file; a later question opens it again."""
         if self._fd is not None:
             os.close(self._fd)
         self._fd = None
-        self._opened = False
+        self.source = None
