@@ -130,6 +130,7 @@ from pathlib import Path
 from _agent_common import (
     Profiler,
     ServerProcess,
+    cprofile_top,
     host_speed,
     percentile,
     send_paced,
@@ -201,14 +202,16 @@ class Result:
 class Target:
     """The agent or the baseline, started for one run in its own directory."""
 
-    def __init__(self, kind: str, directory: Path, profile: Path | None = None) -> None:
+    def __init__(self, kind: str, directory: Path, profile: Path | None = None,
+                 cprofile: Path | None = None) -> None:
         self.kind = kind
         self.out = directory / "out"
+        self.cprofile = cprofile if kind == "agent" else None
         if kind == "agent":
             self.out.mkdir()
             config = directory / "agent.conf"
             config.write_text(CONFIG.format(out=self.out, buffer=directory / "buffer"))
-            self.process = ServerProcess.agent(config, directory / "agent.log")
+            self.process = ServerProcess.agent(config, directory / "agent.log", self.cprofile)
             self.monitor = int(self.process.wait_for_log(r"monitoring http server "
                                                          r"url=\"http://[^:]+:(\d+)").group(1))
         else:
@@ -252,6 +255,10 @@ class Target:
                 raise AssertionError(f"{lines} events in the output files, {events} sent "
                                      f"(log: {self.process.log})")
         self.process.stop()
+        if self.cprofile is not None:
+            print(f"    cProfile, own time of the main thread ({self.cprofile}):")
+            for line in cprofile_top(self.cprofile):
+                print(f"    {line}")
         return Result(events, wire_bytes, acked - started, delivered_s, cpu, rss, latencies,
                       lateness or [])
 
@@ -260,9 +267,14 @@ def profile_file(args: argparse.Namespace, scenario: str) -> Path | None:
     return Path(f"{args.profile}-{scenario}.txt") if args.profile else None
 
 
+def cprofile_file(args: argparse.Namespace, scenario: str) -> Path | None:
+    return Path(f"{args.cprofile}-{scenario}.prof") if args.cprofile else None
+
+
 def run_packed(kind: str, args: argparse.Namespace, blobs: list[bytes]) -> Result:
     with tempfile.TemporaryDirectory(dir=args.dir) as directory:
-        target = Target(kind, Path(directory), profile_file(args, "packed"))
+        target = Target(kind, Path(directory), profile_file(args, "packed"),
+                        cprofile_file(args, "packed"))
         try:
             started = time.perf_counter()
             client, wire = asyncio.run(send_window(target.port, frames_of(blobs, args.batch),
@@ -276,7 +288,8 @@ def run_packed(kind: str, args: argparse.Namespace, blobs: list[bytes]) -> Resul
 
 def run_message(kind: str, args: argparse.Namespace, data: bytes) -> Result:
     with tempfile.TemporaryDirectory(dir=args.dir) as directory:
-        target = Target(kind, Path(directory), profile_file(args, "message"))
+        target = Target(kind, Path(directory), profile_file(args, "message"),
+                        cprofile_file(args, "message"))
         try:
             started = time.perf_counter()
             client = asyncio.run(send_stream(target.port, data))
@@ -339,6 +352,9 @@ def main() -> None:
     options.add_argument("--dir", default=None, help="where buffers and outputs go (a temp dir)")
     options.add_argument("--profile", default=None, metavar="PREFIX",
                          help="py-spy the agent in (a) and (b): PREFIX-packed.txt, ...")
+    options.add_argument("--cprofile", default=None, metavar="PREFIX",
+                         help="run the agent under cProfile in (a) and (b): "
+                         "PREFIX-packed.prof, ... (slower; its CPU figures are not comparable)")
     args = options.parse_args()
     scenarios = args.scenarios.split(",")
     print(f"host speed: a 10M-step Python loop takes {host_speed():.2f} s here; agent in a "

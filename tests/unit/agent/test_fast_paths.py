@@ -102,14 +102,20 @@ FORMATS = [
 ]
 
 
-@pytest.mark.parametrize("params", FORMATS)
-def test_out_file_format_stream_is_format_per_event(params: str) -> None:
-    formatter = new_formatter(element(f"@type out_file\n{params}", "format"), "out_file")
+@pytest.mark.parametrize("params", [f"@type out_file\n{p}" for p in FORMATS] + [
+    "@type json", "@type json\nadd_newline false\nnewline crlf", "@type ltsv"])
+def test_format_bytes_is_format_per_event_in_utf8(params: str) -> None:
+    """The stream-at-once bytes path (out_file, json) writes what ``format``
+    writes, encoded as the outputs encode it (undecodable bytes kept)."""
+    formatter = new_formatter(element(params, "format"), "out_file")
     times = [EventTime(1_704_164_645, 0), EventTime(1_704_164_645, 5), EventTime(1_704_164_646, 0),
              EventTime(1_704_164_645, 0)]
-    stream = [(time, RECORDS[n % len(RECORDS)]) for n, time in enumerate(times * 2)]
-    assert formatter.format_stream("app.web", stream) == [
-        formatter.format("app.web", time, record) for time, record in stream]
+    records = [*RECORDS, {"raw": b"\xff\xfe".decode("utf-8", "surrogateescape")},
+               {"big": 2**70, "text": "na\u00efve \u2603"}]
+    stream = [(time, records[n % len(records)]) for n, time in enumerate(times * 3)]
+    assert formatter.format_bytes("app.web", stream) == [
+        formatter.format("app.web", time, record).encode("utf-8", "surrogateescape")
+        for time, record in stream]
 
 
 def test_out_file_isolates_an_event_it_cannot_format(tmp_path: Path) -> None:

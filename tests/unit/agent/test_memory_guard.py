@@ -25,19 +25,25 @@ def test_the_peak_is_read_in_bytes_on_this_system() -> None:
 
 
 def test_without_statm_the_guard_refuses_only_while_the_peak_climbs_past_the_limit(
-        caplog: pytest.LogCaptureFixture) -> None:
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    peaks = iter([300, 300, 380, 390, 390, 395, 395])  # MiB, as getrusage would say
+    monkeypatch.setattr(memory, "peak_resident", lambda: next(peaks) * MiB)
     with caplog.at_level(logging.WARNING, "dplat.agent.memory"):
-        guard = MemoryGuard(limit=MiB, statm=NO_PROC)  # this process is far past 1 MiB
-        assert guard.resident() is None and guard.source == "peak"
-        assert guard.over()  # first question: the peak got here, so the process did
-        assert not guard.over()  # the peak stands still: memory may have gone down
-        grown = bytearray(64 * MiB)
-        grown[:: 4096] = b"x" * len(grown[:: 4096])  # touch the pages: resident
-        assert guard.over(), "a climbing peak past the limit is memory passing it now"
-        del grown
+        guard = MemoryGuard(limit=384 * MiB, statm=NO_PROC)
+        assert guard.resident() is None and guard.source == "peak"  # read 300
+        answers = [guard.over(), guard.over(), guard.over(), guard.over(),
+                   guard.over(expected=10 * MiB), guard.over()]
+    # 300 under; 380 climbing but under; 390 climbing past: over; 390 still:
+    # memory may have gone down since; 395 climbing past; 395 still.
+    assert answers == [False, False, True, False, True, False]
     assert [r.getMessage() for r in caplog.records] == [
         f"memory_limit: {NO_PROC} is not readable here, the limit is checked against "
         "the peak resident size only (refusing while the peak climbs past it)"]
+
+
+def test_without_statm_the_guard_reads_this_process_peak() -> None:
+    guard = MemoryGuard(limit=MiB, statm=NO_PROC)  # this process is far past 1 MiB
+    assert guard.over()  # the first question: the peak climbed from nothing
     roomy = MemoryGuard(limit=2**40, statm=NO_PROC)
     assert not roomy.over() and not roomy.over(expected=2**30)
     assert MemoryGuard(limit=(peak_resident() or 0) + MiB, statm=NO_PROC).over(expected=2**31)

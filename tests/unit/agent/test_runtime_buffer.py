@@ -308,7 +308,7 @@ def test_block_warns_once_for_many_refused_writes(caplog: pytest.LogCaptureFixtu
                 await asyncio.sleep(0.01)
             return out.buffering.statistics()["buffer_overflows"], len(out.written)
 
-    with caplog.at_level(logging.DEBUG):
+    with caplog.at_level(logging.DEBUG, "dplat.agent"):
         overflows, _ = asyncio.run(scenario())
     lines = [r for r in caplog.records if "by buffer overflow" in r.getMessage()]
     assert len(lines) == 1 and 'action="block"' in lines[0].getMessage()
