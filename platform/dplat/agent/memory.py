@@ -29,9 +29,11 @@ Where the numbers come from, best first (``MemoryGuard.source``):
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import sys
+from collections.abc import Callable
 
 MiB = 1024 * 1024
 DEFAULT_MEMORY_LIMIT = 384 * MiB
@@ -118,3 +120,66 @@ class MemoryGuard:
             os.close(self._fd)
         self._fd = None
         self.source = None
+
+
+TRIM_EVERY = 32 * MiB
+"""Hand free heap pages back after this many bytes of chunks were purged."""
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None (musl, macOS, Windows have none)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim  # type: ignore[no-any-return]
+
+
+class HeapTrimmer:
+    """Hands memory the agent freed back to the system, where glibc allows.
+
+    glibc keeps freed memory for reuse: the top of the main heap past
+    ``M_TRIM_THRESHOLD``, and free pages inside it and inside the arenas of
+    the threads that wrote chunks (``asyncio.to_thread``), stay resident.
+    After a big run the agent's RSS then stays high, and a reload that builds
+    a second pipeline beside the first can pass the container's limit (issue
+    10). ``malloc_trim(0)`` returns those pages; it took 0.6-2.5 ms here on a
+    heap of ~150 MiB, so it runs after every TRIM_EVERY bytes of purged
+    chunks and after a reload, not per chunk. Measured on a logging-to-bq
+    shaped run (600,000 events, out_s3 plus 500-row chunks decoded and
+    JSON-encoded in threads; /proc/self/statm): 84 MiB resident once all was
+    purged, 70 MiB after the trim, the process having started at 63 MiB.
+    Without glibc it does nothing.
+    """
+
+    def __init__(self, every: int = TRIM_EVERY) -> None:
+        self.every = every
+        self.pending = 0
+        """Bytes purged since the last trim."""
+        self.trims = 0
+        self._trim = _malloc_trim()
+
+    @property
+    def available(self) -> bool:
+        return self._trim is not None
+
+    def freed(self, nbytes: int) -> None:
+        """Count ``nbytes`` of purged chunks; trim once TRIM_EVERY passed."""
+        self.pending += nbytes
+        if self.pending >= self.every:
+            self.trim()
+
+    def trim(self) -> bool:
+        """``malloc_trim(0)`` now; True when memory was handed back."""
+        self.pending = 0
+        if self._trim is None:
+            return False
+        self.trims += 1
+        return bool(self._trim(0))
+
+
+heap = HeapTrimmer()
+"""The process's one trimmer (the heap is the process's)."""

@@ -1,16 +1,19 @@
 """The memory guard where ``/proc/self/statm`` cannot be read (macOS, the
 BSDs, Windows): it falls back to the peak resident size, or to never
-refusing, and says so once."""
+refusing, and says so once. And the heap trimmer: memory freed inside
+glibc's heaps goes back to the system."""
 
 from __future__ import annotations
 
 import logging
+import subprocess
 import sys
+import textwrap
 
 import pytest
 
 from dplat.agent import memory
-from dplat.agent.memory import MemoryGuard, peak_resident
+from dplat.agent.memory import HeapTrimmer, MemoryGuard, peak_resident
 
 MiB = 1024 * 1024
 NO_PROC = "/nonexistent/statm"
@@ -56,3 +59,43 @@ def test_without_statm_or_getrusage_the_guard_never_refuses_and_says_so(
         guard = MemoryGuard(limit=1, statm=NO_PROC)
         assert not guard.over(expected=2**40) and guard.source == "none"
     assert "memory_limit is not enforced" in caplog.text
+
+
+TRIM_CHILD = textwrap.dedent("""
+    import threading
+    from dplat.agent.memory import HeapTrimmer, MemoryGuard
+    held = []
+    def work():  # a flush thread's arena, as asyncio.to_thread gives
+        blobs = [bytes(2000) for _ in range(100_000)]  # 200 MB of malloc'd blocks
+        held.append(blobs[-1])  # pins the top of its heap: free() alone keeps the rest
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    guard = MemoryGuard()
+    before = guard.resident()
+    trimmed = HeapTrimmer().trim()
+    print(before, guard.resident(), trimmed)
+""")
+
+
+@pytest.mark.skipif(not HeapTrimmer().available, reason="malloc_trim is glibc's (not musl, macOS)")
+def test_a_trim_hands_freed_heap_memory_back() -> None:
+    """In a fresh interpreter (this one's heap is the whole session's)."""
+    result = subprocess.run([sys.executable, "-c", TRIM_CHILD], capture_output=True, text=True,
+                            check=True, env={"PYTHONPATH": memory.__file__.rsplit("/dplat/", 1)[0]})
+    before, after, trimmed = result.stdout.split()
+    assert trimmed == "True"
+    assert int(before) - int(after) > 150 * MiB, (int(before) >> 20, int(after) >> 20)
+
+
+def test_the_trimmer_trims_after_every_so_many_purged_bytes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    monkeypatch.setattr(memory, "_malloc_trim", lambda: lambda pad: calls.append(pad) or 1)
+    trimmer = HeapTrimmer(every=100)
+    trimmer.freed(60)
+    assert (calls, trimmer.pending) == ([], 60)
+    trimmer.freed(50)
+    assert (calls, trimmer.pending, trimmer.trims) == ([0], 0, 1)
+    monkeypatch.setattr(memory, "_malloc_trim", lambda: None)  # musl, macOS, Windows
+    assert not HeapTrimmer().available and not HeapTrimmer().trim()
