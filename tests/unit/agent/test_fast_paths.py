@@ -16,7 +16,7 @@ import pytest
 
 from dplat.agent.buffer.metadata import ChunkKeys, Metadata, TimeZone
 from dplat.agent.event import EventStream, EventTime, Record
-from dplat.agent.plugins.bigquery.rows import decode_lines, encode_line
+from dplat.agent.plugins.bigquery.rows import decode_lines, encode_line, encode_lines
 from dplat.agent.plugins.formatters import new_formatter, to_json
 from dplat.agent.plugins.out_file import FileOutput
 from dplat.agent.protocol import ForwardDecoder
@@ -116,6 +116,14 @@ def test_format_bytes_is_format_per_event_in_utf8(params: str) -> None:
     assert formatter.format_bytes("app.web", stream) == [
         formatter.format("app.web", time, record).encode("utf-8", "surrogateescape")
         for time, record in stream]
+
+
+def test_bigquery_chunk_lines_of_a_stream_are_its_lines_one_by_one() -> None:
+    times = [EventTime(1_704_164_645, 0), EventTime(1_704_164_645, 0), EventTime(1_704_164_645, 9),
+             EventTime(1_704_164_646, 0)]
+    stream = [(time, RECORDS[n % len(RECORDS)]) for n, time in enumerate(times * 3)]
+    assert encode_lines("app.web", stream) == [
+        encode_line("app.web", time, record) for time, record in stream]
 
 
 def test_out_file_isolates_an_event_it_cannot_format(tmp_path: Path) -> None:

@@ -27,6 +27,4 @@ class TextFormatting:
 
     def format_stream(self, tag: str, stream: EventStream) -> list[bytes]:
         """``format`` of each event in one call (see Buffering._pack)."""
-        if self.injector.enabled:
-            stream = [(time, self.injector.inject(tag, time, record)) for time, record in stream]
-        return self.formatter.format_bytes(tag, stream)
+        return self.formatter.format_bytes(tag, self.injector.inject_stream(tag, stream))

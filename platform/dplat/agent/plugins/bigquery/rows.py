@@ -28,7 +28,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from dplat.agent.event import EventTime, Record
+from dplat.agent.event import EventStream, EventTime, Record
 from dplat.agent.plugins.bigquery.client import (
     RETRYABLE_REASONS,
     BigQueryError,
@@ -51,6 +51,20 @@ class Row:
 def encode_line(tag: str, time: EventTime, record: Record) -> bytes:
     return f"{time.sec}.{time.nsec:09d}\t{tag}\t{to_json_roundtrip(record)}\n".encode(
         "utf-8", "surrogateescape")
+
+
+def encode_lines(tag: str, stream: EventStream) -> list[bytes]:
+    """:func:`encode_line` of each event, the time and tag columns made once
+    per distinct time (Message-mode events of one second share it)."""
+    lines: list[bytes] = []
+    append, encode = lines.append, to_json_roundtrip
+    last: EventTime | None = None
+    prefix = ""
+    for time, record in stream:
+        if time != last:
+            last, prefix = time, f"{time.sec}.{time.nsec:09d}\t{tag}\t"
+        append((prefix + encode(record) + "\n").encode("utf-8", "surrogateescape"))
+    return lines
 
 
 def decode_lines(data: bytes) -> tuple[list[Row], list[str]]:
