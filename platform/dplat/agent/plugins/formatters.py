@@ -91,6 +91,30 @@ def to_json_bytes(record: Record) -> bytes:
     return to_json_roundtrip(record).encode("utf-8", "surrogateescape")
 
 
+_ORJSON_ROUNDTRIP_OPTIONS = 0 if _orjson is None else (
+    _ORJSON_OPTIONS | _orjson.OPT_PASSTHROUGH_DATETIME | _orjson.OPT_PASSTHROUGH_DATACLASS)
+"""Datetimes and dataclasses through ``default`` (``str``), as json writes them."""
+
+
+def to_json_roundtrip_bytes(record: Record) -> bytes:
+    """:func:`to_json_roundtrip` as UTF-8, made by orjson (~4x faster) where
+    that reads back to the same values: orjson writes NaN and infinities as
+    ``null``, so a text with ``null`` anywhere in it (a None, or the word in
+    a string) is made again by json, and so is what orjson refuses. Float
+    digits may differ from json's (``0.00001`` for ``1e-05``); the values
+    ``json.loads`` reads back do not."""
+    if _orjson is not None:
+        try:
+            data = _orjson.dumps(record, default=_orjson_default,
+                                 option=_ORJSON_ROUNDTRIP_OPTIONS)
+        except _orjson.JSONEncodeError:
+            pass
+        else:
+            if b"null" not in data:
+                return data
+    return to_json_roundtrip(record).encode("utf-8", "surrogateescape")
+
+
 def to_json_roundtrip(record: Record, _join: Any = "".join) -> str:
     """Compact JSON that Python's ``json.loads`` reads back to the same values,
     NaN and infinities included (as json writes them); bytes and other values
