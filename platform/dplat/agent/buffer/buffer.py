@@ -121,7 +121,7 @@ class Buffer(Configurable):
         to_enqueue: list[Chunk] = []
         current: dict[Metadata, Chunk] = {}
         try:
-            for metadata in sorted(data, key=Metadata.sort_key):
+            for metadata in sorted(data, key=Metadata.sort_key) if len(data) > 1 else data:
                 chunk = self.stage.get(metadata) or self.generate_chunk(metadata)
                 touched.append((chunk, chunk.bytesize))
                 blobs = data[metadata]

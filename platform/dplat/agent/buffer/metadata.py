@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -63,11 +63,22 @@ class TimeZone:
 
 @dataclass(frozen=True)
 class Metadata:
-    """What the events of one chunk have in common."""
+    """What the events of one chunk have in common.
+
+    The key of the buffer's stage: every emit looks its chunk up by it, so
+    the hash is computed once (a dataclass would hash the three fields on
+    every lookup; ~7 % of an emit of one event, logging-to-bq's case)."""
 
     timekey: int | None = None
     tag: str | None = None
     variables: tuple[tuple[str, Hashable], ...] = ()
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.timekey, self.tag, self.variables)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def variable(self, key: str) -> Any:
         for name, value in self.variables:
