@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from dplat.agent.buffer.errors import BufferOverflowError
-from dplat.agent.buffer.metadata import ChunkKeys, Metadata, TimeZone
+from dplat.agent.buffer.metadata import KNOWN_METADATA, ChunkKeys, Metadata, TimeZone
 from dplat.agent.config import ConfigError
 from dplat.agent.core import registry
 from dplat.agent.core.log import RepeatedWarning
@@ -53,6 +53,16 @@ def test_simple_chunk_keys_keep_the_stream_whole() -> None:
     stream = [(at(T0), {"a": 1}), (at(T0 + DAY), {"a": 2})]
     assert ChunkKeys.parse("[]").split("x", stream) == {Metadata(): stream}
     assert ChunkKeys.parse("tag").split("x", stream) == {Metadata(None, "x"): stream}
+
+
+def test_time_split_gives_one_metadata_object_per_chunk_and_forgets_past_a_bound() -> None:
+    keys = ChunkKeys.parse("time,tag", timekey=60)
+    first = next(iter(keys.split("app", [(at(T0), {})])))
+    again = next(iter(keys.split("app", [(at(T0 + 1), {})])))
+    assert again is first and again == Metadata(T0 - T0 % 60, "app")
+    for minute in range(KNOWN_METADATA + 2):
+        keys.split("app", [(at(T0 + 60 * minute), {})])
+    assert len(keys._known) <= KNOWN_METADATA + 1
 
 
 def test_timekeys_align_to_utc_or_to_the_configured_zone() -> None:
