@@ -19,14 +19,21 @@ start-up and frame building drop out. Instruction counts do not move with
 the load of a shared host, where CPU times swing by 2x; run the script with
 another tree first on PYTHONPATH to compare code.
 
+``--mode lesson`` instead routes fluent-logger-python's frames one per read
+(as the logging-to-bq lesson's FluentHandler sends them) through that
+lesson's agent.conf (``copy`` into out_s3 and bigquery_insert, never
+flushed): there the per-emit work, not the per-event work, is the cost.
+
 Dec 4 2026, issue 10 (instructions per event, main before -> after):
 
-    decode + out_file            packed 30,408 -> 24,716 (-19%)
-                                 message 24,543 -> 23,603 (-4%)
-    all four stages              packed 66,131 -> 53,980 (-18%)
-                                 message 61,484 -> 47,742 (-22%)
+    decode + out_file            packed  30,528 -> 25,450 (-17%)
+                                 message 25,092 -> 23,340 (-7%)
+    all four stages              packed  63,720 -> 43,967 (-31%)
+                                 message 58,585 -> 36,912 (-37%)
+    lesson (one frame per read)          368,227 -> 329,051 (-11%; includes
+                                 building the pipeline once, ~3 % of it)
 
-    .venv/bin/python benchmarks/agent_ingest_cost.py [--mode packed|message]
+    .venv/bin/python benchmarks/agent_ingest_cost.py [--mode packed|message|lesson]
         [--messages N] [--stages all|forward] [--instructions]
 """
 
