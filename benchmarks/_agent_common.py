@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pstats
 import re
 import shutil
 import signal
@@ -46,8 +47,13 @@ class ServerProcess(AgentProcess):
     subprocess with its log in a file."""
 
     @classmethod
-    def agent(cls, config: Path, log: Path) -> ServerProcess:
-        return cls(config, log, cwd=ROOT)
+    def agent(cls, config: Path, log: Path, cprofile: Path | None = None) -> ServerProcess:
+        """The agent; under cProfile (main thread only, written at its
+        graceful exit) when ``cprofile`` names the output file."""
+        argv = None if cprofile is None else [
+            sys.executable, "-m", "cProfile", "-o", str(cprofile), "-m", "dplat.cli",
+            "agent", "run", "-c", str(config)]
+        return cls(config, log, argv=argv, cwd=ROOT)
 
     @classmethod
     def baseline(cls, log: Path) -> ServerProcess:
@@ -91,6 +97,18 @@ class Profiler:
                 own[re.sub(r" \(.*/", " (", stack.rsplit(";", 1)[-1])] += int(count)
         total = sum(own.values()) or 1
         return [(100 * n / total, name) for name, n in own.most_common(12)]
+
+
+def cprofile_top(path: Path, count: int = 16) -> list[str]:
+    """The functions with the most own time in a cProfile output file, as
+    ``percent  own-s  cumulative-s  calls  function`` lines."""
+    stats = pstats.Stats(str(path))
+    table: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    total = sum(row[2] for row in table.values()) or 1.0
+    rows = sorted(table.items(), key=lambda item: item[1][2], reverse=True)[:count]
+    return [f"{100 * own / total:5.1f}%  {own:6.2f}  {cum:6.2f}  {calls:>9}  "
+            f"{Path(file).name}:{line}({name})"
+            for (file, line, name), (_, calls, own, cum, _) in rows]
 
 
 # -- the baseline ------------------------------------------------------------------------------

@@ -42,77 +42,10 @@ ratio is the agent's per-core figure over the baseline's in the same run.
 ``--profile PREFIX`` attaches py-spy (``pip install py-spy``) to the agent in
 (a) and (b) and prints where its samples went (the agent runs slower then).
 
-Figures there (host speed 0.57-0.67 s; the baseline reached 210-260k ev/s
-per core in (a), a third of the issue's ~700,000 on an idle machine), per
-core and as a ratio to the baseline of the same run, before and after the
-hot-path commits of Nov 2026 (time-only chunk keys, one JSON encoder and
-out_file formatting a stream at once, whole-group buffer appends, reused
-integer EventTimes):
+``--cprofile PREFIX`` runs the agent under cProfile instead (no extra tool;
+main thread only) and prints its functions by own time.
 
-    (a) packed   48,000 ev/cpu-s, ratio 0.20-0.22  ->  94,000-130,000, 0.44-0.50
-    (b) message  45,000-47,000, ratio 0.09-0.13    ->  97,000-134,000, 0.21-0.28
-    (c) latency  1000-event messages at half of (a)'s rate: p50 12 ms, p99
-                 60-120 ms (baseline p99 15-25 ms); 100-event messages: p50
-                 2 ms, p99 80-160 ms, with the paced sender itself late by
-                 10-45 ms at p99 on the busy host.
-
-Then (Nov 27) the decoder folded a read's consecutive Message-mode frames of
-one tag into one Message (``ForwardDecoder(coalesce=True)``: no ``interpret``,
-Message or entry list per frame; acks still per chunk, after the emit). The
-old and new code alternating on the same host (baseline 260-440k per core):
-
-    (b) message  87,000-100,000, ratio 0.25-0.27   ->  115,000-121,000, 0.26-0.44
-    (a) packed   and (c) latency: unchanged within the noise (0.38 -> 0.42-0.43;
-                 p50 11 ms and 2 ms either way)
-
-Then (Nov 27) the text outputs' JSON moved to orjson (formatters.to_json;
-json's C encoder stays for what orjson refuses), ~2 us less per record.
-Three runs of each on the same host:
-
-    (b) message  115,000-121,000                   ->  159,000-178,000 (goal 150,000: met)
-    (a) packed   ratio 0.42-0.50                   ->  0.60-0.64 (137,000-143,000 per core)
-    (c) latency  1000-event messages at 69-70k ev/s (half of (a)'s wall rate):
-                 agent p50 7.5-8.5 ms, p99 18.5-28.3 ms in four runs (two
-                 under 20 ms); the bare baseline's own p99 in the same runs
-                 12.8-22.9 ms. 100-event messages: agent p50 2-4.5 ms, p99
-                 25-81 ms; baseline p99 11.9-19.7 ms, the sender late by up
-                 to 10 ms at p99.
-
-What limits the figures (py-spy):
-
-* (a) ~50 % of the agent's time is msgpack decoding of the entries
-  (``decode_entries``, the ``ext_hook`` that makes each EventTime), which is
-  the whole of the baseline's work; ~25 % is JSON for out_file's default
-  format (json's C encoder, ~2 us per 100-byte record); the rest is the time
-  column, the buffer (one pwrite and one meta rewrite per message) and the
-  file writes. Everything per event is already done once per stream, so the
-  ratio cannot pass ~0.5 with a text output: the JSON costs as much as the
-  decoding the baseline does. Passing entries through undecoded (reference
-  doc M.2) only helps outputs whose chunks are msgpack (forward, bigquery);
-  out_file and out_s3 need the records to format them.
-* (b) since frames are folded, Message mode costs what (a) costs per event
-  plus the per-event msgpack of the frame: ~40 % is out_file's JSON
-  (``to_json`` alone ~34 %, ~3 us per record here), ~30 % is the msgpack
-  Unpacker itself (the baseline's whole work), ~6 % the decoder's own loop
-  around it, ~7 % out_file's write thread, ~5 % freeing the records once
-  buffered, ~5 % the buffer and time-key split. The garbage collector no
-  longer shows: with ``gc.disable()`` the figure did not move (before the
-  folding, ``gc.freeze()`` and ``set_threshold(50_000, 20, 100)`` in
-  server.py had saved ~15 %). 150,000 per core means ~6.7 us per event;
-  JSON plus unpacking took about that with json's encoder, which is why
-  the JSON moved to orjson (~0.5 us per record), and the goal is met.
-* (c) a 1000-event message takes the agent ~7 ms of CPU here to decode,
-  format and buffer before its ack can go (~10 ms before orjson); at half
-  load, messages that arrive while one is in work wait, so p99 is a few such
-  times plus the host's own stalls, which put the bare baseline's p99 at
-  13-23 ms in the same runs: the agent adds 3-6 ms to it. What would take the
-  rest: less CPU per message (the entries' msgpack decoding is the bulk,
-  and a pass-through of undecoded entries, reference doc M.2, helps only
-  msgpack outputs), or a quieter host. 100-event
-  messages are acked in ~2 ms at the median; their p99 is the host's: the
-  sender itself runs late, a watchdog thread in the agent caught its loop
-  blocked in the buffer's ``pwrite`` on the shared disk, and a full garbage
-  collection stopped it for up to ~30 ms before server.py's ``tune_gc``.
+The figures measured so far, and what limits them: benchmarks/README.md.
 
     .venv/bin/python benchmarks/agent_forward.py [--events N] [--scenarios packed,message,latency]
 """
@@ -130,6 +63,7 @@ from pathlib import Path
 from _agent_common import (
     Profiler,
     ServerProcess,
+    cprofile_top,
     host_speed,
     percentile,
     send_paced,
@@ -201,14 +135,16 @@ class Result:
 class Target:
     """The agent or the baseline, started for one run in its own directory."""
 
-    def __init__(self, kind: str, directory: Path, profile: Path | None = None) -> None:
+    def __init__(self, kind: str, directory: Path, profile: Path | None = None,
+                 cprofile: Path | None = None) -> None:
         self.kind = kind
         self.out = directory / "out"
+        self.cprofile = cprofile if kind == "agent" else None
         if kind == "agent":
             self.out.mkdir()
             config = directory / "agent.conf"
             config.write_text(CONFIG.format(out=self.out, buffer=directory / "buffer"))
-            self.process = ServerProcess.agent(config, directory / "agent.log")
+            self.process = ServerProcess.agent(config, directory / "agent.log", self.cprofile)
             self.monitor = int(self.process.wait_for_log(r"monitoring http server "
                                                          r"url=\"http://[^:]+:(\d+)").group(1))
         else:
@@ -252,6 +188,10 @@ class Target:
                 raise AssertionError(f"{lines} events in the output files, {events} sent "
                                      f"(log: {self.process.log})")
         self.process.stop()
+        if self.cprofile is not None:
+            print(f"    cProfile, own time of the main thread ({self.cprofile}):")
+            for line in cprofile_top(self.cprofile):
+                print(f"    {line}")
         return Result(events, wire_bytes, acked - started, delivered_s, cpu, rss, latencies,
                       lateness or [])
 
@@ -260,9 +200,14 @@ def profile_file(args: argparse.Namespace, scenario: str) -> Path | None:
     return Path(f"{args.profile}-{scenario}.txt") if args.profile else None
 
 
+def cprofile_file(args: argparse.Namespace, scenario: str) -> Path | None:
+    return Path(f"{args.cprofile}-{scenario}.prof") if args.cprofile else None
+
+
 def run_packed(kind: str, args: argparse.Namespace, blobs: list[bytes]) -> Result:
     with tempfile.TemporaryDirectory(dir=args.dir) as directory:
-        target = Target(kind, Path(directory), profile_file(args, "packed"))
+        target = Target(kind, Path(directory), profile_file(args, "packed"),
+                        cprofile_file(args, "packed"))
         try:
             started = time.perf_counter()
             client, wire = asyncio.run(send_window(target.port, frames_of(blobs, args.batch),
@@ -276,7 +221,8 @@ def run_packed(kind: str, args: argparse.Namespace, blobs: list[bytes]) -> Resul
 
 def run_message(kind: str, args: argparse.Namespace, data: bytes) -> Result:
     with tempfile.TemporaryDirectory(dir=args.dir) as directory:
-        target = Target(kind, Path(directory), profile_file(args, "message"))
+        target = Target(kind, Path(directory), profile_file(args, "message"),
+                        cprofile_file(args, "message"))
         try:
             started = time.perf_counter()
             client = asyncio.run(send_stream(target.port, data))
@@ -339,6 +285,9 @@ def main() -> None:
     options.add_argument("--dir", default=None, help="where buffers and outputs go (a temp dir)")
     options.add_argument("--profile", default=None, metavar="PREFIX",
                          help="py-spy the agent in (a) and (b): PREFIX-packed.txt, ...")
+    options.add_argument("--cprofile", default=None, metavar="PREFIX",
+                         help="run the agent under cProfile in (a) and (b): "
+                         "PREFIX-packed.prof, ... (slower; its CPU figures are not comparable)")
     args = options.parse_args()
     scenarios = args.scenarios.split(",")
     print(f"host speed: a 10M-step Python loop takes {host_speed():.2f} s here; agent in a "

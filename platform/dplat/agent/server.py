@@ -38,6 +38,7 @@ from dplat.agent.config.errors import ErrorCollector
 from dplat.agent.core.base import Plugin
 from dplat.agent.core.log import AGENT_LOGGER, LEVELS, kv
 from dplat.agent.core.params import Configurable, config_param, render
+from dplat.agent.memory import heap
 from dplat.agent.plugins.in_monitor_agent import attach as attach_monitors
 from dplat.agent.router import Router
 from dplat.agent.rpc import RpcServer, parse_endpoint
@@ -157,6 +158,7 @@ class AgentServer:
                 return False
             self._apply(system)
             self._root, self.router, self.system = root, router, system
+            heap.trim()  # the old pipeline's buffers and objects are gone
             log.info("reloaded %s", kv(**summary(router)))
             return True
 

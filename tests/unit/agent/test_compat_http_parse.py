@@ -45,3 +45,31 @@ def test_parse_in_http_is_the_default_body_handling() -> None:
         assert [record for *_, record in client.router.events] == [{"a": 1}]
 
     run(scenario)
+
+
+def test_parse_bodies_are_weighed_against_memory_limit() -> None:
+    """A body read by a ``<parse>`` parser counts against memory_limit as a
+    JSON or msgpack body does (413 alone too big, 503 near the limit), and
+    the refused request emits nothing; a real HTTP client (aiohttp) posts."""
+    lines = "".join(f"info line {n}\n" for n in range(20_000))  # 270 KB, 20,000 records
+    multiline = ("<parse>\n  @type multiline\n  format_firstline /^info/\n"
+                 "  format1 /^(?<level>\\w+) (?<msg>.*)$/\n</parse>")
+
+    async def scenario() -> None:
+        async with serving(f"memory_limit 4m\n{multiline}") as client:  # alone: ~9.6 MB
+            status, reason = await client.post("/app", lines)
+            assert status == 413 and "memory_limit" in reason
+            status, _ = await client.post("/app", "info small")  # under 64 KiB: not weighed
+            assert status == 200
+            assert client.plugin.counters()["memory_limit_exceeded"] == 1
+        assert [r["msg"] for *_, r in client.router.events] == ["small"]
+        async with serving(NONE) as client:
+            client.plugin.memory.over = lambda expected: True  # the agent is near its limit
+            status, reason, headers = await client.request("POST", "/app", "x" * 100_000)
+            assert status == 503 and headers["Retry-After"] == "1"
+            client.plugin.memory.over = lambda expected: False
+            status, _ = await client.post("/app", "x" * 100_000)
+            assert status == 200
+        assert [len(r["message"]) for *_, r in client.router.events] == [100_000]
+
+    run(scenario)

@@ -16,8 +16,13 @@ import pytest
 
 from dplat.agent.buffer.metadata import ChunkKeys, Metadata, TimeZone
 from dplat.agent.event import EventStream, EventTime, Record
-from dplat.agent.plugins.bigquery.rows import decode_lines, encode_line
-from dplat.agent.plugins.formatters import new_formatter, to_json
+from dplat.agent.plugins.bigquery.rows import decode_lines, encode_line, encode_lines
+from dplat.agent.plugins.formatters import (
+    new_formatter,
+    to_json,
+    to_json_roundtrip,
+    to_json_roundtrip_bytes,
+)
 from dplat.agent.plugins.out_file import FileOutput
 from dplat.agent.protocol import ForwardDecoder
 from dplat.agent.testing import element, run_output
@@ -102,14 +107,58 @@ FORMATS = [
 ]
 
 
-@pytest.mark.parametrize("params", FORMATS)
-def test_out_file_format_stream_is_format_per_event(params: str) -> None:
-    formatter = new_formatter(element(f"@type out_file\n{params}", "format"), "out_file")
+@pytest.mark.parametrize("params", [f"@type out_file\n{p}" for p in FORMATS] + [
+    "@type json", "@type json\nadd_newline false\nnewline crlf", "@type ltsv"])
+def test_format_bytes_is_format_per_event_in_utf8(params: str) -> None:
+    """The stream-at-once bytes path (out_file, json) writes what ``format``
+    writes, encoded as the outputs encode it (undecodable bytes kept)."""
+    formatter = new_formatter(element(params, "format"), "out_file")
     times = [EventTime(1_704_164_645, 0), EventTime(1_704_164_645, 5), EventTime(1_704_164_646, 0),
              EventTime(1_704_164_645, 0)]
-    stream = [(time, RECORDS[n % len(RECORDS)]) for n, time in enumerate(times * 2)]
-    assert formatter.format_stream("app.web", stream) == [
-        formatter.format("app.web", time, record) for time, record in stream]
+    records = [*RECORDS, {"raw": b"\xff\xfe".decode("utf-8", "surrogateescape")},
+               {"big": 2**70, "text": "na\u00efve \u2603"}]
+    stream = [(time, records[n % len(records)]) for n, time in enumerate(times * 3)]
+    assert formatter.format_bytes("app.web", stream) == [
+        formatter.format("app.web", time, record).encode("utf-8", "surrogateescape")
+        for time, record in stream]
+
+
+def test_bigquery_chunk_lines_of_a_stream_are_its_lines_one_by_one() -> None:
+    times = [EventTime(1_704_164_645, 0), EventTime(1_704_164_645, 0), EventTime(1_704_164_645, 9),
+             EventTime(1_704_164_646, 0)]
+    stream = [(time, RECORDS[n % len(RECORDS)]) for n, time in enumerate(times * 3)]
+    assert encode_lines("app.web", stream) == [
+        encode_line("app.web", time, record) for time, record in stream]
+
+
+ROUNDTRIP_VALUES: list[object] = [
+    math.nan, math.inf, -math.inf, -0.0, 1e-05, 1e300, 0.1 + 0.2, 2**63 - 1, 2**64, 2**70,
+    None, "null", "", "tab\there\nnewline", b"\xff\xfe".decode("utf-8", "surrogateescape"),
+    "snow \u2603", True, [1, [2.5, {"k": None}]], {"nested": {"x": math.nan}}, b"raw\xff",
+    EventTime(1, 2), datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC), {7: "int key"},
+]
+
+
+@pytest.mark.parametrize("value", ROUNDTRIP_VALUES, ids=repr)
+def test_bigquery_chunk_json_reads_back_as_json_wrote_it(value: object) -> None:
+    """The chunk lines are made by orjson where it reads back the same, else
+    by json's encoder (NaN, None, what orjson refuses): either way
+    ``json.loads`` gives what it gave for json's own text."""
+    record = {"v": value}
+    text = to_json_roundtrip_bytes(record)
+    read = json.loads(text.decode("utf-8", "surrogateescape"))  # as decode_lines reads
+    assert repr(read) == repr(json.loads(to_json_roundtrip(record)))
+    assert b"\t" not in text  # the chunk line's columns stay three
+
+
+def test_bigquery_chunk_lines_read_back_whatever_the_strings_hold() -> None:
+    """U+2028, U+0085 and U+001C are line breaks to str.splitlines() that
+    JSON writers leave unescaped (the first two) or escape (the last)."""
+    texts = ["line\u2028separator", "next\x85line", "file\x1cseparator", "cr\rlf\n", "\t"]
+    stream = [(EventTime(1_704_164_645, n), {"text": text}) for n, text in enumerate(texts)]
+    rows, broken = decode_lines(b"".join(encode_lines("app", stream)))
+    assert broken == []
+    assert [(row.time, row.record) for row in rows] == stream
 
 
 def test_out_file_isolates_an_event_it_cannot_format(tmp_path: Path) -> None:

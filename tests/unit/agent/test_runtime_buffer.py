@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from dplat.agent.buffer.errors import BufferOverflowError
-from dplat.agent.buffer.metadata import ChunkKeys, Metadata, TimeZone
+from dplat.agent.buffer.metadata import KNOWN_METADATA, ChunkKeys, Metadata, TimeZone
 from dplat.agent.config import ConfigError
 from dplat.agent.core import registry
+from dplat.agent.core.log import RepeatedWarning
 from dplat.agent.event import EventTime
 from dplat.agent.plugins.buf_memory import MemoryBuffer
 from dplat.agent.protocol.eventtime import pack_entry
@@ -52,6 +53,16 @@ def test_simple_chunk_keys_keep_the_stream_whole() -> None:
     stream = [(at(T0), {"a": 1}), (at(T0 + DAY), {"a": 2})]
     assert ChunkKeys.parse("[]").split("x", stream) == {Metadata(): stream}
     assert ChunkKeys.parse("tag").split("x", stream) == {Metadata(None, "x"): stream}
+
+
+def test_time_split_gives_one_metadata_object_per_chunk_and_forgets_past_a_bound() -> None:
+    keys = ChunkKeys.parse("time,tag", timekey=60)
+    first = next(iter(keys.split("app", [(at(T0), {})])))
+    again = next(iter(keys.split("app", [(at(T0 + 1), {})])))
+    assert again is first and again == Metadata(T0 - T0 % 60, "app")
+    for minute in range(KNOWN_METADATA + 2):
+        keys.split("app", [(at(T0 + 60 * minute), {})])
+    assert len(keys._known) <= KNOWN_METADATA + 1
 
 
 def test_timekeys_align_to_utc_or_to_the_configured_zone() -> None:
@@ -291,6 +302,41 @@ def test_block_waits_until_a_flush_frees_space() -> None:
             assert [r["t"] for _, r in staged.events()] == [42]
 
     asyncio.run(scenario())
+
+
+def test_block_warns_once_for_many_refused_writes(caplog: pytest.LogCaptureFixture) -> None:
+    """Fluentd warns on every refused write (write_guard in
+    lib/fluent/plugin/output.rb); 30 writers waiting on one full buffer make
+    one line here, and the statistics count every refusal."""
+    async def scenario() -> tuple[int, int]:
+        async with sink(FULL.format(action="block")) as out:
+            await fill(out)
+            waiting = [emit_at(out, 100 + n) for n in range(30)]
+            await asyncio.sleep(0.05)
+            while not all(w.done() for w in waiting):
+                await out.flush()
+                await asyncio.sleep(0.01)
+            return out.buffering.statistics()["buffer_overflows"], len(out.written)
+
+    with caplog.at_level(logging.DEBUG, "dplat.agent"):
+        overflows, _ = asyncio.run(scenario())
+    lines = [r for r in caplog.records if "by buffer overflow" in r.getMessage()]
+    assert len(lines) == 1 and 'action="block"' in lines[0].getMessage()
+    assert overflows >= 30
+    assert "retrying buffer.write after blocked operation" in caplog.text
+
+
+def test_a_repeated_warning_is_logged_once_per_interval_with_the_suppressed_count(
+        caplog: pytest.LogCaptureFixture) -> None:
+    now = [0.0]
+    warning = RepeatedWarning(logging.getLogger("test.repeated"), "full", 60, lambda: now[0])
+    with caplog.at_level(logging.WARNING, "test.repeated"):
+        for now[0] in (0, 1, 2, 59.9, 60, 61, 200):
+            warning.occurred(action="block")
+    assert [r.getMessage() for r in caplog.records] == [
+        'full action="block"', 'full action="block" suppressed=3',
+        'full action="block" suppressed=1']
+    assert warning.total == 7
 
 
 def test_block_gives_up_when_the_output_stops() -> None:

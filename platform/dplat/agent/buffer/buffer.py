@@ -29,6 +29,7 @@ from dplat.agent.buffer.errors import BufferOverflowError
 from dplat.agent.buffer.metadata import Metadata
 from dplat.agent.config.element import Element
 from dplat.agent.core.params import Configurable, config_param
+from dplat.agent.memory import heap
 
 MiB = 1024 * 1024
 log = logging.getLogger("dplat.agent.buffer")
@@ -120,7 +121,7 @@ class Buffer(Configurable):
         to_enqueue: list[Chunk] = []
         current: dict[Metadata, Chunk] = {}
         try:
-            for metadata in sorted(data, key=Metadata.sort_key):
+            for metadata in sorted(data, key=Metadata.sort_key) if len(data) > 1 else data:
                 chunk = self.stage.get(metadata) or self.generate_chunk(metadata)
                 touched.append((chunk, chunk.bytesize))
                 blobs = data[metadata]
@@ -247,9 +248,11 @@ class Buffer(Configurable):
         return records
 
     def _purge(self, chunk: Chunk) -> None:
-        self.queue_size -= chunk.bytesize
+        size = chunk.bytesize
+        self.queue_size -= size
         chunk.purge()
         chunk.state = ChunkState.CLOSED
+        heap.freed(size)  # after the chunk let go of its data
 
     # -- reading ------------------------------------------------------------
     @property

@@ -38,7 +38,7 @@ from dplat.agent.buffer.placeholders import Placeholders, unsafe_path_value
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
 from dplat.agent.core import registry
-from dplat.agent.core.log import kv
+from dplat.agent.core.log import RepeatedWarning, kv
 from dplat.agent.core.params import located, warn_unused
 from dplat.agent.event import Entry, EventStream
 from dplat.agent.protocol.eventtime import pack_entry, pack_entry_list
@@ -48,6 +48,11 @@ if TYPE_CHECKING:
 
 SPACE_POLL_INTERVAL = 1.0
 """overflow_action block: how often a blocked write checks the buffer again."""
+OVERFLOW_LOG_INTERVAL = 60.0
+"""At most one overflow warning per output per this many seconds, with the
+count of those suppressed (a blocked buffer refuses writes many times a
+second; the value is what Fluentd configs commonly give
+``ignore_repeated_log_interval``)."""
 
 
 class Buffering:
@@ -88,6 +93,9 @@ class Buffering:
         """The output builds file paths or object keys from chunk keys
         (out_file, out_s3): values that climb out are refused at emit."""
         self.unsafe_events = 0
+        self.overflow_warning = RepeatedWarning(
+            self.log, "failed to write data into buffer by buffer overflow",
+            OVERFLOW_LOG_INTERVAL)
         self._workers: list[asyncio.Task[Any]] = []
         self._enqueuer: asyncio.Task[Any] | None = None
 
@@ -203,12 +211,13 @@ class Buffering:
             try:
                 return self.buffer.write(packed, enqueue=self.flush_mode == "immediate")
             except BufferOverflowError:
-                self.log.warning("failed to write data into buffer by buffer overflow %s",
-                                 kv(action=action))
+                self.overflow_warning.occurred(action=action)
                 if action == "throw_exception" or self.flusher.stopping:
                     raise
                 if action == "block":
+                    self.log.debug("buffer.write is now blocking")
                     await self._wait_for_space()
+                    self.log.debug("retrying buffer.write after blocked operation")
                 else:
                     self._drop_oldest_chunk()
 
@@ -328,6 +337,7 @@ class Buffering:
         stats = self.buffer.statistics()
         stats["retry_count"] = self.output.metrics.retry_count
         stats["unsafe_placeholder_events"] = self.unsafe_events
+        stats["buffer_overflows"] = self.overflow_warning.total
         stats["backed_up_chunks"] = self.flusher.backed_up
         retry = self.flusher.retry
         if retry is not None:

@@ -17,5 +17,5 @@ only looks at the plugin files at this level):
 
 Helpers several families share stay here: net_common.py, inject.py,
 record_accessor.py, parser_base.py/parser_time.py (the Parser base and time
-parsing), formatters.py.
+parsing), formatters.py, text_output.py (out_file's and out_s3's formatting).
 """

@@ -79,6 +79,42 @@ def to_json(record: Record) -> str:
     return to_json_roundtrip(record)
 
 
+def to_json_bytes(record: Record) -> bytes:
+    """:func:`to_json` as UTF-8 (lone surrogates from undecodable input as
+    their original bytes): orjson's own bytes, with no str in between, which
+    saves a decode and an encode per event on the text outputs' hot path."""
+    if _orjson is not None:
+        try:
+            return _orjson.dumps(record, default=_orjson_default, option=_ORJSON_OPTIONS)
+        except _orjson.JSONEncodeError:
+            pass
+    return to_json_roundtrip(record).encode("utf-8", "surrogateescape")
+
+
+_ORJSON_ROUNDTRIP_OPTIONS = 0 if _orjson is None else (
+    _ORJSON_OPTIONS | _orjson.OPT_PASSTHROUGH_DATETIME | _orjson.OPT_PASSTHROUGH_DATACLASS)
+"""Datetimes and dataclasses through ``default`` (``str``), as json writes them."""
+
+
+def to_json_roundtrip_bytes(record: Record) -> bytes:
+    """:func:`to_json_roundtrip` as UTF-8, made by orjson (~4x faster) where
+    that reads back to the same values: orjson writes NaN and infinities as
+    ``null``, so a text with ``null`` anywhere in it (a None, or the word in
+    a string) is made again by json, and so is what orjson refuses. Float
+    digits may differ from json's (``0.00001`` for ``1e-05``); the values
+    ``json.loads`` reads back do not."""
+    if _orjson is not None:
+        try:
+            data = _orjson.dumps(record, default=_orjson_default,
+                                 option=_ORJSON_ROUNDTRIP_OPTIONS)
+        except _orjson.JSONEncodeError:
+            pass
+        else:
+            if b"null" not in data:
+                return data
+    return to_json_roundtrip(record).encode("utf-8", "surrogateescape")
+
+
 def to_json_roundtrip(record: Record, _join: Any = "".join) -> str:
     """Compact JSON that Python's ``json.loads`` reads back to the same values,
     NaN and infinities included (as json writes them); bytes and other values
@@ -148,11 +184,13 @@ class Formatter(Configurable):
         formatter's own ending: what out_stdout and filter_stdout print."""
         return self.format(tag, time, record).rstrip("\r\n") + "\n"
 
-    def format_stream(self, tag: str, stream: EventStream) -> list[str]:
-        """``format`` of every event, in order; a formatter on a hot path
-        overrides it to pay its per-call costs once per stream."""
+    def format_bytes(self, tag: str, stream: EventStream) -> list[bytes]:
+        """``format`` of every event, in order, as UTF-8 (what a text output's
+        chunk holds); a formatter on a hot path overrides it to pay its
+        per-call costs once per stream."""
         format_ = self.format
-        return [format_(tag, time, record) for time, record in stream]
+        return [format_(tag, time, record).encode("utf-8", "surrogateescape")
+                for time, record in stream]
 
     @property
     def eol(self) -> str:
@@ -218,25 +256,27 @@ class OutFileFormatter(TimedFormatter):
         parts.append(to_json(record))
         return self.separator.join(parts) + self.eol
 
-    def format_stream(self, tag: str, stream: EventStream) -> list[str]:
+    def format_bytes(self, tag: str, stream: EventStream) -> list[bytes]:
         """``format`` per event, written for speed (out_file's and out_s3's
-        default format is the per-event cost of those outputs): the time and
-        tag columns are made once per distinct time, not per event."""
-        eol, encode = self.eol, to_json
+        default format is the per-event cost of those outputs): bytes built
+        from orjson's bytes, and the time and tag columns made once per
+        distinct time, not per event."""
+        eol, encode = self.eol.encode(), to_json_bytes
         head = tag + self.separator if self.output_tag else ""
         if not self.output_time:
-            return [head + encode(record) + eol for _, record in stream]
+            head_bytes = head.encode("utf-8", "surrogateescape")
+            return [head_bytes + encode(record) + eol for _, record in stream]
         format_time, separator = self.format_time, self.separator
         by_second = self.whole_seconds
-        lines: list[str] = []
+        lines: list[bytes] = []
         append = lines.append
         last: object = None
-        prefix = ""
+        prefix = b""
         for time, record in stream:
             key = time[0] if by_second else time
             if key != last:
                 last = key
-                prefix = format_time(time) + separator + head
+                prefix = (format_time(time) + separator + head).encode("utf-8", "surrogateescape")
             append(prefix + encode(record) + eol)
         return lines
 
@@ -250,6 +290,12 @@ class JsonFormatter(Formatter):
 
     def format(self, tag: str, time: EventTime, record: Record) -> str:
         return to_json(record) + (self.eol if self.add_newline else "")
+
+    def format_bytes(self, tag: str, stream: EventStream) -> list[bytes]:
+        """One call per stream, orjson's bytes as they are (out_s3's
+        ``<format> @type json`` in the logging-to-bq lesson)."""
+        eol, encode = self.eol.encode() if self.add_newline else b"", to_json_bytes
+        return [encode(record) + eol for _, record in stream]
 
 
 @register("ltsv")

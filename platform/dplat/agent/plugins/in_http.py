@@ -21,7 +21,8 @@ body is read up to ``body_size_limit`` (413 past it) and inflates up to
 ``decompression_size_limit`` (default: ``body_size_limit``; Fluentd 256 MiB),
 and a body past 64 KiB is weighed before it is parsed (JSON) or decoded by
 slices (msgpack) against ``memory_limit``: 503 while the agent is near it,
-413 when the body alone would pass it (see dplat.agent.memory).
+413 when the body alone would pass it (see dplat.agent.memory). A body read
+by a ``<parse>`` parser is weighed the same way (bodies.text_cost).
 
 Differences from Fluentd: invalid JSON and non-object array elements get a
 400 instead of a silent 200, an unparsable ``time`` gets a 400 instead of
@@ -49,6 +50,7 @@ from dplat.agent.core.registry import register
 from dplat.agent.event import EventStream, EventTime
 from dplat.agent.memory import DEFAULT_MEMORY_LIMIT, MemoryGuard
 from dplat.agent.plugins.http.bodies import (
+    LARGE,
     BadRequest,
     OverMemory,
     Params,
@@ -58,6 +60,8 @@ from dplat.agent.plugins.http.bodies import (
     query_time,
     record_time,
     records_of,
+    text_cost,
+    weigh,
 )
 from dplat.agent.plugins.http.common import HttpListener, text
 from dplat.agent.plugins.net_common import QuietLog
@@ -212,6 +216,8 @@ class HttpInput(Input):
                 ) -> EventStream:
         """The events the ``<parse>`` parser reads in the whole body."""
         assert self.parser is not None
+        if len(body) > LARGE:
+            weigh(text_cost(body), self.memory.over, self.memory_limit)
         try:
             entries, _ = self.parser.parse_text(body.decode("utf-8", "surrogateescape"))
         except ValueError as exc:  # ParserError, a time that does not read

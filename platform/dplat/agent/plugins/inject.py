@@ -27,7 +27,7 @@ from dplat.agent.buffer.metadata import TimeZone
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
 from dplat.agent.core.params import Configurable, config_param
-from dplat.agent.event import EventTime, Record
+from dplat.agent.event import EventStream, EventTime, Record
 from dplat.agent.plugins.formatters import TimeFormatter
 
 TIME_TYPES = ("float", "unixtime", "unixtime_millis", "unixtime_micros", "unixtime_nanos",
@@ -112,3 +112,10 @@ class Injector:
         for key, value in self.fields:
             result[key] = value(tag, time)
         return result
+
+    def inject_stream(self, tag: str, stream: EventStream) -> EventStream:
+        """:meth:`inject` of each event (the same stream when nothing is
+        configured), for outputs that format a stream at once."""
+        if not self.fields:
+            return stream
+        return [(time, self.inject(tag, time, record)) for time, record in stream]

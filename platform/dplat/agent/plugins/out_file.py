@@ -32,10 +32,10 @@ from dplat.agent.config.element import Element, Param
 from dplat.agent.config.errors import ConfigError
 from dplat.agent.core.params import config_param, config_section, describe, located
 from dplat.agent.core.registry import register
-from dplat.agent.event import EventStream, EventTime, Record
 from dplat.agent.output import Output
 from dplat.agent.plugins.formatters import new_formatter
 from dplat.agent.plugins.inject import Injector
+from dplat.agent.plugins.text_output import TextFormatting
 
 DEFAULT_TIMEKEY = 86400.0
 INDEX = "_**"
@@ -62,7 +62,7 @@ def generate_path_template(path: str, timekey: float | None, *, append: bool,
 
 
 @register("file")
-class FileOutput(Output):
+class FileOutput(TextFormatting, Output):
     buffer_defaults: ClassVar[dict[str, Any]] = {"chunk_keys": "time", "timekey": DEFAULT_TIMEKEY}
     names_paths_by_placeholders: ClassVar[bool] = True
     """Chunk-key values become path segments: climbing ones are refused (controller.py)."""
@@ -126,17 +126,6 @@ class FileOutput(Output):
         if not os.path.isdir(directory) or not os.access(directory, os.W_OK | os.X_OK):
             raise located(element.params["path"].origin,
                           f"{describe(element)}: '{directory}' is not writable")
-
-    def format(self, tag: str, time: EventTime, record: Record) -> bytes:
-        record = self.injector.inject(tag, time, record)
-        return self.formatter.format(tag, time, record).encode("utf-8", "surrogateescape")
-
-    def format_stream(self, tag: str, stream: EventStream) -> list[bytes]:
-        """``format`` of each event in one call (see Buffering._pack)."""
-        if self.injector.enabled:
-            stream = [(time, self.injector.inject(tag, time, record)) for time, record in stream]
-        return [line.encode("utf-8", "surrogateescape")
-                for line in self.formatter.format_stream(tag, stream)]
 
     async def write(self, chunk: Chunk) -> None:
         path = self.placeholders.expand(self.path_template, chunk)

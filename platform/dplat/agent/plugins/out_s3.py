@@ -44,7 +44,6 @@ from dplat.agent.config.errors import ConfigError
 from dplat.agent.core.log import kv
 from dplat.agent.core.params import config_param, config_section, describe, located
 from dplat.agent.core.registry import register
-from dplat.agent.event import EventTime, Record
 from dplat.agent.output import Output
 from dplat.agent.plugins.formatters import new_formatter
 from dplat.agent.plugins.inject import Injector
@@ -55,6 +54,7 @@ from dplat.agent.plugins.s3.keys import (
     KeySettings,
     ObjectKeys,
 )
+from dplat.agent.plugins.text_output import TextFormatting
 
 DEFAULT_TIMEKEY = 86400.0
 DEFAULT_REGION = "us-east-1"
@@ -69,7 +69,7 @@ UNIQUE_TOKENS = ("${chunk_id}", "%{uuid_flush}", "%{hex_random}")
 
 
 @register("s3")
-class S3Output(Output):
+class S3Output(TextFormatting, Output):
     buffer_defaults: ClassVar[dict[str, Any]] = {"chunk_keys": "time", "timekey": DEFAULT_TIMEKEY}
     names_paths_by_placeholders: ClassVar[bool] = True
     """Chunk-key values become key segments: climbing ones are refused (controller.py)."""
@@ -234,9 +234,6 @@ class S3Output(Output):
         self._bucket_ready = True
 
     # -- events -------------------------------------------------------------------
-    def format(self, tag: str, time: EventTime, record: Record) -> bytes:
-        record = self.injector.inject(tag, time, record)
-        return self.formatter.format(tag, time, record).encode("utf-8", "surrogateescape")
 
     async def write(self, chunk: Chunk) -> None:
         body = self.formatted(chunk)

@@ -9,6 +9,7 @@ half of the handshake. Modules:
     decoder      ForwardDecoder: stream framing (msgpack / JSON), size bounds
     message      Message, EventMode, Ping; what one object means (4 modes)
     jsonframes   splitting a JSON-framed stream into values
+    packed_frames  PackedForward frames off the stream, entries kept as bytes
     compression  bounded multi-member gunzip
     ack          {"ack": chunk} replies
     handshake    <security> HELO / PING / PONG, server and client side

@@ -63,6 +63,7 @@ from dplat.agent.protocol.message import (
     absorb,
     interpret,
 )
+from dplat.agent.protocol.packed_frames import PackedFrame, parse_head
 
 MiB = 1024 * 1024
 
@@ -125,6 +126,8 @@ class ForwardDecoder:
         self._json: JsonFramer | None = None
         self._unpacker = new_unpacker(chunk_size_limit, entries_limit)
         self._framing_known = False
+        self._packed: PackedFrame | None = None
+        """A PackedForward frame being taken off the stream by the fast path."""
         self._fed = 0  # bytes given to the unpacker so far
         self._frame_start = 0  # stream offset where the unfinished object began
         self._error: StreamError | None = None
@@ -144,6 +147,8 @@ class ForwardDecoder:
         """Bytes of the object still arriving (for diagnostics)."""
         if self._json is not None:
             return self._json.buffered
+        if self._packed is not None:
+            return self._packed.buffered
         return self._fed - self._frame_start
 
     def release(self) -> None:
@@ -151,6 +156,7 @@ class ForwardDecoder:
         Not left to the garbage collector: a connection's objects sit in
         reference cycles, and a half-decoded object can be hundreds of MiB."""
         self._unpacker = new_unpacker(1)
+        self._packed = None
         if self._json is not None:
             self._json = JsonFramer(1)
         self._frame_start = self._fed
@@ -178,6 +184,7 @@ class ForwardDecoder:
             exc.decoded = out
             self._error = exc
             self._unpacker = new_unpacker(1)  # let go of a half-decoded object at once
+            self._packed = None
             raise
         return out
 
@@ -201,6 +208,14 @@ class ForwardDecoder:
         # more than the room left under the limit.
         over_memory = self._over_memory
         while offset < len(view):
+            if self._packed is not None or (self._fed == self._frame_start
+                                            and not self._expect_ping):
+                used, item = self._take_packed(view, offset)
+                if used:  # PackedForward taken by the fast path (packed_frames.py)
+                    offset += used
+                    if item is not None:
+                        run = add(item, out, run)  # a batch: ends any run
+                    continue
             unfinished = self._fed - self._frame_start
             room = limit - unfinished
             piece = view[offset : offset + min(room, LARGE)]
@@ -262,6 +277,36 @@ class ForwardDecoder:
             if unfinished > LARGE and over_memory is not None and over_memory(0):
                 raise StreamOverMemory(f"the agent's memory passed memory_limit while a "
                                        f"{unfinished} bytes object was arriving")
+
+    def _take_packed(self, view: memoryview, offset: int) -> tuple[int, Decoded | None]:
+        """Bytes of a PackedForward frame taken from ``view[offset:]`` (0: not
+        one here, the Unpacker's way then) and the frame's item once complete."""
+        limit = self._limits.chunk_size_limit
+        frame = self._packed
+        used = 0
+        if frame is None:
+            head = parse_head(view, offset)
+            if head is None or head.length + head.blob_length >= limit:
+                return 0, None  # too large: the Unpacker's way says so as always
+            frame = self._packed = PackedFrame(head, limit, self._limits.entries_limit)
+            used = head.length
+        elif frame.buffered > LARGE and self._over_memory is not None and self._over_memory(0):
+            raise StreamOverMemory(f"the agent's memory passed memory_limit while a "
+                                   f"{frame.buffered} bytes object was arriving")
+        try:
+            taken, obj, nbytes = frame.take(view, offset + used)
+        except OverflowError as exc:
+            raise FrameTooLarge(f"an object is larger than chunk_size_limit {limit}") from exc
+        except ValueError as exc:  # the option's msgpack: FormatError, StackError...
+            if "exceeds max_" in str(exc):
+                raise FrameTooLarge(f"an object announces more than {limit} bytes") from exc
+            raise UndecodableStream(f"not a msgpack stream: {exc!r:.80}") from exc
+        except Exception as exc:  # e.g. TypeError: a map key that is a list
+            raise UndecodableStream(f"not a msgpack stream: {exc!r:.80}") from exc
+        if obj is None:
+            return used + taken, None
+        self._packed = None
+        return used + taken, interpret(obj, nbytes, self._limits)
 
     def _add(self, item: Decoded, out: list[Decoded], run: Message | None) -> Message | None:
         """Append ``item`` to ``out``, or fold it into ``run`` when coalescing;

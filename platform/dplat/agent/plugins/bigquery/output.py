@@ -43,7 +43,7 @@ from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ConfigError
 from dplat.agent.core.log import kv
 from dplat.agent.core.params import config_param, config_section, describe, located
-from dplat.agent.event import EventTime, Record
+from dplat.agent.event import EventStream, EventTime, Record
 from dplat.agent.output import Output
 from dplat.agent.plugins.bigquery.client import BigQueryClient, ClientSettings, TableRef
 from dplat.agent.plugins.bigquery.rows import (
@@ -52,6 +52,7 @@ from dplat.agent.plugins.bigquery.rows import (
     Row,
     decode_lines,
     encode_line,
+    encode_lines,
 )
 from dplat.agent.plugins.bigquery.schema import TableSchema
 from dplat.agent.plugins.inject import Injector
@@ -177,6 +178,10 @@ class BigQueryOutput(Output):
     # -- buffering ----------------------------------------------------------------
     def format(self, tag: str, time: EventTime, record: Record) -> bytes:
         return encode_line(tag, time, self.injector.inject(tag, time, record))
+
+    def format_stream(self, tag: str, stream: EventStream) -> list[bytes]:
+        """``format`` of each event in one call (see Buffering._pack)."""
+        return encode_lines(tag, self.injector.inject_stream(tag, stream))
 
     # -- writing (helpers for the subclasses) --------------------------------------
     def target(self, chunk: Chunk) -> TableRef:

@@ -28,14 +28,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from dplat.agent.event import EventTime, Record
+from dplat.agent.event import EventStream, EventTime, Record
 from dplat.agent.plugins.bigquery.client import (
     RETRYABLE_REASONS,
     BigQueryError,
     RequestRejected,
     RowError,
 )
-from dplat.agent.plugins.formatters import to_json_roundtrip
+from dplat.agent.plugins.formatters import to_json_roundtrip_bytes
 
 
 @dataclass
@@ -49,8 +49,23 @@ class Row:
 
 
 def encode_line(tag: str, time: EventTime, record: Record) -> bytes:
-    return f"{time.sec}.{time.nsec:09d}\t{tag}\t{to_json_roundtrip(record)}\n".encode(
-        "utf-8", "surrogateescape")
+    return (f"{time.sec}.{time.nsec:09d}\t{tag}\t".encode("utf-8", "surrogateescape")
+            + to_json_roundtrip_bytes(record) + b"\n")
+
+
+def encode_lines(tag: str, stream: EventStream) -> list[bytes]:
+    """:func:`encode_line` of each event, the time and tag columns made once
+    per distinct time (Message-mode events of one second share it)."""
+    lines: list[bytes] = []
+    append, encode = lines.append, to_json_roundtrip_bytes
+    last: EventTime | None = None
+    prefix = b""
+    for time, record in stream:
+        if time != last:
+            last = time
+            prefix = f"{time.sec}.{time.nsec:09d}\t{tag}\t".encode("utf-8", "surrogateescape")
+        append(prefix + encode(record) + b"\n")
+    return lines
 
 
 def decode_lines(data: bytes) -> tuple[list[Row], list[str]]:
@@ -58,7 +73,13 @@ def decode_lines(data: bytes) -> tuple[list[Row], list[str]]:
     not decode (a damaged chunk: logged and counted by the caller)."""
     rows: list[Row] = []
     broken: list[str] = []
-    for index, line in enumerate(data.decode("utf-8", "surrogateescape").splitlines()):
+    # Split on "\n" only: JSON escapes it, but not U+2028, U+0085 and the
+    # other characters str.splitlines() also breaks at, which a string in a
+    # record may hold.
+    lines = data.decode("utf-8", "surrogateescape").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    for index, line in enumerate(lines):
         try:
             stamp, tag, body = line.split("\t", 2)
             sec, _, nsec = stamp.partition(".")

@@ -140,13 +140,7 @@ def records_of(params: Params, over_memory: Weigh | None = None,
         return _from_msgpack(params["msgpack"], over_memory)
     text = params.get("json", params.get("ndjson", b""))
     if over_memory is not None and len(text) > LARGE:
-        cost = json_cost(text)
-        if limit is not None and cost > limit:
-            raise OverMemory(f"a body this size would take ~{cost >> 20} MiB to parse, more "
-                             "than memory_limit; send smaller batches", permanent=True)
-        if over_memory(cost):
-            raise OverMemory("the agent's memory is near memory_limit; retry later",
-                             permanent=False)
+        weigh(json_cost(text), over_memory, limit)
     if "json" in params:
         return _objects(_json(params["json"], "json"), "json")
     if "ndjson" in params:
@@ -159,6 +153,29 @@ def records_of(params: Params, over_memory: Weigh | None = None,
                 records.append(value)
         return records
     raise BadRequest("'json', 'ndjson' or 'msgpack' parameter is required")
+
+
+def weigh(cost: int, over_memory: Weigh, limit: int | None) -> None:
+    """Raise OverMemory when parsing a body that costs ``cost`` bytes would
+    pass ``limit`` alone (permanent: 413) or on top of what the agent holds
+    now (503, retry later)."""
+    if limit is not None and cost > limit:
+        raise OverMemory(f"a body this size would take ~{cost >> 20} MiB to parse, more "
+                         "than memory_limit; send smaller batches", permanent=True)
+    if over_memory(cost):
+        raise OverMemory("the agent's memory is near memory_limit; retry later",
+                         permanent=False)
+
+
+def text_cost(body: bytes) -> int:
+    """An upper estimate of what a ``<parse>`` parser allocates reading
+    ``body``: the decoded text (up to 4 bytes a character, Python's widest
+    string form), its fields copied into records and packed into the buffer
+    (once more each), and ~400 bytes (dict, keys, time) per line, as a
+    line-based parser (multiline) may make a record per line. A JSON body
+    (``@type json``) may cost more: :func:`~dplat.agent.memory.json_cost`
+    is taken then."""
+    return max(6 * len(body) + 400 * body.count(b"\n"), json_cost(body))
 
 
 def _json(data: bytes, what: str) -> Any:
