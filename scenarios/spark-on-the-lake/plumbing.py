@@ -13,6 +13,9 @@ from dplat.errors import ScenarioError
 from dplat.scenario import s3objects, wait_until
 
 START = "`dplat up --with spark`"
+CLUSTER_PYTHON = (3, 11)
+"""The executors' Python (images/spark): Connect runs a Python UDF only when
+the client's minor version is the same."""
 
 S3A_SETTINGS = """\
 # What a real cluster would use to read s3a://datastaging/... (with hadoop-aws
@@ -45,6 +48,19 @@ def session(ctx: Any) -> Iterator[Any]:
         yield spark
     finally:
         spark.stop()
+
+
+def same_python_as_the_cluster() -> None:
+    """Raise, naming both versions, when this Python cannot send UDFs to the cluster."""
+    import sys
+
+    if sys.version_info[:2] != CLUSTER_PYTHON:
+        here = ".".join(map(str, sys.version_info[:2]))
+        there = ".".join(map(str, CLUSTER_PYTHON))
+        raise ScenarioError(
+            f"this step sends a Python function to the cluster, whose Python is {there}; "
+            f"dplat runs on Python {here}, and Spark Connect refuses a different minor version",
+            fix=f"Run dplat from a Python {there} environment (pip install 'dplat[spark]').")
 
 
 def mysql_for_spark(ctx: Any) -> dict[str, str]:

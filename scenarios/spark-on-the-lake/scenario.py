@@ -138,6 +138,7 @@ def look(ctx: Any) -> None:
                "Spark SQL; why not row-by-row code (explain)", local_only=LOCAL_ONLY)
 def transform(ctx: Any) -> None:
     frames, data = _frames(), _shop(ctx)
+    plumbing.same_python_as_the_cluster()
     ctx.explain("code", "frames.py: the transforms", _source(
         frames.daily_country, frames.top_buyers))
     with plumbing.session(ctx) as spark:
