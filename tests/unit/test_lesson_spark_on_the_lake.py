@@ -198,3 +198,37 @@ def test_daily_country_filters_paid_orders_before_joining_then_groups_and_window
     assert condition.arguments[1].literal.string == "paid"
     assert join.left.filter.input.read.data_source.format == "parquet"
     assert join.right.read.data_source.format == "csv"
+
+
+# -- failures a newcomer meets ------------------------------------------------------------
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_cluster_that_does_not_answer_names_spark_and_the_command_that_starts_it(
+        tmp_path) -> None:
+    from dplat.errors import ScenarioError
+    from dplat.scenario.context import Context
+    from dplat.settings import resolve
+    from dplat.stack.credentials import Credentials
+
+    settings = resolve({"home": str(tmp_path)}, env={"DPLAT_PORT_SPARK_UI": str(_closed_port())})
+    ctx = Context(settings, Credentials.generate(), FOLDER, "test", {"events": 100})
+    with pytest.raises(ScenarioError) as failed, _module("plumbing").session(ctx):
+        pass
+    assert "spark, the cluster this lesson runs on, does not answer" in failed.value.message
+    assert "dplat up --with spark" in (failed.value.fix or "")
+
+
+def test_a_host_python_other_than_the_clusters_is_refused_with_both_versions(monkeypatch) -> None:
+    from dplat.errors import ScenarioError
+
+    plumbing = _module("plumbing")
+    monkeypatch.setattr(plumbing, "CLUSTER_PYTHON", (3, 99))
+    with pytest.raises(ScenarioError, match=r"cluster, whose Python is 3\.99") as refused:
+        plumbing.same_python_as_the_cluster()
+    assert "Python 3.99 environment" in (refused.value.fix or "")
