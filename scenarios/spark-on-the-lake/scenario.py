@@ -269,8 +269,8 @@ def jdbc(ctx: Any) -> None:
             counts[(column, upper)] = found
             label = f"{column} in [{lower}, {upper}) ({why})"
             ctx.explain("sql", f"the query per split: {label}", "\n".join(
-                f"split {i}: SELECT `order_id`,`user_id`,`amount`,`status`,`ordered_at` "
-                f"FROM {inputs.TABLE} WHERE {c}" for i, c in enumerate(clauses)))
+                f"split {i}: SELECT `order_id`,`user_id`,`amount`,`status`,`ordered_at`\n"
+                f"         FROM {inputs.TABLE} WHERE {c}" for i, c in enumerate(clauses)))
             ctx.check(f"rows per split, {label}", found, truth.rows_per_split(values, clauses),
                       where="truth.spark_where_clauses (Spark's JDBCRelation.columnPartition)")
             ctx.check(f"each split's query in MySQL counts what Spark's partition holds, {label}",
