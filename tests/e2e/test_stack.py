@@ -12,6 +12,7 @@ from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
+from dplat.stack import catalogue
 from tests.e2e.conftest import PORT_OFFSET, PROJECT, Stack
 
 pytestmark = pytest.mark.e2e
@@ -23,8 +24,9 @@ def test_status_json_reports_every_service_ready(stack: Stack) -> None:
     found = json.loads(result.stdout)  # stdout holds the JSON alone
     assert found["project"] == PROJECT and found["ready"] is True
     services = {s["name"]: s for s in found["services"]}
-    # The everyday stack, plus s3-iam once a lesson of the suite started it.
-    assert set(services) - {"s3-iam"} == {"mysql", "s3", "bigquery", "agent"}
+    # The everyday stack, plus the on-demand services (s3-iam, spark...) that
+    # lessons of the suite started.
+    assert set(services) - set(catalogue.on_demand_names()) == {"mysql", "s3", "bigquery", "agent"}
     assert all(s["ready"] and s["state"] == "running" for s in services.values()), services
 
 
