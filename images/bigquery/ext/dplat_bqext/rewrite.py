@@ -23,6 +23,8 @@ from dplat_bqext.functions import (
     translate_source,
 )
 from dplat_bqext.literals import decode_string_escapes
+from dplat_bqext.syntax import SYNTAX_TRANSFORMS
+from dplat_bqext.typed import TYPED_TRANSFORMS, annotate
 
 WEEKDAYS = ("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")
 # TIMESTAMP_DIFF/_ADD/_SUB take these parts only (BigQuery's timestamp_functions page).
@@ -258,6 +260,8 @@ def div_operands(node: exp.Expression) -> exp.Expression | None:
 
 
 TRANSFORMS = (
+    *TYPED_TRANSFORMS,
+    *SYNTAX_TRANSFORMS,
     week_parts,
     timestamp_parts,
     unix_seconds,
@@ -308,5 +312,5 @@ def rewrite(sql: str) -> str:
                     child.replace(done)
         return node
 
-    tree = statements[0].transform(apply)
+    tree = annotate(statements[0]).transform(apply)
     return tree.sql(dialect="bigquery") if changed else sql

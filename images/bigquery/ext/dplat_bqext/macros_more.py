@@ -1,0 +1,131 @@
+"""DuckDB macros for the per-type corrections (typed.py) and the syntax ones (syntax.py).
+
+Kept apart from macros.py only for length; macros.py creates them after its
+own, so these may call those (``dplat_numeric``).
+"""
+
+from __future__ import annotations
+
+# The fraction of a second as BigQuery writes it: '' or '.25', '.250001'.
+_FRACTION = (
+    "CASE WHEN microsecond(t) % 1000000 = 0 THEN '' ELSE '.'"
+    " || rtrim(lpad(CAST(microsecond(t) % 1000000 AS VARCHAR), 6, '0'), '0') END"
+)
+_INT_PATTERN = "'[+-]?(0[xX][0-9a-fA-F]+|[0-9]+)'"
+
+MORE_MACROS: dict[str, str] = {
+    # CAST(FLOAT64 AS INT64): half away from zero (DuckDB's round does that,
+    # its cast rounds half to even).
+    "dplat_float_to_int": "(x) AS CAST(round(x) AS BIGINT)",
+    "dplat_float_to_int_try": "(x) AS TRY_CAST(round(x) AS BIGINT)",
+    # CAST(STRING AS INT64): decimal or 0x hex digits only ('1.5' is an error).
+    "dplat_string_to_int": (
+        f"(s) AS CASE WHEN s IS NULL THEN NULL WHEN regexp_full_match(trim(s), {_INT_PATTERN})"
+        " THEN CAST(trim(s) AS BIGINT) ELSE error('Bad int64 value: ' || s) END"
+    ),
+    "dplat_string_to_int_try": (
+        f"(s) AS CASE WHEN regexp_full_match(trim(s), {_INT_PATTERN}) THEN TRY_CAST(trim(s) AS BIGINT) END"
+    ),
+    # CAST(STRING AS BOOL): 'true' or 'false', any case; nothing else.
+    "dplat_string_to_bool": (
+        "(s) AS CASE WHEN lower(s) = 'true' THEN true WHEN lower(s) = 'false' THEN false"
+        " WHEN s IS NULL THEN NULL ELSE error('Bad bool value: ' || s) END"
+    ),
+    "dplat_string_to_bool_try": (
+        "(s) AS CASE WHEN lower(s) = 'true' THEN true WHEN lower(s) = 'false' THEN false END"
+    ),
+    # CAST(FLOAT64 AS STRING): an integral value without '.0'.
+    "dplat_float_to_string": r"(x) AS regexp_replace(CAST(x AS VARCHAR), '\.0$', '')",
+    "dplat_float_to_string_try": r"(x) AS regexp_replace(CAST(x AS VARCHAR), '\.0$', '')",
+    # CAST(NUMERIC AS STRING): no trailing zeros (DuckDB writes all 9 places).
+    "dplat_numeric_to_string": (
+        "(x) AS CASE WHEN contains(CAST(x AS VARCHAR), '.')"
+        " THEN rtrim(rtrim(CAST(x AS VARCHAR), '0'), '.') ELSE CAST(x AS VARCHAR) END"
+    ),
+    "dplat_numeric_to_string_try": "(x) AS dplat_numeric_to_string(x)",
+    # SIGN(FLOAT64) is a FLOAT64 (NaN stays NaN).
+    "dplat_float_sign": "(x) AS CASE WHEN isnan(x) THEN x ELSE CAST(sign(x) AS DOUBLE) END",
+    # POW: a negative base with a fractional exponent is an error (DuckDB: NaN).
+    "dplat_pow": (
+        "(x, y) AS CASE WHEN x < 0 AND y <> trunc(y)"
+        " THEN error('Floating point error in function: POW(' || x || ', ' || y || ')')"
+        " ELSE power(x, y) END"
+    ),
+    # DIV with a NUMERIC operand: the truncated quotient, a NUMERIC.
+    "dplat_numeric_div": (
+        "(a, b) AS CASE WHEN b = 0 THEN error('division by zero: DIV')"
+        " ELSE CAST(trunc(CAST(a AS DECIMAL(38, 9)) / CAST(b AS DECIMAL(38, 9))) AS DECIMAL(38, 9)) END"
+    ),
+    # TO_JSON_STRING's encodings (json_functions#json_encodings); NULL is null.
+    "dplat_json_fraction": f"(t) AS {_FRACTION}",
+    "dplat_json_bytes": "(b) AS coalesce('\"' || to_base64(b) || '\"', 'null')",
+    "dplat_json_timestamp": (
+        "(t) AS coalesce('\"' || strftime(timezone('UTC', t), '%Y-%m-%dT%H:%M:%S')"
+        " || dplat_json_fraction(t) || 'Z\"', 'null')"
+    ),
+    "dplat_json_datetime": (
+        "(t) AS coalesce('\"' || strftime(t, '%Y-%m-%dT%H:%M:%S') || dplat_json_fraction(t) || '\"', 'null')"
+    ),
+    # NUMERIC and INT64 beyond +-2^53 or with a fraction are JSON strings.
+    "dplat_json_numeric": (
+        "(x) AS coalesce(CASE WHEN contains(dplat_numeric_to_string(x), '.')"
+        " OR x > 9007199254740992 OR x < -9007199254740992"
+        " THEN '\"' || dplat_numeric_to_string(x) || '\"' ELSE dplat_numeric_to_string(x) END, 'null')"
+    ),
+    "dplat_json_int": (
+        "(x) AS coalesce(CASE WHEN x > 9007199254740992 OR x < -9007199254740992"
+        " THEN '\"' || CAST(x AS VARCHAR) || '\"' ELSE CAST(x AS VARCHAR) END, 'null')"
+    ),
+    "dplat_json_float": (
+        "(x) AS coalesce(CASE WHEN isnan(x) THEN '\"NaN\"' WHEN isinf(x) AND x > 0 THEN '\"Infinity\"'"
+        " WHEN isinf(x) THEN '\"-Infinity\"' ELSE dplat_float_to_string(x) END, 'null')"
+    ),
+    # INT64 >> n shifts zeros in (no sign extension); 64 places or more is 0.
+    "dplat_shift_right": (
+        "(x, n) AS CASE WHEN n >= 64 THEN CAST(0 AS BIGINT) WHEN x >= 0 OR n = 0 THEN CAST(x AS BIGINT) >> n"
+        " ELSE CAST((CAST(x AS HUGEINT) + CAST('18446744073709551616' AS HUGEINT)) >> n AS BIGINT) END"
+    ),
+    # DATE - DATE is an INTERVAL of days.
+    "dplat_date_minus_date": "(a, b) AS to_days(CAST(a - b AS INTEGER))",
+    # --- syntax.py ---
+    # LIKE with a backslash escape (DuckDB has none by default).
+    "dplat_like": "(s, p) AS s LIKE p ESCAPE '\\'",
+    # ARRAY_SLICE(a, start, end): 0-based inclusive offsets, negative from the end.
+    "dplat_array_slice": (
+        "(a, s, e) AS list_slice(a, CASE WHEN s >= 0 THEN s + 1 ELSE greatest(s, -len(a)) END,"
+        " CASE WHEN e >= 0 THEN e + 1 ELSE e END)"
+    ),
+    # RANGE_BUCKET's array must be in ascending order.
+    "dplat_sorted_array": (
+        "(a) AS CASE WHEN a IS DISTINCT FROM list_sort(a)"
+        " THEN error('RANGE_BUCKET: the array must be sorted in ascending order') ELSE a END"
+    ),
+    # WKT as BigQuery writes it: POINT(1 2), not POINT (1 2).
+    "dplat_wkt": r"(s) AS regexp_replace(s, '([A-Z]) \(', '\1(', 'g')",
+    "dplat_longitude": (
+        "(x) AS CASE WHEN x > 180 OR x < -180 THEN ((x + 180) % 360 + 360) % 360 - 180 ELSE x END"
+    ),
+    "dplat_latitude": (
+        "(y) AS CASE WHEN y > 90 OR y < -90"
+        " THEN error('ST_GEOGPOINT: latitude must be in [-90, 90], got ' || y) ELSE y END"
+    ),
+    # APPROX_TOP_COUNT from histogram(x): the n most frequent, [{value, count}].
+    "dplat_top_count": (
+        "(h, n) AS list_transform(list_slice(list_sort(list_transform(map_entries(h),"
+        " e -> {'c': e.value, 'v': e.key}), 'DESC'), 1, n),"
+        " e -> {'value': e.v, 'count': CAST(e.c AS BIGINT)})"
+    ),
+    # APPROX_TOP_SUM from list(x), list(w): the n largest sums, [{value, sum}].
+    "dplat_top_sum": (
+        "(xs, ws, n) AS CASE WHEN list_min(ws) < 0"
+        " THEN error('APPROX_TOP_SUM: weights must be non-negative') ELSE"
+        " list_transform(list_slice(list_sort(list_transform(list_distinct(xs),"
+        " k -> {'s': list_sum(list_transform(list_filter(range(1, len(xs) + 1), i -> xs[i] = k), i -> ws[i])),"
+        " 'v': k}), 'DESC'), 1, n), e -> {'value': e.v, 'sum': e.s}) END"
+    ),
+    # SUM of INT64 beyond INT64's range (DuckDB sums into HUGEINT) is an error.
+    "dplat_checked_sum": (
+        "(s) AS CASE WHEN typeof(s) = 'HUGEINT' AND (s > 9223372036854775807 OR s < -9223372036854775808)"
+        " THEN error('Int64 overflow in SUM') ELSE s END"
+    ),
+}

@@ -1,0 +1,227 @@
+"""Corrections by syntax alone: operator precedence, escapes, array, regexp,
+geography and aggregate calls whose DuckDB form answers otherwise.
+
+Sources, BigQuery's reference pages (https://cloud.google.com/bigquery/docs/reference/standard-sql/):
+operators#operator_precedence (``<<``/``>>`` before ``&`` before ``^`` before
+``|``), operators#like_operator (a backslash escapes ``%`` and ``_``),
+regular_expressions#regexp_extract (at most one capturing group),
+array_functions (ARRAY_CONCAT of a NULL is NULL; ARRAY_SLICE's offsets are
+0-based and inclusive; GENERATE_TIMESTAMP_ARRAY is ARRAY<TIMESTAMP>),
+mathematical_functions#range_bucket (the array must be sorted),
+geography_functions (WKT without a space before the parenthesis; longitudes
+wrap, latitudes outside [-90, 90] are an error), string_functions#format_string
+(the ``'`` flag groups digits with commas), approximate_aggregate_functions
+(APPROX_TOP_COUNT/SUM give ARRAY<STRUCT<value, count|sum>>),
+aggregate_functions#sum (an INT64 sum that overflows is an error).
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlglot import exp
+
+from dplat_bqext.errors import RewriteError
+
+# Lower number = binds less tightly (BigQuery's precedence table).
+BITWISE = {
+    exp.BitwiseOr: 1,
+    exp.BitwiseXor: 2,
+    exp.BitwiseAnd: 3,
+    exp.BitwiseLeftShift: 4,
+    exp.BitwiseRightShift: 4,
+}
+FLAGS = re.compile(r"%([-+ #0']*)'([-+ #0']*)")
+
+
+def _call(name: str, *args: exp.Expression) -> exp.Anonymous:
+    return exp.Anonymous(this=name, expressions=[a.copy() for a in args])
+
+
+def _done(node: exp.Expression) -> exp.Expression:
+    node.meta["dplat_done"] = True
+    return node
+
+
+def bitwise_precedence(node: exp.Expression) -> exp.Expression | None:
+    """Re-nest a chain of ``| ^ & << >>`` by BigQuery's precedence (case operators.xor_before_or).
+
+    SQLGlot parses all five at one level, left to right, so ``1 | 2 ^ 3``
+    became ``(1 | 2) ^ 3``. The chain's operands (its left spine; a
+    parenthesised operand is not part of it) are re-combined by precedence.
+    """
+    if type(node) not in BITWISE or (type(node.parent) in BITWISE and node.parent.this is node):
+        return None
+    operands: list[exp.Expression] = []
+    operators: list[type[exp.Expression]] = []
+    current: exp.Expression = node
+    while type(current) in BITWISE:
+        operators.insert(0, type(current))
+        operands.insert(0, current.expression)
+        current = current.this
+    operands.insert(0, current)
+    if len(operators) < 2:
+        return None
+    values = [operands[0].copy()]
+    pending: list[type[exp.Expression]] = []
+
+    def reduce() -> None:
+        right = values.pop()
+        values.append(pending.pop()(this=values.pop(), expression=right))
+
+    for operator, operand in zip(operators, operands[1:], strict=True):
+        while pending and BITWISE[pending[-1]] >= BITWISE[operator]:
+            reduce()
+        pending.append(operator)
+        values.append(operand.copy())
+    while pending:
+        reduce()
+    return None if values[0] == node else _parenthesised(values[0])
+
+
+def _parenthesised(node: exp.Expression) -> exp.Expression:
+    """Bitwise operands in parentheses: BigQuery's SQL text would parse back the old way."""
+    for key in ("this", "expression"):
+        operand = node.args[key]
+        if type(operand) in BITWISE:
+            node.set(key, exp.Paren(this=_parenthesised(operand)))
+    return node
+
+
+def like_escape(node: exp.Expression) -> exp.Expression | None:
+    """``s LIKE p``: a backslash in p escapes the next character (case
+    operators.like_escaped_percent; DuckDB has no default escape). Only STRING
+    patterns written with a backslash: BYTES and other patterns are left alone."""
+    if not isinstance(node, exp.Like) or node.meta.get("dplat_done"):
+        return None
+    pattern = node.expression
+    literal = isinstance(pattern, exp.RawString) or (isinstance(pattern, exp.Literal) and pattern.is_string)
+    if not (literal and "\\" in pattern.this):
+        return None
+    return _call("dplat_like", node.this, pattern)
+
+
+def _groups(pattern: exp.Expression | None) -> int:
+    """Capturing groups of a literal pattern (0 when it is not one or does not compile)."""
+    if not (isinstance(pattern, exp.RawString) or (isinstance(pattern, exp.Literal) and pattern.is_string)):
+        return 0
+    try:
+        return re.compile(pattern.this).groups
+    except re.error:
+        return 0
+
+
+def regexp_rules(node: exp.Expression) -> exp.Expression | None:
+    """REGEXP_EXTRACT/_ALL/_INSTR refuse two capturing groups; REGEXP_INSTR a position < 1.
+
+    Cases regexp.extract_two_groups, regexp.instr_two_groups, regexp.instr_position_zero.
+    """
+    if not isinstance(node, exp.RegexpExtract | exp.RegexpExtractAll | exp.RegexpInstr):
+        return None
+    if _groups(node.expression) > 1:
+        raise RewriteError(
+            "Regular expressions passed into extraction functions must not have more than 1 capturing group"
+        )
+    position = node.args.get("position")
+    if isinstance(node, exp.RegexpInstr) and isinstance(position, exp.Literal) and not position.is_string:
+        if float(position.this) < 1:
+            raise RewriteError("REGEXP_INSTR: position must be positive")
+    return None
+
+
+def array_calls(node: exp.Expression) -> exp.Expression | None:
+    """ARRAY_CONCAT with a NULL array is NULL; ARRAY_SLICE's 0-based offsets;
+    GENERATE_TIMESTAMP_ARRAY of TIMESTAMPs; RANGE_BUCKET's array must be sorted.
+
+    Cases arrays.concat_null_is_null, arrays.slice_offsets_inclusive,
+    arrays.generate_timestamp_seconds, math.range_bucket_unsorted.
+    """
+    if isinstance(node, exp.ArrayConcat) and not node.meta.get("dplat_done"):
+        operands = [a for a in [node.this, *node.expressions] if not isinstance(a, exp.Array)]
+        if not operands:
+            return None
+        any_null = exp.or_(*[exp.Is(this=a.copy(), expression=exp.Null()) for a in operands])
+        return exp.Case(ifs=[exp.If(this=any_null, true=exp.Null())], default=_done(node.copy()))
+    if isinstance(node, exp.ArraySlice) and node.args.get("end") is not None and not node.args.get("step"):
+        return _call("dplat_array_slice", node.this, node.args["start"], node.args["end"])
+    if isinstance(node, exp.GenerateTimestampArray):
+        changed = node.copy()
+        for key in ("start", "end"):
+            value = node.args[key]
+            if isinstance(value, exp.Literal) and value.is_string:
+                changed.set(key, exp.cast(value.copy(), exp.DataType.build("TIMESTAMP", dialect="bigquery")))
+        return None if changed == node else changed
+    if isinstance(node, exp.RangeBucket) and not _is_call(node.expression, "dplat_sorted_array"):
+        changed = node.copy()
+        changed.set("expression", _call("dplat_sorted_array", node.expression))
+        return changed
+    return None
+
+
+def _is_call(node: exp.Expression | None, name: str) -> bool:
+    return isinstance(node, exp.Anonymous) and node.name.lower() == name
+
+
+def geography_calls(node: exp.Expression) -> exp.Expression | None:
+    """ST_ASTEXT writes ``POINT(1 2)``; ST_GEOGPOINT wraps longitudes, refuses bad latitudes.
+
+    Cases geography.point_as_text, geography.from_text_roundtrip,
+    geography.from_geojson, geography.makeline, geography.point_longitude_wraps,
+    geography.point_latitude_out_of_range.
+    """
+    if not isinstance(node, exp.Anonymous) or node.meta.get("dplat_done"):
+        return None
+    name = node.name.upper()
+    if name == "ST_ASTEXT" and len(node.expressions) == 1:
+        return _call("dplat_wkt", _done(node.copy()))
+    if name == "ST_GEOGPOINT" and len(node.expressions) == 2:
+        lon, lat = node.expressions
+        return _done(exp.Anonymous(
+            this=node.this, expressions=[_call("dplat_longitude", lon), _call("dplat_latitude", lat)]
+        ))
+    return None
+
+
+def format_grouping(node: exp.Expression) -> exp.Expression | None:
+    """FORMAT's ``'`` flag groups digits with commas (cases string_format.grouping*,
+    format_elements.format_thousands; DuckDB's printf used apostrophes)."""
+    if not isinstance(node, exp.Format):
+        return None
+    fmt = node.this
+    if not (isinstance(fmt, exp.Literal) and fmt.is_string and "'" in fmt.this):
+        return None
+    changed = node.copy()
+    changed.set("this", exp.Literal.string(FLAGS.sub(r"%\1\2,", fmt.this)))
+    return None if changed.this.this == fmt.this else changed
+
+
+def aggregate_calls(node: exp.Expression) -> exp.Expression | None:
+    """APPROX_TOP_COUNT/SUM as arrays of structs; an INT64 SUM that overflows raises.
+
+    Cases approx.top_count*, approx.top_sum*, issue11.approx_top_*_shape,
+    aggregate.sum_overflow_errors. bqemulator gave the values alone, and a
+    SUM beyond INT64's range as a wider integer.
+    """
+    if isinstance(node, exp.ApproxTopK) and node.args.get("expression") is not None:
+        histogram = exp.Anonymous(this="histogram", expressions=[node.this.copy()])
+        return _call("dplat_top_count", histogram, node.args["expression"])
+    if isinstance(node, exp.ApproxTopSum):
+        values = exp.Anonymous(this="list", expressions=[node.this.copy()])
+        weights = exp.Anonymous(this="list", expressions=[node.expression.copy()])
+        return _call("dplat_top_sum", values, weights, node.args["count"])
+    if isinstance(node, exp.Sum) and not isinstance(node.parent, exp.Window) and not node.meta.get("dplat_done"):
+        return _call("dplat_checked_sum", _done(node.copy()))
+    if isinstance(node, exp.Window) and isinstance(node.this, exp.Sum) and not node.meta.get("dplat_done"):
+        return _call("dplat_checked_sum", _done(node.copy()))
+    return None
+
+
+SYNTAX_TRANSFORMS = (
+    bitwise_precedence,
+    like_escape,
+    regexp_rules,
+    array_calls,
+    geography_calls,
+    format_grouping,
+    aggregate_calls,
+)

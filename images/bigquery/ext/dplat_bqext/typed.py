@@ -1,0 +1,179 @@
+"""Corrections that depend on an operand's GoogleSQL type.
+
+Many of BigQuery's rules are per type: ``ROUND`` of an INT64 is a FLOAT64,
+``CAST(2.5 AS INT64)`` rounds half away from zero but ``CAST('1.5' AS
+INT64)`` is an error, ``TO_JSON_STRING`` writes BYTES as base64 and wide
+INT64 as a string. DuckDB decides these by its own types, and bqemulator
+hands it the call unchanged. Before the transforms run, ``annotate`` gives
+every node the type SQLGlot's BigQuery rules derive for it; that is known for
+literals, casts and what is computed from them, and unknown for a table's
+columns (bqemulator resolves those later). A transform here acts only when
+the type is known: an unknown operand keeps bqemulator's answer, which
+docs/differences.md lists.
+
+Sources, BigQuery's reference pages:
+https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_functions
+(CAST to INT64/BOOL/STRING), .../mathematical_functions (ROUND, SIGN, POW,
+DIV result types), .../json_functions#json_encodings (TO_JSON_STRING),
+.../operators (``||`` of BYTES, ``>>`` shifts without sign extension, DATE -
+DATE is an INTERVAL, arrays have no equality), .../bit_functions#bit_count,
+.../conditional_expressions#coalesce (no common supertype is an error).
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+from sqlglot.optimizer.annotate_types import annotate_types
+
+from dplat_bqext.errors import RewriteError
+
+NUMBERS = ("INT64", "FLOAT64", "NUMERIC", "BIGNUMERIC")
+UNTYPED = (exp.DataType.Type.UNKNOWN, exp.DataType.Type.NULL)
+
+
+def annotate(tree: exp.Expression) -> exp.Expression:
+    """``tree`` with SQLGlot's BigQuery types on its nodes; unchanged if that fails."""
+    try:
+        return annotate_types(tree, dialect="bigquery")
+    except Exception:  # a construct SQLGlot cannot type: the typed transforms stay off
+        return tree
+
+
+def kind(node: exp.Expression | None) -> str | None:
+    """The node's GoogleSQL type name (``INT64``, ``ARRAY<INT64>``), None when unknown."""
+    if node is None or isinstance(node, exp.Null):
+        return None
+    if isinstance(node, exp.Anonymous) and node.name.startswith("dplat_") and node.expressions:
+        node = node.expressions[0]  # an argument guard of ours keeps its operand's type
+    typ = node.type if node.args.get("to") is None else node.args["to"]
+    if not isinstance(typ, exp.DataType) or typ.this in UNTYPED:
+        return None
+    return typ.sql(dialect="bigquery").upper()
+
+
+def _call(name: str, *args: exp.Expression) -> exp.Anonymous:
+    return exp.Anonymous(this=name, expressions=[a.copy() for a in args])
+
+
+def _cast(node: exp.Expression, to: str) -> exp.Cast:
+    return exp.cast(node, exp.DataType.build(to, dialect="bigquery"))
+
+
+# CAST(<source> AS <target>) whose DuckDB cast answers otherwise: the macro.
+CASTS = {
+    ("FLOAT64", "INT64"): "dplat_float_to_int",  # rounds half away from zero
+    ("STRING", "INT64"): "dplat_string_to_int",  # '1.5' is an error, not 2
+    ("STRING", "BOOL"): "dplat_string_to_bool",  # only 'true'/'false'
+    ("FLOAT64", "STRING"): "dplat_float_to_string",  # 1.0 is '1'
+    ("NUMERIC", "STRING"): "dplat_numeric_to_string",  # no trailing zeros
+    ("BIGNUMERIC", "STRING"): "dplat_numeric_to_string",
+}
+
+
+def typed_casts(node: exp.Expression) -> exp.Expression | None:
+    """CAST/SAFE_CAST by source type. Cases conversion.float_to_int_rounds_half_away,
+    conversion.float_string_to_int_errors, conversion.bad_string_to_bool_errors,
+    conversion.float_to_string_integral, conversion.numeric_to_string."""
+    if not isinstance(node, exp.Cast | exp.TryCast):
+        return None
+    to = node.args.get("to")
+    macro = CASTS.get((kind(node.this) or "", to.sql(dialect="bigquery").upper() if to else ""))
+    if macro is None:
+        return None
+    return _call(macro + ("_try" if isinstance(node, exp.TryCast) else ""), node.this)
+
+
+def typed_math(node: exp.Expression) -> exp.Expression | None:
+    """ROUND(INT64) is FLOAT64; SIGN, POW, DIV and ROUND(.., 'ROUND_HALF_EVEN') keep NUMERIC.
+
+    Cases math.round_int_returns_float, math.sign_float, math.sign_numeric,
+    math.pow_numeric, math.div_numeric, math.round_numeric_half_even,
+    math.pow_negative_base_fraction (any type: a negative base with a
+    fractional exponent is an error, DuckDB gave NaN).
+    """
+    if isinstance(node, exp.Round) and not node.meta.get("dplat_done"):
+        operand = kind(node.this)
+        changed = node.copy()
+        changed.meta["dplat_done"] = True
+        if operand == "INT64":
+            changed.set("this", _cast(node.this, "FLOAT64"))
+            return changed
+        if operand == "NUMERIC" and node.args.get("truncate") is not None:
+            return _call("dplat_numeric", changed)
+        return None
+    if isinstance(node, exp.Sign):
+        operand = kind(node.this)
+        if operand == "FLOAT64":
+            return _call("dplat_float_sign", node.this)
+        if operand == "NUMERIC":
+            return _call("dplat_numeric", _call("sign", node.this))
+        return None
+    if isinstance(node, exp.Pow):
+        power = _call("dplat_pow", node.this, node.expression)
+        return _call("dplat_numeric", power) if kind(node.this) == "NUMERIC" else power
+    if isinstance(node, exp.IntDiv) and "NUMERIC" in (kind(node.this), kind(node.expression)):
+        return _call("dplat_numeric_div", node.this, node.expression)
+    return None
+
+
+# TO_JSON_STRING(x) by x's type, when DuckDB's JSON text differs from BigQuery's.
+JSON_ENCODERS = {
+    "BYTES": "dplat_json_bytes",
+    "TIMESTAMP": "dplat_json_timestamp",
+    "DATETIME": "dplat_json_datetime",
+    "NUMERIC": "dplat_json_numeric",
+    "INT64": "dplat_json_int",
+    "FLOAT64": "dplat_json_float",
+}
+
+
+def typed_json(node: exp.Expression) -> exp.Expression | None:
+    """TO_JSON_STRING of a scalar as BigQuery encodes it (#json_encodings).
+
+    Cases json.to_json_string_bytes_base64, _timestamp, _datetime,
+    _numeric_fraction, _numeric_integral, _wide_int64, _float_integral, _nan.
+    """
+    if not isinstance(node, exp.JSONFormat) or node.args.get("to_json") or node.expressions:
+        return None
+    encoder = JSON_ENCODERS.get(kind(node.this) or "")
+    return _call(encoder, node.this) if encoder else None
+
+
+def typed_operators(node: exp.Expression) -> exp.Expression | None:
+    """``||``/CONCAT of BYTES, ``>>`` of INT64, BIT_COUNT(INT64), DATE - DATE, array =.
+
+    Cases strings.concat_bytes, operators.concat_bytes,
+    operators.shift_right_no_sign_extension, bit.count_negative,
+    interval.date_minus_date, arrays.array_equality_not_defined.
+    """
+    if isinstance(node, exp.DPipe | exp.Concat) and not isinstance(node.parent, exp.Cast):
+        parts = [node.this, node.expression] if isinstance(node, exp.DPipe) else node.expressions
+        if parts and all(kind(p) == "BYTES" for p in parts):
+            return _cast(node.copy(), "BYTES")
+        return None
+    if isinstance(node, exp.BitwiseRightShift) and kind(node.this) == "INT64":
+        return _call("dplat_shift_right", node.this, node.expression)
+    if isinstance(node, exp.BitwiseCount) and kind(node.this) == "INT64":
+        return exp.BitwiseCount(this=_cast(node.this, "INT64"))
+    if isinstance(node, exp.Sub) and kind(node.this) == kind(node.expression) == "DATE":
+        return _call("dplat_date_minus_date", node.this, node.expression)
+    if isinstance(node, exp.EQ | exp.NEQ):
+        for side in (node.this, node.expression):
+            if (kind(side) or "").startswith("ARRAY"):
+                raise RewriteError(f"Equality is not defined for arguments of type {kind(side)}")
+    return None
+
+
+def typed_coalesce(node: exp.Expression) -> exp.Expression | None:
+    """COALESCE of a number and a STRING has no common supertype: an error
+    (case conditional.coalesce_no_common_type; DuckDB took the first)."""
+    if not isinstance(node, exp.Coalesce) or node.meta.get("dplat_internal"):
+        return None
+    kinds = {kind(a) for a in [node.this, *node.expressions]}
+    if "STRING" in kinds and kinds & set(NUMBERS):
+        names = ", ".join(kind(a) or "NULL" for a in [node.this, *node.expressions])
+        raise RewriteError(f"No matching signature for function COALESCE for argument types: {names}")
+    return None
+
+
+TYPED_TRANSFORMS = (typed_casts, typed_math, typed_json, typed_operators, typed_coalesce)
