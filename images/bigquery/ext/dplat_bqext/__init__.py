@@ -36,6 +36,7 @@ def install() -> None:
     from bqemulator.storage.engine import DuckDBEngine
     from bqemulator.types import interval
 
+    from dplat_bqext.net import register_net
     from dplat_bqext.results import format_bq_interval
 
     translate = SQLTranslator.translate
@@ -51,6 +52,7 @@ def install() -> None:
     def register_udfs_and_macros(self: DuckDBEngine) -> None:
         register_udfs(self)
         register_macros(self.connection)
+        register_net(self.connection)
 
     # arrow_bridge imported the function by name: replace it in both places.
     interval.format_bq_interval = format_bq_interval

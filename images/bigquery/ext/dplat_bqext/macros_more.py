@@ -80,6 +80,20 @@ MORE_MACROS: dict[str, str] = {
         "(x) AS coalesce(CASE WHEN isnan(x) THEN '\"NaN\"' WHEN isinf(x) AND x > 0 THEN '\"Infinity\"'"
         " WHEN isinf(x) THEN '\"-Infinity\"' ELSE dplat_float_to_string(x) END, 'null')"
     ),
+    # INT64(json) / STRING(json): only a JSON integer / string converts.
+    "dplat_json_int64": (
+        "(j) AS CASE WHEN j IS NULL OR json_type(j) = 'NULL' THEN NULL"
+        " WHEN json_type(j) IN ('BIGINT', 'UBIGINT') THEN CAST(j AS BIGINT)"
+        " WHEN json_type(j) = 'DOUBLE' AND CAST(j AS DOUBLE) = trunc(CAST(j AS DOUBLE))"
+        " THEN CAST(CAST(j AS DOUBLE) AS BIGINT)"
+        " ELSE error('INT64: the JSON value is not an integer: ' || CAST(j AS VARCHAR)) END"
+    ),
+    "dplat_json_string": (
+        "(j) AS CASE WHEN j IS NULL OR json_type(j) = 'NULL' THEN NULL"
+        " WHEN json_type(j) = 'VARCHAR' THEN json_extract_string(j, '$')"
+        " ELSE error('STRING: the JSON value is not a string: ' || CAST(j AS VARCHAR)) END"
+    ),
+    "dplat_json_text": "(j) AS coalesce(CAST(j AS VARCHAR), 'null')",
     # INT64 >> n shifts zeros in (no sign extension); 64 places or more is 0.
     "dplat_shift_right": (
         "(x, n) AS CASE WHEN n >= 64 THEN CAST(0 AS BIGINT) WHEN x >= 0 OR n = 0 THEN CAST(x AS BIGINT) >> n"
@@ -87,6 +101,8 @@ MORE_MACROS: dict[str, str] = {
     ),
     # DATE - DATE is an INTERVAL of days.
     "dplat_date_minus_date": "(a, b) AS to_days(CAST(a - b AS INTEGER))",
+    # FORMAT's %t of an ARRAY<INT64> (format_t.py): [1, 2], as DuckDB writes lists.
+    "dplat_text": "(x) AS CAST(x AS VARCHAR)",
     # --- syntax.py ---
     # LIKE with a backslash escape (DuckDB has none by default).
     "dplat_like": "(s, p) AS s LIKE p ESCAPE '\\'",
@@ -120,7 +136,8 @@ MORE_MACROS: dict[str, str] = {
         "(xs, ws, n) AS CASE WHEN list_min(ws) < 0"
         " THEN error('APPROX_TOP_SUM: weights must be non-negative') ELSE"
         " list_transform(list_slice(list_sort(list_transform(list_distinct(xs),"
-        " k -> {'s': list_sum(list_transform(list_filter(range(1, len(xs) + 1), i -> xs[i] = k), i -> ws[i])),"
+        " k -> {'s': list_reduce(list_transform(list_filter(range(1, len(xs) + 1), i -> xs[i] = k), i -> ws[i]),"
+        " (a, b) -> a + b),"
         " 'v': k}), 'DESC'), 1, n), e -> {'value': e.v, 'sum': e.s}) END"
     ),
     # SUM of INT64 beyond INT64's range (DuckDB sums into HUGEINT) is an error.

@@ -22,9 +22,11 @@ from dplat_bqext.functions import (
     string_positions,
     translate_source,
 )
+from dplat_bqext.format_t import format_t
 from dplat_bqext.literals import decode_string_escapes
+from dplat_bqext.net import net_calls
 from dplat_bqext.syntax import SYNTAX_TRANSFORMS
-from dplat_bqext.typed import TYPED_TRANSFORMS, annotate
+from dplat_bqext.typed import TYPED_TRANSFORMS, annotate, kind
 
 WEEKDAYS = ("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")
 # TIMESTAMP_DIFF/_ADD/_SUB take these parts only (BigQuery's timestamp_functions page).
@@ -202,16 +204,23 @@ def arrays(node: exp.Expression) -> exp.Expression | None:
     Cases data_types.array_offset_out_of_range_errors (DuckDB's list index
     gives NULL past the end; BigQuery raises, only SAFE_OFFSET gives NULL) and
     issue11.array_concat_operator (``||`` of array literals became a STRING;
-    only literals are recognised here, a column's type is not known yet).
+    only arrays whose type is known here are recognised, not a column's).
     """
     if isinstance(node, exp.Bracket) and node.args.get("offset") in (0, 1) and not node.args.get("safe"):
         if len(node.expressions) != 1:
             return None
         base = exp.Literal.number(node.args["offset"])
         return _call("dplat_array_at", node.this, node.expressions[0], base)
-    if isinstance(node, exp.DPipe) and (isinstance(node.this, exp.Array) or isinstance(node.expression, exp.Array)):
+    if isinstance(node, exp.DPipe) and (_is_array(node.this) or _is_array(node.expression)):
         return exp.ArrayConcat(this=node.this.copy(), expressions=[node.expression.copy()])
     return None
+
+
+def _is_array(node: exp.Expression) -> bool:
+    """An array literal, a typed array, or a ``||`` chain of them (operators.concat_three_arrays)."""
+    if isinstance(node, exp.Array | exp.ArrayConcat) or (kind(node) or "").startswith("ARRAY"):
+        return True
+    return isinstance(node, exp.DPipe) and (_is_array(node.this) or _is_array(node.expression))
 
 
 def unpivot_column_order(node: exp.Expression) -> exp.Expression | None:
@@ -262,6 +271,8 @@ def div_operands(node: exp.Expression) -> exp.Expression | None:
 TRANSFORMS = (
     *TYPED_TRANSFORMS,
     *SYNTAX_TRANSFORMS,
+    net_calls,
+    format_t,
     week_parts,
     timestamp_parts,
     unix_seconds,

@@ -133,8 +133,15 @@ def typed_json(node: exp.Expression) -> exp.Expression | None:
     Cases json.to_json_string_bytes_base64, _timestamp, _datetime,
     _numeric_fraction, _numeric_integral, _wide_int64, _float_integral, _nan.
     """
+    if isinstance(node, exp.Int64 | exp.String) and kind(node.this) == "JSON" and not node.args.get("zone"):
+        # INT64(JSON '"42"') and STRING(JSON '1') are errors (#int64_for_json,
+        # #string_for_json); cases json.int64_of_json_string, json.string_of_json_number.
+        return _call("dplat_json_int64" if isinstance(node, exp.Int64) else "dplat_json_string", node.this)
     if not isinstance(node, exp.JSONFormat) or node.args.get("to_json") or node.expressions:
         return None
+    if isinstance(node.this, exp.JSONExtract) and kind(node.this) == "JSON":
+        # A JSON value extracted from JSON: its text (case json.query_json_null_from_json).
+        return _call("dplat_json_text", node.this)
     encoder = JSON_ENCODERS.get(kind(node.this) or "")
     return _call(encoder, node.this) if encoder else None
 
