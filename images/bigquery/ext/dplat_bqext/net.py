@@ -24,10 +24,10 @@ Cases: the net family, issue11.net_host, issue11.net_ip_from_string.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 from sqlglot import exp
@@ -59,7 +59,7 @@ def host(url: str) -> str | None:
     return name or None
 
 
-@cache
+@functools.cache
 def _suffix_list() -> Any:
     from publicsuffixlist import PublicSuffixList
 
@@ -160,7 +160,24 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], list[str], str]] = {
 }
 
 
+def _null_in_null_out(function: Callable[..., Any]) -> Callable[..., Any]:
+    """NULL for a NULL argument; otherwise the function, which may itself answer NULL."""
+
+    @functools.wraps(function)  # DuckDB counts the parameters of the signature
+    def call(*args: Any) -> Any:
+        return None if any(a is None for a in args) else function(*args)
+
+    return call
+
+
 def register_net(connection: Any) -> None:
-    """Create ``dplat_net_<name>`` for each NET function on a duckdb connection."""
+    """Create ``dplat_net_<name>`` for each NET function on a duckdb connection.
+
+    ``null_handling="special"``: DuckDB's default refuses a Python function
+    that returns NULL for a non-NULL argument (NET.HOST('') is NULL).
+    """
     for name, (function, parameters, returns) in FUNCTIONS.items():
-        connection.create_function(f"dplat_net_{name}", function, parameters, returns, side_effects=False)
+        connection.create_function(
+            f"dplat_net_{name}", _null_in_null_out(function), parameters, returns,
+            null_handling="special", side_effects=False,
+        )

@@ -14,6 +14,7 @@ import sqlglot
 from sqlglot import exp
 
 from dplat_bqext.errors import RewriteError
+from dplat_bqext.format_t import format_t
 from dplat_bqext.formats import format_elements, parse_elements
 from dplat_bqext.functions import (
     json_null_and_type,
@@ -22,7 +23,6 @@ from dplat_bqext.functions import (
     string_positions,
     translate_source,
 )
-from dplat_bqext.format_t import format_t
 from dplat_bqext.literals import decode_string_escapes
 from dplat_bqext.net import net_calls
 from dplat_bqext.syntax import SYNTAX_TRANSFORMS

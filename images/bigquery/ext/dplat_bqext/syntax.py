@@ -123,9 +123,9 @@ def regexp_rules(node: exp.Expression) -> exp.Expression | None:
             "Regular expressions passed into extraction functions must not have more than 1 capturing group"
         )
     position = node.args.get("position")
-    if isinstance(node, exp.RegexpInstr) and isinstance(position, exp.Literal) and not position.is_string:
-        if float(position.this) < 1:
-            raise RewriteError("REGEXP_INSTR: position must be positive")
+    literal = isinstance(position, exp.Literal) and not position.is_string
+    if isinstance(node, exp.RegexpInstr) and literal and float(position.this) < 1:
+        raise RewriteError("REGEXP_INSTR: position must be positive")
     return None
 
 
