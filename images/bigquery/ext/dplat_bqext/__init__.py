@@ -36,6 +36,7 @@ def install() -> None:
     from bqemulator.storage.engine import DuckDBEngine
     from bqemulator.types import interval
 
+    from dplat_bqext import any_type
     from dplat_bqext.net import register_net
     from dplat_bqext.results import format_bq_interval
 
@@ -55,6 +56,7 @@ def install() -> None:
         register_net(self.connection)
 
     # arrow_bridge imported the function by name: replace it in both places.
+    any_type.install()
     interval.format_bq_interval = format_bq_interval
     arrow_bridge.format_bq_interval = format_bq_interval  # type: ignore[attr-defined]
     SQLTranslator.translate = translate_rewritten  # type: ignore[method-assign]
