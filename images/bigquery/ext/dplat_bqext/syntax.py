@@ -216,6 +216,48 @@ def aggregate_calls(node: exp.Expression) -> exp.Expression | None:
     return None
 
 
+
+
+def _json_path(node: exp.Expression) -> tuple[exp.Literal, str] | None:
+    """The string literal at the bottom of a chain of [i], ['key'] and .name, and its JSONPath."""
+    steps: list[str] = []
+    while isinstance(node, exp.Bracket | exp.Dot):
+        if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Identifier):
+            steps.insert(0, "." + json_key(node.expression.name))
+        elif isinstance(node, exp.Bracket) and len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Literal):
+            index = node.expressions[0]
+            steps.insert(0, "." + json_key(index.this) if index.is_string else f"[{int(index.this)}]")
+        else:
+            return None
+        node = node.this
+    if not (isinstance(node, exp.Literal) and node.is_string and steps):
+        return None
+    return node, "$" + "".join(steps)
+
+
+def json_key(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) else '"' + name.replace('"', '\\"') + '"'
+
+
+def json_literal_access(node: exp.Expression) -> exp.Expression | None:
+    """``JSON '...'[1]``, ``JSON '...'['a']``, ``JSON '...'.a`` read the JSON value.
+
+    SQLGlot bound the subscript to the string (``JSON('[10, 20]'[1])``), so
+    DuckDB indexed the text. Here it becomes JSON_QUERY of the JSON value with
+    the same path (0-based indexes; a missing member is SQL NULL).
+    Cases json.subscript_zero_based, json.subscript_key_then_index,
+    json.field_access, json.field_access_missing, issue11.json_subscript_zero_based.
+    """
+    if not isinstance(node, exp.ParseJSON):
+        return None
+    found = _json_path(node.this)
+    if found is None:
+        return None
+    literal, path = found
+    json_value = exp.ParseJSON(this=literal.copy())
+    return exp.JSONExtract(this=json_value, expression=exp.Literal.string(path))
+
+
 SYNTAX_TRANSFORMS = (
     bitwise_precedence,
     like_escape,
@@ -224,4 +266,5 @@ SYNTAX_TRANSFORMS = (
     geography_calls,
     format_grouping,
     aggregate_calls,
+    json_literal_access,
 )
