@@ -139,8 +139,12 @@ def typed_json(node: exp.Expression) -> exp.Expression | None:
         return _call("dplat_json_int64" if isinstance(node, exp.Int64) else "dplat_json_string", node.this)
     if not isinstance(node, exp.JSONFormat) or node.args.get("to_json") or node.expressions:
         return None
-    if isinstance(node.this, exp.JSONExtract) and kind(node.this) == "JSON":
-        # A JSON value extracted from JSON: its text (case json.query_json_null_from_json).
+    extracted = isinstance(node.this, exp.JSONExtract) or (
+        isinstance(node.this, exp.ParseJSON) and isinstance(node.this.this, exp.Bracket | exp.Dot)
+    )  # the second: JSON '...'[1], which syntax.json_literal_access makes a JSON_QUERY
+    if extracted and kind(node.this) == "JSON":
+        # A JSON value extracted from JSON: its text (cases json.query_json_null_from_json,
+        # issue11.json_subscript_zero_based).
         return _call("dplat_json_text", node.this)
     encoder = JSON_ENCODERS.get(kind(node.this) or "")
     return _call(encoder, node.this) if encoder else None
