@@ -146,3 +146,10 @@ MORE_MACROS: dict[str, str] = {
         " THEN error('Int64 overflow in SUM') ELSE s END"
     ),
 }
+
+# BIGNUMERIC as DECIMAL(38, s), s = 10..38 (typed.bignumeric_casts picks s).
+MORE_MACROS.update({
+    f"dplat_decimal_{scale}{suffix}": f"(x) AS {cast}(x AS DECIMAL(38, {scale}))"
+    for scale in range(10, 39)
+    for suffix, cast in (("", "CAST"), ("_try", "TRY_CAST"))
+})

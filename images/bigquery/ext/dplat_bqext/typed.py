@@ -187,4 +187,60 @@ def typed_coalesce(node: exp.Expression) -> exp.Expression | None:
     return None
 
 
-TYPED_TRANSFORMS = (typed_casts, typed_math, typed_json, typed_operators, typed_coalesce)
+
+
+# BIGNUMERIC in DuckDB: at most 38 digits (BigQuery's has 76, 38 of them after
+# the point). bqemulator's own choice, DECIMAL(38, 5) through SQLGlot, cut
+# fractions to 5 places and reported NUMERIC; 10 places is its scale for a
+# BIGNUMERIC literal, and a scale above 9 is what it reports as BIGNUMERIC.
+BIGNUMERIC_SCALE = 10
+DECIMAL_DIGITS = 38
+
+
+def bignumeric_casts(node: exp.Expression) -> exp.Expression | None:
+    """CAST(x AS BIGNUMERIC) and BIGNUMERIC literals: a DuckDB DECIMAL that holds the value.
+
+    A literal gets the scale its digits need (case conversion.string_to_bignumeric:
+    '1e-38' was 0); one that needs more than 38 digits is refused with an error
+    that says so (case data_types.bignumeric_literal: a digit was dropped
+    silently). Any other operand gets DECIMAL(38, 10). docs/differences.md.
+    """
+    if not isinstance(node, exp.Cast | exp.TryCast):
+        return None
+    to = node.args.get("to")
+    if not isinstance(to, exp.DataType) or to.this != exp.DataType.Type.BIGDECIMAL or to.expressions:
+        return None
+    scale = BIGNUMERIC_SCALE
+    value = node.this
+    if isinstance(value, exp.Literal):
+        digits = _decimal_digits(value.this)
+        if digits is not None:
+            whole, fraction = digits
+            scale = max(BIGNUMERIC_SCALE, fraction)
+            if whole + scale > DECIMAL_DIGITS:
+                raise RewriteError(
+                    f"BIGNUMERIC value {value.this} has {whole} integer and {fraction} fractional digits: "
+                    f"this sandbox stores BIGNUMERIC as a {DECIMAL_DIGITS}-digit DECIMAL with at least "
+                    f"{BIGNUMERIC_SCALE} fractional digits, so it cannot hold it exactly (BigQuery can)"
+                )
+    macro = f"dplat_decimal_{scale}" + ("_try" if isinstance(node, exp.TryCast) else "")
+    return _call(macro, value)
+
+
+def _decimal_digits(text: str) -> tuple[int, int] | None:
+    """(integer digits, fractional digits) of a decimal literal's text; None if it is not one."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    if not number.is_finite():
+        return None
+    sign, digits, exponent = number.as_tuple()
+    fraction = max(0, -int(exponent))
+    whole = max(0, len(digits) + int(exponent))
+    return whole, fraction
+
+
+TYPED_TRANSFORMS = (typed_casts, bignumeric_casts, typed_math, typed_json, typed_operators, typed_coalesce)
