@@ -215,7 +215,9 @@ def bignumeric_casts(node: exp.Expression) -> exp.Expression | None:
     if isinstance(value, exp.Literal):
         digits = _decimal_digits(value.this)
         if digits is not None:
-            whole, fraction = digits
+            whole, fraction, plain = digits
+            if value.is_string:
+                value = exp.Literal.string(plain)  # DuckDB reads no exponent into a DECIMAL
             scale = max(BIGNUMERIC_SCALE, fraction)
             if whole + scale > DECIMAL_DIGITS:
                 raise RewriteError(
@@ -227,8 +229,8 @@ def bignumeric_casts(node: exp.Expression) -> exp.Expression | None:
     return _call(macro, value)
 
 
-def _decimal_digits(text: str) -> tuple[int, int] | None:
-    """(integer digits, fractional digits) of a decimal literal's text; None if it is not one."""
+def _decimal_digits(text: str) -> tuple[int, int, str] | None:
+    """(integer digits, fractional digits, fixed-point text) of a decimal literal; None if not one."""
     from decimal import Decimal, InvalidOperation
 
     try:
@@ -240,7 +242,7 @@ def _decimal_digits(text: str) -> tuple[int, int] | None:
     sign, digits, exponent = number.as_tuple()
     fraction = max(0, -int(exponent))
     whole = max(0, len(digits) + int(exponent))
-    return whole, fraction
+    return whole, fraction, f"{number:f}"
 
 
 TYPED_TRANSFORMS = (typed_casts, bignumeric_casts, typed_math, typed_json, typed_operators, typed_coalesce)
