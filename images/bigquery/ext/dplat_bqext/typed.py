@@ -239,7 +239,7 @@ def _decimal_digits(text: str) -> tuple[int, int, str] | None:
         return None
     if not number.is_finite():
         return None
-    sign, digits, exponent = number.as_tuple()
+    _sign, digits, exponent = number.as_tuple()
     fraction = max(0, -int(exponent))
     whole = max(0, len(digits) + int(exponent))
     return whole, fraction, f"{number:f}"
