@@ -209,3 +209,21 @@ def test_net_functions(sql: str, expected: Any) -> None:
     if "SUFFIX" in sql or "REG_DOMAIN" in sql:
         pytest.importorskip("publicsuffixlist", reason="the bigquery image's dependency")
     assert answer(sql) == expected
+
+
+def test_avg_of_numeric_unnest_element_stays_numeric() -> None:
+    """Case aggregate.avg_numeric_is_numeric: only an UNNEST of a NUMERIC array."""
+    assert answer("SELECT AVG(x) FROM UNNEST([NUMERIC '1', NUMERIC '2']) AS x") == Decimal("1.5")
+    assert rewrite("SELECT AVG(x) FROM UNNEST([1, 2]) AS x") == "SELECT AVG(x) FROM UNNEST([1, 2]) AS x"
+
+
+def test_string_agg_limit_counts_no_null() -> None:
+    """Case aggregate.string_agg_distinct_limit: NULLs are sorted after every value
+    (bqemulator takes the first n of the ordered ARRAY_AGG)."""
+    sql = "SELECT STRING_AGG(DISTINCT w, '-' ORDER BY w LIMIT 2) FROM t"
+    assert rewrite(sql) == "SELECT STRING_AGG(DISTINCT w, '-' ORDER BY w IS NULL, w LIMIT 2) FROM t"
+    rows = "SELECT UNNEST(['pear', 'apple', NULL, 'fig', 'apple']) AS w"
+    assert duckdb_answer(
+        f"SELECT array_to_string(array_slice(array_agg(DISTINCT w ORDER BY w IS NULL NULLS FIRST, w NULLS FIRST),"
+        f" 1, 2), '-') FROM ({rows})"
+    ) == "apple-fig"

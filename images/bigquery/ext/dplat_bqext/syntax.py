@@ -196,7 +196,8 @@ def format_grouping(node: exp.Expression) -> exp.Expression | None:
 
 
 def aggregate_calls(node: exp.Expression) -> exp.Expression | None:
-    """APPROX_TOP_COUNT/SUM as arrays of structs; an INT64 SUM that overflows raises.
+    """APPROX_TOP_COUNT/SUM as arrays of structs; an INT64 SUM that overflows raises;
+    STRING_AGG's LIMIT counts no NULL.
 
     Cases approx.top_count*, approx.top_sum*, issue11.approx_top_*_shape,
     aggregate.sum_overflow_errors. bqemulator gave the values alone, and a
@@ -209,6 +210,20 @@ def aggregate_calls(node: exp.Expression) -> exp.Expression | None:
         values = exp.Anonymous(this="list", expressions=[node.this.copy()])
         weights = exp.Anonymous(this="list", expressions=[node.expression.copy()])
         return _call("dplat_top_sum", values, weights, node.args["count"])
+    if isinstance(node, exp.GroupConcat) and isinstance(node.this, exp.Limit) and not node.meta.get("dplat_done"):
+        # STRING_AGG(... ORDER BY x LIMIT n) skips NULLs before the limit; bqemulator
+        # takes the first n of ARRAY_AGG(... ORDER BY x), NULLs first (and SQLGlot
+        # cannot write NULLS LAST there): a first key `x IS NULL` puts them last
+        # (case aggregate.string_agg_distinct_limit).
+        order = node.this.this
+        if not isinstance(order, exp.Order) or not order.expressions:
+            return None
+        changed = _done(node.copy())
+        changed_order = changed.this.this
+        first = changed_order.expressions[0].this
+        null_key = exp.Ordered(this=exp.Is(this=first.copy(), expression=exp.Null()), nulls_first=True)
+        changed_order.set("expressions", [null_key, *changed_order.expressions])
+        return changed
     if isinstance(node, exp.Sum) and not isinstance(node.parent, exp.Window) and not node.meta.get("dplat_done"):
         return _call("dplat_checked_sum", _done(node.copy()))
     if isinstance(node, exp.Window) and isinstance(node.this, exp.Sum) and not node.meta.get("dplat_done"):

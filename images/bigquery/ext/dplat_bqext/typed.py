@@ -175,6 +175,23 @@ def typed_operators(node: exp.Expression) -> exp.Expression | None:
     return None
 
 
+def avg_of_unnest(node: exp.Expression) -> exp.Expression | None:
+    """AVG of a NUMERIC element of ``UNNEST(<array>) AS x`` is NUMERIC (case
+    aggregate.avg_numeric_is_numeric). bqemulator makes AVG of a NUMERIC *column*
+    NUMERIC; the element of an UNNEST it cannot type, so DuckDB's DOUBLE came out."""
+    if not isinstance(node, exp.Avg) or not isinstance(node.this, exp.Column) or node.this.table:
+        return None
+    select = node.find_ancestor(exp.Select)
+    if select is None:
+        return None
+    for unnest in select.find_all(exp.Unnest):
+        if node.this.name in unnest.alias_column_names and unnest.expressions:
+            if kind(unnest.expressions[0]) == "ARRAY<NUMERIC>":
+                return _call("dplat_numeric", node)
+            return None
+    return None
+
+
 def typed_coalesce(node: exp.Expression) -> exp.Expression | None:
     """COALESCE of a number and a STRING has no common supertype: an error
     (case conditional.coalesce_no_common_type; DuckDB took the first)."""
@@ -245,4 +262,6 @@ def _decimal_digits(text: str) -> tuple[int, int, str] | None:
     return whole, fraction, f"{number:f}"
 
 
-TYPED_TRANSFORMS = (typed_casts, bignumeric_casts, typed_math, typed_json, typed_operators, typed_coalesce)
+TYPED_TRANSFORMS = (
+    typed_casts, bignumeric_casts, typed_math, typed_json, typed_operators, avg_of_unnest, typed_coalesce,
+)
