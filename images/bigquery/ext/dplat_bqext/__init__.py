@@ -7,8 +7,13 @@ fixes those at the right depth without editing bqemulator's files:
 
 * ``rewrite``: transforms of the GoogleSQL syntax tree that run before
   bqemulator's own pipeline (e.g. ``TIMESTAMP_DIFF`` truncates elapsed time,
-  ``DATE_DIFF(..., WEEK(MONDAY))`` counts Monday boundaries);
-* ``macros``: the DuckDB macros those transforms call, created on
+  ``DATE_DIFF(..., WEEK(MONDAY))`` counts Monday boundaries); the tree is
+  typed first by SQLGlot's BigQuery rules, for the per-type ones (``typed``),
+  and ``syntax``, ``format_t``, ``functions``, ``formats`` and ``net`` hold
+  the rest by theme;
+* ``net``: the NET.* functions, as Python functions on bqemulator's DuckDB
+  connection; ``any_type``: ``ANY TYPE`` parameters in bqemulator's script parser;
+* ``macros`` (and ``macros_more``): the DuckDB macros those transforms call, created on
   bqemulator's DuckDB connection right after its own helper functions;
 * ``results``: values written out as BigQuery writes them (INTERVAL signs).
 
