@@ -227,3 +227,27 @@ def test_string_agg_limit_counts_no_null() -> None:
         f"SELECT array_to_string(array_slice(array_agg(DISTINCT w ORDER BY w IS NULL NULLS FIRST, w NULLS FIRST),"
         f" 1, 2), '-') FROM ({rows})"
     ) == "apple-fig"
+
+
+def test_table_columns_are_typed_from_bqemulators_catalog_snapshot() -> None:
+    """A column's type from the schema bqemulator passes (annotation.py), the SQL text as written."""
+    schema = {"t": {"f": "DOUBLE", "i": "BIGINT", "ts": "TIMESTAMP WITH TIME ZONE", "s": "VARCHAR"}}
+    assert rewrite("SELECT CAST(f AS INT64), ROUND(i) FROM ds.t", schema) == (
+        "SELECT dplat_float_to_int(f), ROUND(CAST(i AS FLOAT64)) FROM ds.t"
+    )
+    assert rewrite("SELECT TO_JSON_STRING(x.ts) FROM ds.t AS x", schema) == (
+        "SELECT dplat_json_timestamp(x.ts) FROM ds.t AS x"
+    )
+    # Without the snapshot (or for a column it does not list) nothing is guessed.
+    assert rewrite("SELECT CAST(f AS INT64) FROM ds.t") == "SELECT CAST(f AS INT64) FROM ds.t"
+    assert rewrite("SELECT CAST(g AS INT64) FROM ds.t", schema) == "SELECT CAST(g AS INT64) FROM ds.t"
+
+
+def test_ddl_numeric_columns_keep_nine_decimals() -> None:
+    """CREATE TABLE's NUMERIC was DuckDB's DECIMAL(18, 3): 1.23456 was stored as 1.235."""
+    sql = rewrite("CREATE TABLE ds.t (n NUMERIC, a ARRAY<NUMERIC>, b BIGNUMERIC, m NUMERIC(10, 2))")
+    assert sql == "CREATE TABLE ds.t (n NUMERIC(38, 9), a ARRAY<NUMERIC(38, 9)>, b BIGNUMERIC(38, 10), m NUMERIC(10, 2))"
+    connection = duckdb.connect()
+    connection.execute(sqlglot.transpile(sql.replace("ds.t", "t"), read="bigquery", write="duckdb")[0])
+    connection.execute("INSERT INTO t (n) VALUES (1.23456)")
+    assert connection.execute("SELECT n FROM t").fetchone()[0] == Decimal("1.23456")

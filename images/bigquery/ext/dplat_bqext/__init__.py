@@ -50,7 +50,7 @@ def install() -> None:
 
     def translate_rewritten(self: SQLTranslator, bq_sql: str, **kwargs: Any) -> Any:
         try:
-            rewritten = rewrite(bq_sql)
+            rewritten = rewrite(bq_sql, kwargs.get("schema"))
         except RewriteError as exc:  # BigQuery refuses this query: say so as it does
             return Err(InvalidQueryError(str(exc), location="query"))
         return translate(self, rewritten, **kwargs)

@@ -19,7 +19,7 @@ import re
 
 from sqlglot import exp
 
-from dplat_bqext.typed import kind
+from dplat_bqext.annotation import kind
 
 ELEMENT = re.compile(r"%%|%([-+ #0']*)(\d+|\*)?(\.(?:\d+|\*))?([a-zA-Z])")
 PLAIN = ("FLOAT64", "NUMERIC", "DATE", "ARRAY<INT64>")  # %t as CAST(x AS STRING)

@@ -10,9 +10,12 @@ user wrote it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlglot
 from sqlglot import exp
 
+from dplat_bqext.annotation import annotate, kind
 from dplat_bqext.errors import RewriteError
 from dplat_bqext.format_t import format_t
 from dplat_bqext.formats import format_elements, parse_elements
@@ -26,7 +29,7 @@ from dplat_bqext.functions import (
 from dplat_bqext.literals import decode_string_escapes
 from dplat_bqext.net import net_calls
 from dplat_bqext.syntax import SYNTAX_TRANSFORMS
-from dplat_bqext.typed import TYPED_TRANSFORMS, annotate, kind
+from dplat_bqext.typed import TYPED_TRANSFORMS
 
 WEEKDAYS = ("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")
 # TIMESTAMP_DIFF/_ADD/_SUB take these parts only (BigQuery's timestamp_functions page).
@@ -294,8 +297,12 @@ TRANSFORMS = (
 )
 
 
-def rewrite(sql: str) -> str:
-    """``sql`` with every transform applied; unchanged when none applies or it does not parse."""
+def rewrite(sql: str, schema: dict[str, Any] | None = None) -> str:
+    """``sql`` with every transform applied; unchanged when none applies or it does not parse.
+
+    ``schema``: bqemulator's catalog snapshot of the tables ``sql`` reads, for
+    the corrections that depend on a column's type (annotation.py).
+    """
     sql = decode_string_escapes(sql)
     try:
         statements = sqlglot.parse(sql, read="bigquery")
@@ -323,5 +330,5 @@ def rewrite(sql: str) -> str:
                     child.replace(done)
         return node
 
-    tree = annotate(statements[0]).transform(apply)
+    tree = annotate(statements[0], schema).transform(apply)
     return tree.sql(dialect="bigquery") if changed else sql

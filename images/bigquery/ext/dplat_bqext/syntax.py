@@ -254,6 +254,32 @@ def json_key(name: str) -> str:
     return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) else '"' + name.replace('"', '\\"') + '"'
 
 
+# DDL column types SQLGlot writes for DuckDB with DuckDB's defaults:
+# NUMERIC as DECIMAL(18, 3), BIGNUMERIC as DECIMAL(38, 5).
+DDL_DECIMALS = {exp.DataType.Type.DECIMAL: (38, 9), exp.DataType.Type.BIGDECIMAL: (38, 10)}
+
+
+def ddl_decimals(node: exp.Expression) -> exp.Expression | None:
+    """``CREATE TABLE t (n NUMERIC)``: NUMERIC keeps 9 decimal places, BIGNUMERIC 10.
+
+    SQLGlot made DuckDB's default DECIMAL(18, 3) of a bare NUMERIC, so a value
+    stored through SQL DDL lost its digits past the third (1.23456 read back
+    1.235) while a table made through the API kept them. Precision 38, scale
+    9 is NUMERIC's (data types page); BIGNUMERIC gets the scale
+    typed.bignumeric_casts gives it. Also inside ARRAY<...>/STRUCT<...>.
+    """
+    if not isinstance(node, exp.ColumnDef) or not isinstance(node.args.get("kind"), exp.DataType):
+        return None
+    changed = node.copy()
+    found = False
+    for data_type in changed.args["kind"].find_all(exp.DataType):
+        params = DDL_DECIMALS.get(data_type.this)
+        if params and not data_type.expressions:
+            data_type.set("expressions", [exp.DataTypeParam(this=exp.Literal.number(p)) for p in params])
+            found = True
+    return changed if found else None
+
+
 def json_literal_access(node: exp.Expression) -> exp.Expression | None:
     """``JSON '...'[1]``, ``JSON '...'['a']``, ``JSON '...'.a`` read the JSON value.
 
@@ -282,4 +308,5 @@ SYNTAX_TRANSFORMS = (
     format_grouping,
     aggregate_calls,
     json_literal_access,
+    ddl_decimals,
 )

@@ -23,32 +23,11 @@ DATE is an INTERVAL, arrays have no equality), .../bit_functions#bit_count,
 from __future__ import annotations
 
 from sqlglot import exp
-from sqlglot.optimizer.annotate_types import annotate_types
 
+from dplat_bqext.annotation import kind
 from dplat_bqext.errors import RewriteError
 
 NUMBERS = ("INT64", "FLOAT64", "NUMERIC", "BIGNUMERIC")
-UNTYPED = (exp.DataType.Type.UNKNOWN, exp.DataType.Type.NULL)
-
-
-def annotate(tree: exp.Expression) -> exp.Expression:
-    """``tree`` with SQLGlot's BigQuery types on its nodes; unchanged if that fails."""
-    try:
-        return annotate_types(tree, dialect="bigquery")
-    except Exception:  # a construct SQLGlot cannot type: the typed transforms stay off
-        return tree
-
-
-def kind(node: exp.Expression | None) -> str | None:
-    """The node's GoogleSQL type name (``INT64``, ``ARRAY<INT64>``), None when unknown."""
-    if node is None or isinstance(node, exp.Null):
-        return None
-    if isinstance(node, exp.Anonymous) and node.name.startswith("dplat_") and node.expressions:
-        node = node.expressions[0]  # an argument guard of ours keeps its operand's type
-    typ = node.type if node.args.get("to") is None else node.args["to"]
-    if not isinstance(typ, exp.DataType) or typ.this in UNTYPED:
-        return None
-    return typ.sql(dialect="bigquery").upper()
 
 
 def _call(name: str, *args: exp.Expression) -> exp.Anonymous:
