@@ -251,3 +251,30 @@ def test_ddl_numeric_columns_keep_nine_decimals() -> None:
     connection.execute(sqlglot.transpile(sql.replace("ds.t", "t"), read="bigquery", write="duckdb")[0])
     connection.execute("INSERT INTO t (n) VALUES (1.23456)")
     assert connection.execute("SELECT n FROM t").fetchone()[0] == Decimal("1.23456")
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT REVERSE(b'abc')", b"cba"),  # strings.reverse_bytes
+        ("SELECT LPAD(b'ab', 4, b'x')", b"xxab"),
+        ("SELECT STRPOS(b'abc', b'c')", 3),
+        ("SELECT SPLIT(b'a,b', b',')", [b"a", b"b"]),
+        ("SELECT TRIM(b'xxaxx', b'x')", b"a"),
+        ("SELECT TRANSLATE(b'abc', b'a', b'z')", b"zbc"),
+        ("SELECT b'abc' LIKE b'a%'", True),  # operators.like_bytes
+        ("SELECT BIT_COUNT(FROM_HEX('ff0f'))", 12),  # bit.count_bytes
+        ("SELECT 1 << 64", 0),  # operators.shift_left_past_width
+        ("SELECT 1 << 63", -9223372036854775808),
+        ("SELECT -1 << 1", -2),
+    ],
+)
+def test_bytes_arguments_and_left_shift(sql: str, expected: Any) -> None:
+    """BYTES forms of the string functions (ASCII bytes), BIT_COUNT(BYTES), INT64 <<."""
+    assert answer(sql) == expected
+
+
+def test_bytes_beyond_ascii_are_refused_not_misread() -> None:
+    """A per-character answer would differ from BigQuery's per-byte one: an error says so."""
+    with pytest.raises(duckdb.Error, match="beyond ASCII"):
+        answer("SELECT REVERSE(FROM_HEX('c3a9'))")

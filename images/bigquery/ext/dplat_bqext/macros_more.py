@@ -103,6 +103,24 @@ MORE_MACROS: dict[str, str] = {
     "dplat_date_minus_date": "(a, b) AS to_days(CAST(a - b AS INTEGER))",
     # FORMAT's %t of an ARRAY<INT64> (format_t.py): [1, 2], as DuckDB writes lists.
     "dplat_text": "(x) AS CAST(x AS VARCHAR)",
+    # --- bytes_ops.py ---
+    # BYTES as text for the string functions, when every byte is ASCII.
+    "dplat_bytes_text": (
+        "(b) AS CASE WHEN octet_length(b) = length(decode(b)) THEN decode(b)"
+        " ELSE error('this function takes BYTES beyond ASCII only on BigQuery, not in this sandbox') END"
+    ),
+    "dplat_text_to_bytes": "(s) AS encode(s)",
+    "dplat_texts_bytes": "(l) AS list_transform(l, e -> encode(e))",
+    "dplat_bit_count_bytes": "(b) AS bit_count(CAST(b AS BIT))",
+    # INT64 << n: the low 64 bits (0 from 64 places on), no overflow error.
+    "dplat_unsigned64": "(x) AS (CAST(x AS HUGEINT) + CAST('18446744073709551616' AS HUGEINT)) % CAST('18446744073709551616' AS HUGEINT)",
+    "dplat_low64": "(v) AS v & CAST('18446744073709551615' AS HUGEINT)",
+    "dplat_shift_left": (
+        "(x, n) AS CASE WHEN n >= 64 THEN CAST(0 AS BIGINT) ELSE CAST(CASE"
+        " WHEN dplat_low64(dplat_unsigned64(x) << n) >= CAST('9223372036854775808' AS HUGEINT)"
+        " THEN dplat_low64(dplat_unsigned64(x) << n) - CAST('18446744073709551616' AS HUGEINT)"
+        " ELSE dplat_low64(dplat_unsigned64(x) << n) END AS BIGINT) END"
+    ),
     # --- syntax.py ---
     # LIKE with a backslash escape (DuckDB has none by default).
     "dplat_like": "(s, p) AS s LIKE p ESCAPE '\\'",

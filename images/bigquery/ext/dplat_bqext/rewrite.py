@@ -16,6 +16,7 @@ import sqlglot
 from sqlglot import exp
 
 from dplat_bqext.annotation import annotate, kind
+from dplat_bqext.bytes_ops import bytes_calls
 from dplat_bqext.errors import RewriteError
 from dplat_bqext.format_t import format_t
 from dplat_bqext.formats import format_elements, parse_elements
@@ -28,7 +29,7 @@ from dplat_bqext.functions import (
 )
 from dplat_bqext.literals import decode_string_escapes
 from dplat_bqext.net import net_calls
-from dplat_bqext.syntax import SYNTAX_TRANSFORMS
+from dplat_bqext.syntax import SYNTAX_TRANSFORMS, bitwise_precedence
 from dplat_bqext.typed import TYPED_TRANSFORMS
 
 WEEKDAYS = ("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")
@@ -272,7 +273,9 @@ def div_operands(node: exp.Expression) -> exp.Expression | None:
 
 
 TRANSFORMS = (
+    bitwise_precedence,  # first: the others must see the operators nested as BigQuery nests them
     *TYPED_TRANSFORMS,
+    bytes_calls,
     *SYNTAX_TRANSFORMS,
     net_calls,
     format_t,

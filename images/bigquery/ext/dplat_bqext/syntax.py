@@ -300,7 +300,6 @@ def json_literal_access(node: exp.Expression) -> exp.Expression | None:
 
 
 SYNTAX_TRANSFORMS = (
-    bitwise_precedence,
     like_escape,
     regexp_rules,
     array_calls,
