@@ -278,3 +278,11 @@ def test_bytes_beyond_ascii_are_refused_not_misread() -> None:
     """A per-character answer would differ from BigQuery's per-byte one: an error says so."""
     with pytest.raises(duckdb.Error, match="beyond ASCII"):
         answer("SELECT REVERSE(FROM_HEX('c3a9'))")
+
+
+def test_bytes_substr_code_points_and_fingerprint() -> None:
+    """Cases strings.substr_bytes, strings.to_code_points_bytes, hash.farm_fingerprint_bytes_same
+    (FARM_FINGERPRINT itself is bqemulator's: the rewrite is checked)."""
+    assert answer("SELECT SUBSTR(b'abcdef', 2, 3)") == b"bcd"
+    assert answer("SELECT TO_CODE_POINTS(FROM_HEX('ff00'))") == [255, 0]
+    assert rewrite("SELECT FARM_FINGERPRINT(b'3true')") == "SELECT FARM_FINGERPRINT(dplat_utf8_text(b'3true'))"

@@ -111,6 +111,10 @@ MORE_MACROS: dict[str, str] = {
     ),
     "dplat_text_to_bytes": "(s) AS encode(s)",
     "dplat_texts_bytes": "(l) AS list_transform(l, e -> encode(e))",
+    "dplat_utf8_text": "(b) AS decode(b)",
+    "dplat_byte_values": (
+        "(b) AS list_transform(range(0, octet_length(b)), i -> CAST('0x' || substr(hex(b), 2 * i + 1, 2) AS BIGINT))"
+    ),
     "dplat_bit_count_bytes": "(b) AS bit_count(CAST(b AS BIT))",
     # INT64 << n: the low 64 bits (0 from 64 places on), no overflow error.
     "dplat_unsigned64": "(x) AS (CAST(x AS HUGEINT) + CAST('18446744073709551616' AS HUGEINT)) % CAST('18446744073709551616' AS HUGEINT)",
