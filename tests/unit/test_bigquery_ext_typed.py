@@ -286,3 +286,18 @@ def test_bytes_substr_code_points_and_fingerprint() -> None:
     assert answer("SELECT SUBSTR(b'abcdef', 2, 3)") == b"bcd"
     assert answer("SELECT TO_CODE_POINTS(FROM_HEX('ff00'))") == [255, 0]
     assert rewrite("SELECT FARM_FINGERPRINT(b'3true')") == "SELECT FARM_FINGERPRINT(dplat_utf8_text(b'3true'))"
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT LENGTH(CAST('héllo' AS BYTES))", 6),  # strings.length_bytes: UTF-8 bytes
+        ("SELECT FROM_HEX('0f0f') & FROM_HEX('00ff')", b"\x00\x0f"),  # operators.bit_and_bytes
+        ("SELECT EXTRACT(WEEK(MONDAY) FROM DATE '2024-03-15')", 11),  # date.extract_week_monday
+        ("SELECT EXTRACT(WEEK(MONDAY) FROM DATE '2023-01-01')", 0),  # before the first Monday
+        ("SELECT CURRENT_DATETIME() > DATETIME '2020-01-01 00:00:00'", True),
+    ],
+)
+def test_bytes_casts_and_operators_week_extract_and_current_datetime(sql: str, expected: Any) -> None:
+    """BYTES from STRING and bytewise &, EXTRACT(WEEK(<weekday>)), CURRENT_DATETIME()."""
+    assert answer(sql) == expected

@@ -12,7 +12,7 @@ what goes past 64 bits (DuckDB raised an overflow; ``1 << 64`` is 0).
 Sources: string_functions (each function's BYTES form), bit_functions#bit_count,
 operators#bitwise_operators. Cases strings.*_bytes, operators.like_bytes,
 bit.count_bytes, operators.shift_left_past_width, strings.to_code_points_bytes,
-hash.farm_fingerprint_bytes_same.
+hash.farm_fingerprint_bytes_same, operators.bit_and_bytes.
 """
 
 from __future__ import annotations
@@ -41,6 +41,10 @@ def bytes_calls(node: exp.Expression) -> exp.Expression | None:
         return exp.FarmFingerprint(expressions=[
             _call("dplat_utf8_text", a) if kind(a) == "BYTES" else a.copy() for a in node.expressions
         ])
+    if isinstance(node, exp.BitwiseAnd | exp.BitwiseOr | exp.BitwiseXor) and kind(node.this) == "BYTES":
+        # Bytewise on equal lengths (DuckDB's BIT type refuses different sizes, as BigQuery does).
+        operator = {exp.BitwiseAnd: "and", exp.BitwiseOr: "or", exp.BitwiseXor: "xor"}[type(node)]
+        return _call(f"dplat_bytes_{operator}", node.this, node.expression)
     if isinstance(node, exp.BitwiseLeftShift) and kind(node.this) == "INT64":
         return _call("dplat_shift_left", node.this, node.expression)
     if not isinstance(node, TEXT_RESULT + OTHER_RESULT + (exp.Split,)) or node.meta.get("dplat_done"):

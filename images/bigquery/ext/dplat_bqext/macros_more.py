@@ -112,6 +112,11 @@ MORE_MACROS: dict[str, str] = {
     "dplat_text_to_bytes": "(s) AS encode(s)",
     "dplat_texts_bytes": "(l) AS list_transform(l, e -> encode(e))",
     "dplat_utf8_text": "(b) AS decode(b)",
+    "dplat_string_to_bytes": "(s) AS encode(s)",
+    "dplat_string_to_bytes_try": "(s) AS encode(s)",
+    "dplat_bytes_and": "(a, b) AS CAST(CAST(a AS BIT) & CAST(b AS BIT) AS BLOB)",
+    "dplat_bytes_or": "(a, b) AS CAST(CAST(a AS BIT) | CAST(b AS BIT) AS BLOB)",
+    "dplat_bytes_xor": "(a, b) AS CAST(xor(CAST(a AS BIT), CAST(b AS BIT)) AS BLOB)",
     "dplat_byte_values": (
         "(b) AS list_transform(range(0, octet_length(b)), i -> CAST('0x' || substr(hex(b), 2 * i + 1, 2) AS BIGINT))"
     ),
@@ -126,6 +131,14 @@ MORE_MACROS: dict[str, str] = {
         " ELSE dplat_low64(dplat_unsigned64(x) << n) END AS BIGINT) END"
     ),
     # --- syntax.py ---
+    # EXTRACT(WEEK(<weekday d>) FROM x): 0 before the year's first day d, then 1, 2, ...
+    "dplat_year_first_weekday": (
+        "(x, d) AS make_date(year(x), 1, 1) + CAST((d - dayofweek(make_date(year(x), 1, 1)) + 7) % 7 AS INTEGER)"
+    ),
+    "dplat_week_of_year": (
+        "(x, d) AS CASE WHEN CAST(x AS DATE) < dplat_year_first_weekday(x, d) THEN 0"
+        " ELSE (CAST(x AS DATE) - dplat_year_first_weekday(x, d)) // 7 + 1 END"
+    ),
     # LIKE with a backslash escape (DuckDB has none by default).
     "dplat_like": "(s, p) AS s LIKE p ESCAPE '\\'",
     # ARRAY_SLICE(a, start, end): 0-based inclusive offsets, negative from the end.

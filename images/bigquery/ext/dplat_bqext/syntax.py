@@ -280,6 +280,30 @@ def ddl_decimals(node: exp.Expression) -> exp.Expression | None:
     return changed if found else None
 
 
+WEEKDAYS = ("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")
+
+
+def dates_and_now(node: exp.Expression) -> exp.Expression | None:
+    """EXTRACT(WEEK(<weekday>) FROM d) and CURRENT_DATETIME(), which DuckDB could not take.
+
+    date_functions#extract: the week number when weeks start on <weekday>,
+    0 before the year's first such day (case date.extract_week_monday);
+    datetime_functions#current_datetime: now as a DATETIME, in UTC unless a
+    zone is given (case datetime.current_datetime_type).
+    """
+    if isinstance(node, exp.Extract) and isinstance(node.this, exp.WeekStart):
+        day = node.this.name.upper()
+        if day in WEEKDAYS:
+            return _call("dplat_week_of_year", node.expression, exp.Literal.number(WEEKDAYS.index(day)))
+        return None
+    if isinstance(node, exp.CurrentDatetime):
+        now = exp.CurrentTimestamp()
+        if node.this is None:
+            return exp.cast(now, exp.DataType.build("DATETIME", dialect="bigquery"))
+        return exp.Anonymous(this="DATETIME", expressions=[now, node.this.copy()])
+    return None
+
+
 def json_literal_access(node: exp.Expression) -> exp.Expression | None:
     """``JSON '...'[1]``, ``JSON '...'['a']``, ``JSON '...'.a`` read the JSON value.
 
@@ -308,4 +332,5 @@ SYNTAX_TRANSFORMS = (
     aggregate_calls,
     json_literal_access,
     ddl_decimals,
+    dates_and_now,
 )

@@ -46,13 +46,15 @@ CASTS = {
     ("FLOAT64", "STRING"): "dplat_float_to_string",  # 1.0 is '1'
     ("NUMERIC", "STRING"): "dplat_numeric_to_string",  # no trailing zeros
     ("BIGNUMERIC", "STRING"): "dplat_numeric_to_string",
+    ("STRING", "BYTES"): "dplat_string_to_bytes",  # the UTF-8 bytes of any text
 }
 
 
 def typed_casts(node: exp.Expression) -> exp.Expression | None:
     """CAST/SAFE_CAST by source type. Cases conversion.float_to_int_rounds_half_away,
     conversion.float_string_to_int_errors, conversion.bad_string_to_bool_errors,
-    conversion.float_to_string_integral, conversion.numeric_to_string."""
+    conversion.float_to_string_integral, conversion.numeric_to_string,
+    conversion.string_to_bytes, strings.length_bytes."""
     if not isinstance(node, exp.Cast | exp.TryCast):
         return None
     to = node.args.get("to")
