@@ -296,6 +296,9 @@ def test_bytes_substr_code_points_and_fingerprint() -> None:
         ("SELECT EXTRACT(WEEK(MONDAY) FROM DATE '2024-03-15')", 11),  # date.extract_week_monday
         ("SELECT EXTRACT(WEEK(MONDAY) FROM DATE '2023-01-01')", 0),  # before the first Monday
         ("SELECT CURRENT_DATETIME() > DATETIME '2020-01-01 00:00:00'", True),
+        ("SELECT LAST_DAY(DATE '2024-06-01', ISOYEAR)", dt.date(2024, 12, 29)),  # date.last_day_isoyear
+        ("SELECT LAST_DAY(DATE '2021-01-02', ISOYEAR)", dt.date(2021, 1, 3)),  # still ISO year 2020
+        ("SELECT EXTRACT(TIME FROM DATETIME '2024-03-15 17:42:00.25')", dt.time(17, 42, 0, 250000)),
     ],
 )
 def test_bytes_casts_and_operators_week_extract_and_current_datetime(sql: str, expected: Any) -> None:

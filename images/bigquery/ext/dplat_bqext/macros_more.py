@@ -135,6 +135,7 @@ MORE_MACROS: dict[str, str] = {
     "dplat_year_first_weekday": (
         "(x, d) AS make_date(year(x), 1, 1) + CAST((d - dayofweek(make_date(year(x), 1, 1)) + 7) % 7 AS INTEGER)"
     ),
+    "dplat_isoyear_last_day": "(x) AS dplat_week_start(make_date(isoyear(x) + 1, 1, 4), 1) - 1",
     "dplat_week_of_year": (
         "(x, d) AS CASE WHEN CAST(x AS DATE) < dplat_year_first_weekday(x, d) THEN 0"
         " ELSE (CAST(x AS DATE) - dplat_year_first_weekday(x, d)) // 7 + 1 END"

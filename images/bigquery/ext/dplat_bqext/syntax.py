@@ -284,7 +284,7 @@ WEEKDAYS = ("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "S
 
 
 def dates_and_now(node: exp.Expression) -> exp.Expression | None:
-    """EXTRACT(WEEK(<weekday>) FROM d) and CURRENT_DATETIME(), which DuckDB could not take.
+    """EXTRACT(WEEK(<weekday>)/TIME FROM d), LAST_DAY(d, ISOYEAR), CURRENT_DATETIME(): DuckDB took none.
 
     date_functions#extract: the week number when weeks start on <weekday>,
     0 before the year's first such day (case date.extract_week_monday);
@@ -296,6 +296,14 @@ def dates_and_now(node: exp.Expression) -> exp.Expression | None:
         if day in WEEKDAYS:
             return _call("dplat_week_of_year", node.expression, exp.Literal.number(WEEKDAYS.index(day)))
         return None
+    if isinstance(node, exp.Extract) and isinstance(node.this, exp.Var) and node.this.name.upper() == "TIME":
+        # EXTRACT(TIME FROM x): x's time of day (case datetime.extract_time).
+        return exp.cast(node.expression.copy(), exp.DataType.build("TIME", dialect="bigquery"))
+    if isinstance(node, exp.LastDay) and isinstance(node.args.get("unit"), exp.Var) \
+            and node.args["unit"].name.upper() == "ISOYEAR":
+        # LAST_DAY(d, ISOYEAR): the Sunday before the next ISO year's first Monday
+        # (case date.last_day_isoyear).
+        return _call("dplat_isoyear_last_day", node.this)
     if isinstance(node, exp.CurrentDatetime):
         now = exp.CurrentTimestamp()
         if node.this is None:
