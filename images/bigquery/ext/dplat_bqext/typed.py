@@ -5,11 +5,11 @@ Many of BigQuery's rules are per type: ``ROUND`` of an INT64 is a FLOAT64,
 INT64)`` is an error, ``TO_JSON_STRING`` writes BYTES as base64 and wide
 INT64 as a string. DuckDB decides these by its own types, and bqemulator
 hands it the call unchanged. Before the transforms run, ``annotate`` gives
-every node the type SQLGlot's BigQuery rules derive for it; that is known for
-literals, casts and what is computed from them, and unknown for a table's
-columns (bqemulator resolves those later). A transform here acts only when
-the type is known: an unknown operand keeps bqemulator's answer, which
-docs/differences.md lists.
+every node the type SQLGlot's BigQuery rules derive for it (annotation.py):
+known for literals, casts, what is computed from them and the columns of a
+one-table SELECT, unknown elsewhere (a join's or subquery's columns). A
+transform here acts only when the type is known: an unknown operand keeps
+bqemulator's answer, which docs/differences.md lists.
 
 Sources, BigQuery's reference pages:
 https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_functions
