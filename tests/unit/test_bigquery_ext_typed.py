@@ -304,3 +304,9 @@ def test_bytes_substr_code_points_and_fingerprint() -> None:
 def test_bytes_casts_and_operators_week_extract_and_current_datetime(sql: str, expected: Any) -> None:
     """BYTES from STRING and bytewise &, EXTRACT(WEEK(<weekday>)), CURRENT_DATETIME()."""
     assert answer(sql) == expected
+
+
+def test_tuples_after_a_struct_take_its_field_names() -> None:
+    """Case query_syntax.unnest_struct_fields_by_name; an array of tuples alone stays as written."""
+    assert answer("SELECT [STRUCT('a' AS name, 1 AS n), ('b', 2)][OFFSET(1)].name") == "b"
+    assert rewrite("SELECT [(1, 2), (3, 4)]") == "SELECT [(1, 2), (3, 4)]"

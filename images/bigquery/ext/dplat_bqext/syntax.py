@@ -158,6 +158,37 @@ def array_calls(node: exp.Expression) -> exp.Expression | None:
     return None
 
 
+def struct_tuples(node: exp.Expression) -> exp.Expression | None:
+    """``[STRUCT('a' AS name, 1 AS n), ('b', 2)]``: the tuples take the first STRUCT's field names.
+
+    BigQuery coerces the later tuples to the array's element type, the first
+    STRUCT's (data-types#constructing_a_struct); DuckDB kept them unnamed, so
+    ``SELECT name FROM UNNEST(...)`` found no column (case
+    query_syntax.unnest_struct_fields_by_name).
+    """
+    if not isinstance(node, exp.Array) or len(node.expressions) < 2:
+        return None
+    first = node.expressions[0]
+    if not isinstance(first, exp.Struct) or not all(isinstance(f, exp.PropertyEQ) for f in first.expressions):
+        return None
+    names = [f.this for f in first.expressions]
+    rest = node.expressions[1:]
+    if not any(isinstance(e, exp.Tuple) for e in rest):
+        return None
+    if not all(isinstance(e, exp.Struct) or (isinstance(e, exp.Tuple) and len(e.expressions) == len(names))
+               for e in rest):
+        return None
+    elements = [first.copy()]
+    for element in rest:
+        if isinstance(element, exp.Tuple):
+            fields = [exp.PropertyEQ(this=n.copy(), expression=v.copy()) for n, v in zip(names, element.expressions, strict=True)]
+            element = exp.Struct(expressions=fields)
+        elements.append(element.copy())
+    changed = node.copy()
+    changed.set("expressions", elements)
+    return changed
+
+
 def _is_call(node: exp.Expression | None, name: str) -> bool:
     return isinstance(node, exp.Anonymous) and node.name.lower() == name
 
@@ -341,4 +372,5 @@ SYNTAX_TRANSFORMS = (
     json_literal_access,
     ddl_decimals,
     dates_and_now,
+    struct_tuples,
 )
