@@ -310,3 +310,11 @@ def test_tuples_after_a_struct_take_its_field_names() -> None:
     """Case query_syntax.unnest_struct_fields_by_name; an array of tuples alone stays as written."""
     assert answer("SELECT [STRUCT('a' AS name, 1 AS n), ('b', 2)][OFFSET(1)].name") == "b"
     assert rewrite("SELECT [(1, 2), (3, 4)]") == "SELECT [(1, 2), (3, 4)]"
+
+
+def test_parse_numeric_takes_spaces_and_digit_commas() -> None:
+    """Case conversion.parse_numeric (conversion_functions#parse_numeric)."""
+    assert answer("SELECT PARSE_NUMERIC(' -1,234.50 ')") == Decimal("-1234.5")
+    assert answer("SELECT PARSE_NUMERIC('1.2e3')") == Decimal("1200")
+    with pytest.raises(duckdb.Error, match="Invalid NUMERIC value"):
+        answer("SELECT PARSE_NUMERIC('abc')")

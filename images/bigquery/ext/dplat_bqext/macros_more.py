@@ -103,6 +103,15 @@ MORE_MACROS: dict[str, str] = {
     "dplat_date_minus_date": "(a, b) AS to_days(CAST(a - b AS INTEGER))",
     # FORMAT's %t of an ARRAY<INT64> (format_t.py): [1, 2], as DuckDB writes lists.
     "dplat_text": "(x) AS CAST(x AS VARCHAR)",
+    # PARSE_NUMERIC: spaces around the value and after the sign, ',' in the digits.
+    "dplat_numeric_text": r"(s) AS replace(regexp_replace(trim(s), '^([+-])\s+', '\1'), ',', '')",
+    "dplat_parse_numeric": (
+        r"(s) AS CASE WHEN s IS NULL THEN NULL"
+        r" WHEN NOT regexp_full_match(trim(s), '[+-]?\s*([0-9][0-9,]*(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')"
+        " THEN error('Invalid NUMERIC value: ' || s)"
+        " WHEN contains(lower(s), 'e') THEN CAST(CAST(dplat_numeric_text(s) AS DOUBLE) AS DECIMAL(38, 9))"
+        " ELSE CAST(dplat_numeric_text(s) AS DECIMAL(38, 9)) END"
+    ),
     # --- bytes_ops.py ---
     # BYTES as text for the string functions, when every byte is ASCII.
     "dplat_bytes_text": (

@@ -156,6 +156,15 @@ def typed_operators(node: exp.Expression) -> exp.Expression | None:
     return None
 
 
+def parse_numeric(node: exp.Expression) -> exp.Expression | None:
+    """PARSE_NUMERIC takes spaces around the value and sign and ',' between digits
+    (conversion_functions#parse_numeric; case conversion.parse_numeric: DuckDB's
+    DECIMAL cast refused ' -1,234.50 ')."""
+    if isinstance(node, exp.ParseNumeric):
+        return _call("dplat_parse_numeric", node.this)
+    return None
+
+
 def avg_of_unnest(node: exp.Expression) -> exp.Expression | None:
     """AVG of a NUMERIC element of ``UNNEST(<array>) AS x`` is NUMERIC (case
     aggregate.avg_numeric_is_numeric). bqemulator makes AVG of a NUMERIC *column*
@@ -245,4 +254,5 @@ def _decimal_digits(text: str) -> tuple[int, int, str] | None:
 
 TYPED_TRANSFORMS = (
     typed_casts, bignumeric_casts, typed_math, typed_json, typed_operators, avg_of_unnest, typed_coalesce,
+    parse_numeric,
 )
