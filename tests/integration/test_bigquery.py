@@ -181,7 +181,9 @@ def test_starts_and_answers_queries_with_no_network() -> None:
         logs = wrapped.logs().decode(errors="replace")
         assert result.exit_code == 0 and result.output, logs[-3000:]
         cells = [cell["v"] for cell in json.loads(result.output)["rows"][0]["f"]]
-        assert cells == ["42", "POINT (1 2)", "21", "b"]
+        # WKT as BigQuery writes it, no space before the parenthesis (geography_functions#st_astext;
+        # the conformance suite's geography.point_as_text): dplat_bqext's correction is in the image.
+        assert cells == ["42", "POINT(1 2)", "21", "b"]
         assert time.monotonic() - started < 30
     finally:
         container.stop()

@@ -36,12 +36,13 @@ def replace_routes() -> None:
     FastAPI includes routers lazily and caches their routes, so routes added
     to or moved in an app afterwards are not reliably tried first.
     """
-    from bqemulator.api.routes import tabledata, tables
-    from dplat_bq import api_external
+    from bqemulator.api.routes import jobs, tabledata, tables
+    from dplat_bq import api_external, api_query
 
-    ours = {(r.path, frozenset(r.methods)): r for r in [*router.routes, *api_external.router.routes]}
+    routes = [*router.routes, *api_external.router.routes, *api_query.router.routes]
+    ours = {(r.path, frozenset(r.methods)): r for r in routes}
     replaced = 0
-    for bq_router in (tabledata.router, tables.router):
+    for bq_router in (tabledata.router, tables.router, jobs.router):
         for index, route in enumerate(bq_router.routes):
             mine = ours.get((getattr(route, "path", None), frozenset(getattr(route, "methods", None) or ())))
             if mine is not None:

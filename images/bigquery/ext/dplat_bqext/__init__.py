@@ -7,8 +7,13 @@ fixes those at the right depth without editing bqemulator's files:
 
 * ``rewrite``: transforms of the GoogleSQL syntax tree that run before
   bqemulator's own pipeline (e.g. ``TIMESTAMP_DIFF`` truncates elapsed time,
-  ``DATE_DIFF(..., WEEK(MONDAY))`` counts Monday boundaries);
-* ``macros``: the DuckDB macros those transforms call, created on
+  ``DATE_DIFF(..., WEEK(MONDAY))`` counts Monday boundaries); the tree is
+  typed first by SQLGlot's BigQuery rules, for the per-type ones (``typed``),
+  and ``syntax``, ``format_t``, ``functions``, ``formats`` and ``net`` hold
+  the rest by theme;
+* ``net``: the NET.* functions, as Python functions on bqemulator's DuckDB
+  connection; ``any_type``: ``ANY TYPE`` parameters in bqemulator's script parser;
+* ``macros`` (and ``macros_more``): the DuckDB macros those transforms call, created on
   bqemulator's DuckDB connection right after its own helper functions;
 * ``results``: values written out as BigQuery writes them (INTERVAL signs).
 
@@ -36,6 +41,8 @@ def install() -> None:
     from bqemulator.storage.engine import DuckDBEngine
     from bqemulator.types import interval
 
+    from dplat_bqext import any_type
+    from dplat_bqext.net import register_net
     from dplat_bqext.results import format_bq_interval
 
     translate = SQLTranslator.translate
@@ -43,7 +50,7 @@ def install() -> None:
 
     def translate_rewritten(self: SQLTranslator, bq_sql: str, **kwargs: Any) -> Any:
         try:
-            rewritten = rewrite(bq_sql)
+            rewritten = rewrite(bq_sql, kwargs.get("schema"))
         except RewriteError as exc:  # BigQuery refuses this query: say so as it does
             return Err(InvalidQueryError(str(exc), location="query"))
         return translate(self, rewritten, **kwargs)
@@ -51,8 +58,10 @@ def install() -> None:
     def register_udfs_and_macros(self: DuckDBEngine) -> None:
         register_udfs(self)
         register_macros(self.connection)
+        register_net(self.connection)
 
     # arrow_bridge imported the function by name: replace it in both places.
+    any_type.install()
     interval.format_bq_interval = format_bq_interval
     arrow_bridge.format_bq_interval = format_bq_interval  # type: ignore[attr-defined]
     SQLTranslator.translate = translate_rewritten  # type: ignore[method-assign]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dplat_bqext.macros_more import MORE_MACROS
+
 MACROS: dict[str, str] = {
     # The first day of x's week when weeks start on weekday d (0 = Sunday ..
     # 6 = Saturday, DuckDB's dayofweek numbering): BigQuery's WEEK(<weekday>).
@@ -84,7 +86,7 @@ MACROS: dict[str, str] = {
 
 def macro_statements() -> list[str]:
     """The CREATE statements, in dependency order (dict order)."""
-    return [f"CREATE OR REPLACE TEMP MACRO {name}{body}" for name, body in MACROS.items()]
+    return [f"CREATE OR REPLACE TEMP MACRO {name}{body}" for name, body in {**MACROS, **MORE_MACROS}.items()]
 
 
 def register_macros(connection: Any) -> None:

@@ -10,10 +10,15 @@ user wrote it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlglot
 from sqlglot import exp
 
+from dplat_bqext.annotation import annotate, kind
+from dplat_bqext.bytes_ops import bytes_calls
 from dplat_bqext.errors import RewriteError
+from dplat_bqext.format_t import format_t
 from dplat_bqext.formats import format_elements, parse_elements
 from dplat_bqext.functions import (
     json_null_and_type,
@@ -23,6 +28,9 @@ from dplat_bqext.functions import (
     translate_source,
 )
 from dplat_bqext.literals import decode_string_escapes
+from dplat_bqext.net import net_calls
+from dplat_bqext.syntax import SYNTAX_TRANSFORMS, bitwise_precedence
+from dplat_bqext.typed import TYPED_TRANSFORMS
 
 WEEKDAYS = ("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")
 # TIMESTAMP_DIFF/_ADD/_SUB take these parts only (BigQuery's timestamp_functions page).
@@ -200,16 +208,23 @@ def arrays(node: exp.Expression) -> exp.Expression | None:
     Cases data_types.array_offset_out_of_range_errors (DuckDB's list index
     gives NULL past the end; BigQuery raises, only SAFE_OFFSET gives NULL) and
     issue11.array_concat_operator (``||`` of array literals became a STRING;
-    only literals are recognised here, a column's type is not known yet).
+    only arrays whose type is known here are recognised, not a column's).
     """
     if isinstance(node, exp.Bracket) and node.args.get("offset") in (0, 1) and not node.args.get("safe"):
         if len(node.expressions) != 1:
             return None
         base = exp.Literal.number(node.args["offset"])
         return _call("dplat_array_at", node.this, node.expressions[0], base)
-    if isinstance(node, exp.DPipe) and (isinstance(node.this, exp.Array) or isinstance(node.expression, exp.Array)):
+    if isinstance(node, exp.DPipe) and (_is_array(node.this) or _is_array(node.expression)):
         return exp.ArrayConcat(this=node.this.copy(), expressions=[node.expression.copy()])
     return None
+
+
+def _is_array(node: exp.Expression) -> bool:
+    """An array literal, a typed array, or a ``||`` chain of them (operators.concat_three_arrays)."""
+    if isinstance(node, exp.Array | exp.ArrayConcat) or (kind(node) or "").startswith("ARRAY"):
+        return True
+    return isinstance(node, exp.DPipe) and (_is_array(node.this) or _is_array(node.expression))
 
 
 def unpivot_column_order(node: exp.Expression) -> exp.Expression | None:
@@ -258,6 +273,12 @@ def div_operands(node: exp.Expression) -> exp.Expression | None:
 
 
 TRANSFORMS = (
+    bitwise_precedence,  # first: the others must see the operators nested as BigQuery nests them
+    *TYPED_TRANSFORMS,
+    bytes_calls,
+    *SYNTAX_TRANSFORMS,
+    net_calls,
+    format_t,
     week_parts,
     timestamp_parts,
     unix_seconds,
@@ -279,8 +300,12 @@ TRANSFORMS = (
 )
 
 
-def rewrite(sql: str) -> str:
-    """``sql`` with every transform applied; unchanged when none applies or it does not parse."""
+def rewrite(sql: str, schema: dict[str, Any] | None = None) -> str:
+    """``sql`` with every transform applied; unchanged when none applies or it does not parse.
+
+    ``schema``: bqemulator's catalog snapshot of the tables ``sql`` reads, for
+    the corrections that depend on a column's type (annotation.py).
+    """
     sql = decode_string_escapes(sql)
     try:
         statements = sqlglot.parse(sql, read="bigquery")
@@ -308,5 +333,5 @@ def rewrite(sql: str) -> str:
                     child.replace(done)
         return node
 
-    tree = statements[0].transform(apply)
+    tree = annotate(statements[0], schema).transform(apply)
     return tree.sql(dialect="bigquery") if changed else sql
