@@ -4,7 +4,9 @@ Its own project, home and port offset (not the suite's session stack, which
 the other tests need up): the overview first lists every everyday service as
 missing; **Start the stack** runs `dplat up`'s core, whose progress lines
 ("waiting for mysql") show while it works and a second start is refused with
-409; once it ends every everyday service answers; **Stop the stack** runs
+409; once it ends every everyday service answers; **start s3-iam** adds
+that on-demand service and **stop s3-iam** (`dplat down s3-iam`) takes it
+away again while the rest answers; **Stop the stack** runs
 `dplat down`'s core and they are missing again. The project is swept at the
 end whatever happened.
 """
@@ -72,7 +74,8 @@ def test_start_and_stop_the_stack_from_the_overview(tmp_path: Path) -> None:
                 " post('/stack/up').then(async r => done([r.status, (await r.json()).running]));"
             )
             assert again == [409, "stack up"]
-            assert driver.find_element(By.CSS_SELECTOR, 'button[data-action="down"]').get_attribute("disabled")
+            stop = driver.find_element(By.CSS_SELECTOR, 'button[data-action="down"]:not([data-with])')
+            assert stop.get_attribute("disabled")
             end = WebDriverWait(driver, UP_SECONDS).until(
                 lambda d: d.find_elements(By.CSS_SELECTOR, "#stack-progress li.end")
             )[0]
@@ -85,7 +88,17 @@ def test_start_and_stop_the_stack_from_the_overview(tmp_path: Path) -> None:
             )
             assert not scrolls_sideways(driver)
             shoot(driver, tmp_path, "overview-started")
-            assert press_and_wait(driver, 'button[data-action="down"]').startswith("end ok: removed ")
+            # An on-demand service alone: started, then stopped, the stack staying up.
+            started = press_and_wait(driver, 'button[data-action="up"][data-with="s3-iam"]')
+            assert started.startswith("end ok: the stack is up"), started
+            WebDriverWait(driver, 30).until(lambda d: "answering" in rows(d).get("s3-iam", ""))
+            stop_one = 'button[data-action="down"][data-with="s3-iam"]'
+            WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, stop_one))
+            assert press_and_wait(driver, stop_one) == "end ok: stopped s3-iam: removed 1 container(s)"
+            WebDriverWait(driver, 30).until(lambda d: "running" not in rows(d).get("s3-iam", ""))
+            assert all("not answering" not in rows(driver)[n] for n in everyday), rows(driver)
+            stop_all = 'button[data-action="down"]:not([data-with])'
+            assert press_and_wait(driver, stop_all).startswith("end ok: removed ")
             WebDriverWait(driver, 30).until(lambda d: all("missing" in rows(d).get(n, "") for n in everyday))
             shoot(driver, tmp_path, "overview-stopped")
     finally:

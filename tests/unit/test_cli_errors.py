@@ -239,6 +239,12 @@ def test_user_mistakes_give_cause_and_fix(monkeypatch, tmp_path, argv, raised, c
         (["ls", "/tmp"], "'/tmp' is not an s3:// URL", "s3://bucket/prefix"),
         (["cat", "s3://datastaging/"], "s3://datastaging/ names no object", "dplat ls s3://datastaging/"),
         (["logs", "nope"], "no service named 'nope'", "Use one of: mysql"),
+        (["down", "nope"], "no service named 'nope'", "Use one of: mysql"),
+        (
+            ["down", "-v", "spark"],
+            "`dplat down -v` deletes the whole stack's data, not one service's",
+            "`dplat down NAME`",
+        ),
     ],
 )
 def test_argument_mistakes_are_caught_before_any_request(monkeypatch, tmp_path, argv, cause, fix) -> None:

@@ -85,3 +85,27 @@ def test_flush_agent_posts_to_the_stack_agents_monitor(monkeypatch, settings) ->
     finally:
         server.shutdown()
     assert seen == [("POST", "/api/flush")]
+
+
+def test_down_of_one_service_stops_it_and_its_companions_only(monkeypatch, settings) -> None:
+    """`dplat down spark`: compose is asked for spark and its worker; what
+    compose left behind of those two (and nothing else) goes by label."""
+    removed: list[str] = []
+
+    class Container:
+        def __init__(self, service: str) -> None:
+            self.labels = {lifecycle.SERVICE_LABEL: service}
+            self.name = f"dplat-{service}-1"
+
+        def remove(self, force: bool, v: bool) -> None:
+            removed.append(self.labels[lifecycle.SERVICE_LABEL])
+
+    present = [Container(name) for name in ("mysql", "agent", "spark", "spark-worker")]
+    engine = type("E", (), {"containers": type("L", (), {"list": lambda self, **k: present})()})()
+    calls: list[list[str]] = []
+    monkeypatch.setattr(daemon, "client", lambda timeout=300: engine)
+    monkeypatch.setattr(compose, "run", lambda s, c, args, **kw: calls.append(list(args)))
+    summary = lifecycle.down(settings, services=["spark"])
+    assert calls == [["down", "--timeout", "10", "spark", "spark-worker"]]
+    assert removed == ["spark", "spark-worker"]
+    assert (summary.containers, summary.networks, summary.volumes) == (2, 0, 0)

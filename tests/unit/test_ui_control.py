@@ -52,9 +52,16 @@ def test_a_stack_start_holds_the_slot_and_reports_live(tmp_path: Path) -> None:
         # Ended: the stop may start, with its data when asked.
         assert (await client.post("/stack/down?volumes=1", headers=HEADERS)).status == 202
         assert "did down" in await (await client.get("/stack/events")).text()
+        # One on-demand service's stop keeps every volume, whatever is asked.
+        one = await client.post("/stack/down?with=spark&volumes=1", headers=HEADERS)
+        assert (one.status, await one.json()) == (202, {"started": "stack down spark"})
+        assert "`dplat down spark` started" in await (await client.get("/stack/events")).text()
+        unknown = await client.post("/stack/down?with=mysql", headers=HEADERS)
+        assert unknown.status == 400  # the console stops only on-demand services one by one
+        assert (await unknown.json())["error"] == "no on-demand service named mysql"
 
     run_with_client(tmp_path, check, stack_action=stack_action)
-    assert asked == [("up", ("airflow",), False), ("down", (), True)]
+    assert asked == [("up", ("airflow",), False), ("down", (), True), ("down", ("spark",), False)]
 
 
 def test_a_failed_start_ends_with_the_cause_and_the_fix(tmp_path: Path) -> None:

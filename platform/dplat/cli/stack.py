@@ -129,18 +129,29 @@ def logs(
 @app.command(rich_help_panel=PANEL)
 def down(
     ctx: typer.Context,
+    services: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Only these services (e.g. an on-demand one: spark); the rest keeps running.",
+            show_default=False,
+        ),
+    ] = None,
     volumes: Annotated[
         bool, typer.Option("-v", "--volumes", help="Also delete the stack's data.")
     ] = False,
 ) -> None:
-    """Stop this project's containers (only this project's)."""
+    """Stop this project's containers (only this project's), or only some services'."""
     from dplat.stack import lifecycle
 
-    removed = lifecycle.down(resolve(ctx), volumes=volumes)
+    names = services or []
+    removed = lifecycle.down(resolve(ctx), volumes=volumes, services=names)
     if not removed.containers and not removed.volumes:
-        warn("nothing to stop: no container of this project was found")
+        which = f"of {', '.join(names)} " if names else ""
+        warn(f"nothing to stop: no container {which}of this project was found")
         return
-    what = f"{removed.containers} container(s), {removed.networks} network(s)"
+    what = f"{removed.containers} container(s)"
+    if not names:
+        what += f", {removed.networks} network(s)"
     if volumes:
         what += f", {removed.volumes} volume(s) with their data"
     success(f"removed {what}")

@@ -283,10 +283,26 @@ class DownSummary:
 
 
 @docker_errors("removing the stack")
-def down(settings: Settings, volumes: bool = False) -> DownSummary:
-    """Stop and remove this project's containers (and with ``volumes`` its data)."""
+def down(settings: Settings, volumes: bool = False, services: Iterable[str] = ()) -> DownSummary:
+    """Stop and remove this project's containers (and with ``volumes`` its data).
+
+    With ``services``, only those services and their companions (a Spark
+    cluster's workers, Airflow's scheduler), like `docker compose down
+    SERVICE...`: the rest of the stack, its network and its data stay. Their
+    data is not deleted then: a service's volume may hold what another
+    lesson still reads, so ``volumes`` with names is refused."""
+    names = _compose_names(services)
+    if names and volumes:
+        from dplat.errors import SettingsError
+
+        raise SettingsError(
+            "`dplat down -v` deletes the whole stack's data, not one service's",
+            fix="Stop the service with `dplat down NAME`, or everything with `dplat down -v`.",
+        )
     engine = daemon.client()
     label = {"label": f"{PROJECT_LABEL}={settings.project}"}
+    if names:
+        return _down_services(settings, engine, names)
     removed = DownSummary(
         containers=len(engine.containers.list(all=True, filters=label)),
         networks=len(engine.networks.list(filters=label)),
@@ -306,6 +322,34 @@ def down(settings: Settings, volumes: bool = False) -> DownSummary:
         for volume in engine.volumes.list(filters=label):
             volume.remove(force=True)
     return removed
+
+
+def _compose_names(services: Iterable[str]) -> list[str]:
+    """The compose services behind the named dplat services, companions included."""
+    wanted = list(dict.fromkeys(services))
+    classes = {cls.name: cls for cls in catalogue.service_classes()}
+    unknown = [name for name in wanted if name not in classes]
+    if unknown:
+        from dplat.errors import SettingsError
+
+        raise SettingsError(
+            f"no service named {', '.join(repr(n) for n in unknown)}",
+            fix=f"Use one of: {', '.join(classes)}.",
+        )
+    return [member for name in wanted for member in classes[name].compose_names()]
+
+
+def _down_services(settings: Settings, engine: docker.DockerClient, names: list[str]) -> DownSummary:
+    """`docker compose down NAME...` for some services; leftovers by label."""
+    present = containers(engine, settings.project)
+    count = sum(1 for name in names if name in present)
+    if count and settings.credentials_file.exists():
+        args = ["down", "--timeout", "10", *names]
+        compose.run(settings, load_or_create(settings.credentials_file), args, check=False)
+    for name, container in containers(engine, settings.project).items():
+        if name in names:
+            container.remove(force=True, v=True)
+    return DownSummary(containers=count, networks=0, volumes=0)
 
 
 def logs(

@@ -1,7 +1,8 @@
 """Start and stop the stack, and reset a lesson, from the console.
 
 Each is the CLI's own core call: **Start** is `dplat up [--with NAME]`
-(:func:`dplat.stack.lifecycle.up`), **Stop** is `dplat down [-v]`
+(:func:`dplat.stack.lifecycle.up`), **Stop** is `dplat down [-v]` or, for one
+on-demand service, `dplat down NAME`
 (:func:`dplat.stack.lifecycle.down`), **Reset** is `dplat reset NAME`
 (:func:`dplat.scenario.lessons.reset`). Starting and stopping take up to
 minutes, so they run in their own thread and report like a lesson run: each
@@ -25,9 +26,10 @@ from dplat.ui.state import state
 
 
 async def start_or_stop(request: web.Request) -> web.Response:
-    """POST /stack/up[?with=NAME] or /stack/down[?volumes=1]: 202 and the
-    action runs; follow it on ``/stack/events``. 409 while a long action runs;
-    400 for an on-demand service that does not exist (in words, with the fix)."""
+    """POST /stack/up[?with=NAME], /stack/down[?volumes=1] or
+    /stack/down?with=NAME (that on-demand service only): 202 and the action
+    runs; follow it on ``/stack/events``. 409 while a long action runs; 400
+    for an on-demand service that does not exist (in words, with the fix)."""
     from dplat.stack import catalogue
 
     console = state(request)
@@ -40,6 +42,9 @@ async def start_or_stop(request: web.Request) -> web.Response:
     volumes = request.query.get("volumes") == "1"
     if action == "up":
         what = "stack up" + "".join(f" --with {name}" for name in include)
+    elif include:
+        what = "stack down " + " ".join(include)
+        volumes = False  # one service's stop keeps every volume (lifecycle.down)
     else:
         what = "stack down" + (" -v" if volumes else "")
     refused = claim(console, what)

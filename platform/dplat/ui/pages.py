@@ -46,17 +46,20 @@ def _info_cell(name: str, info: dict[str, str], secrets: list[str]) -> str:
 
 def _stack_controls(console: ConsoleState, running: set[str]) -> str:
     """Start (`dplat up`, or with one on-demand service `dplat up --with NAME`)
-    and Stop (`dplat down [-v]`), and the list the action's progress goes to."""
+    and Stop (`dplat down [-v]`, or one running on-demand service's `dplat
+    down NAME`), and the list the action's progress goes to."""
     from dplat.stack import catalogue
 
     following = " data-follow" if console.stack_run and not console.stack_run.finished else ""
     extra = "".join(
-        f'<button type="button" class="stack-action" data-action="up" data-with="{esc(name)}">'
+        f'<button type="button" class="stack-action" data-action="down" data-with="{esc(name)}">'
+        f"stop {esc(name)}</button> "
+        if name in running
+        else f'<button type="button" class="stack-action" data-action="up" data-with="{esc(name)}">'
         f"start {esc(name)}</button> "
         for name in catalogue.on_demand_names()
-        if name not in running
     )
-    extra = f'<span class="with">on-demand: {extra}</span>' if extra else ""
+    extra = f'<span class="with" id="on-demand">on-demand: {extra}</span>' if extra else ""
     return f"""
 <section class="control" aria-label="start and stop the stack">
 <button type="button" class="stack-action primary" data-action="up">Start the stack</button>

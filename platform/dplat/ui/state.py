@@ -34,15 +34,17 @@ def stack_action(
     settings: Settings, action: str, include: tuple[str, ...], volumes: bool,
     progress: Callable[[str], None],
 ) -> str:
-    """`dplat up --with ...` or `dplat down [-v]`, and what it did in words."""
+    """`dplat up --with ...` or `dplat down [-v | NAME...]`, and what it did in words."""
     from dplat.stack import lifecycle
 
     if action == "up":
         statuses = lifecycle.up(settings, report=progress, include=include)
         return f"the stack is up: {len(statuses)} services answer"
-    removed = lifecycle.down(settings, volumes=volumes)
+    removed = lifecycle.down(settings, volumes=volumes, services=include)
     if not removed.containers and not removed.volumes:
         return "nothing to stop: no container of this project was found"
+    if include:
+        return f"stopped {', '.join(include)}: removed {removed.containers} container(s)"
     data = f", {removed.volumes} volume(s) with their data" if volumes else ""
     return f"removed {removed.containers} container(s), {removed.networks} network(s){data}"
 

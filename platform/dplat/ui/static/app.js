@@ -8,19 +8,20 @@ function post(url) {
 }
 
 // Credentials: masked until the user asks; then fetched, shown, copyable.
-document.querySelectorAll("button.reveal").forEach((button) => {
-  button.addEventListener("click", async () => {
-    const { service, key } = button.dataset;
-    const answer = await post(`/api/reveal/${encodeURIComponent(service)}`);
-    if (!answer.ok) { button.textContent = "could not reveal"; return; }
-    const values = await answer.json();
-    const span = document.querySelector(`.secret[data-service="${service}"][data-key="${key}"]`);
-    span.textContent = values[key] ?? "";
-    span.classList.add("revealed");
-    span.title = "click to copy";
-    span.addEventListener("click", () => navigator.clipboard?.writeText(span.textContent));
-    button.remove();
-  });
+// (Delegated: the services table is replaced after a start or stop.)
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button.reveal");
+  if (!button) return;
+  const { service, key } = button.dataset;
+  const answer = await post(`/api/reveal/${encodeURIComponent(service)}`);
+  if (!answer.ok) { button.textContent = "could not reveal"; return; }
+  const values = await answer.json();
+  const span = document.querySelector(`.secret[data-service="${service}"][data-key="${key}"]`);
+  span.textContent = values[key] ?? "";
+  span.classList.add("revealed");
+  span.title = "click to copy";
+  span.addEventListener("click", () => navigator.clipboard?.writeText(span.textContent));
+  button.remove();
 });
 
 // A long action (a lesson run, the stack's start or stop): follow its events
@@ -87,31 +88,34 @@ if (runButton) {
   if (progress.hasAttribute("data-follow")) followRun();
 }
 
-// The overview: start or stop the stack (or start an on-demand service).
+// The overview: start or stop the stack (or start or stop an on-demand
+// service). The on-demand buttons are replaced after each action (start
+// becomes stop), so clicks are taken on the section.
 const stackProgress = document.getElementById("stack-progress");
-const stackButtons = [...document.querySelectorAll("button.stack-action")];
+const stackButtons = () => [...document.querySelectorAll("button.stack-action")];
 const stackState = document.getElementById("stack-state");
 
 function followStack() {
-  follow(stackProgress, stackButtons, stackState, () => {
+  follow(stackProgress, stackButtons(), stackState, () => {
     stackState.textContent = "done; the table below is the stack now";
     refresh("services");
+    refresh("on-demand");
   });
 }
 
-stackButtons.forEach((button) => {
-  button.addEventListener("click", async () => {
-    const query = new URLSearchParams();
-    if (button.dataset.with) query.set("with", button.dataset.with);
-    if (button.dataset.action === "down" && document.getElementById("down-volumes").checked) {
-      if (!confirm("Delete the stack's data too (dplat down -v)?")) return;
-      query.set("volumes", "1");
-    }
-    stackProgress.innerHTML = "";
-    const answer = await post(`/stack/${button.dataset.action}?${query}`);
-    if (answer.status === 202) { followStack(); return; }
-    stackState.textContent = `not started: ${await refusal(answer)}`;
-  });
+document.querySelector("section.control")?.addEventListener("click", async (event) => {
+  const button = event.target.closest("button.stack-action");
+  if (!button) return;
+  const query = new URLSearchParams();
+  if (button.dataset.with) query.set("with", button.dataset.with);
+  else if (button.dataset.action === "down" && document.getElementById("down-volumes").checked) {
+    if (!confirm("Delete the stack's data too (dplat down -v)?")) return;
+    query.set("volumes", "1");
+  }
+  stackProgress.innerHTML = "";
+  const answer = await post(`/stack/${button.dataset.action}?${query}`);
+  if (answer.status === 202) { followStack(); return; }
+  stackState.textContent = `not started: ${await refusal(answer)}`;
 });
 if (stackProgress && stackProgress.hasAttribute("data-follow")) followStack();
 
