@@ -83,6 +83,13 @@ from dplat.stack import lifecycle
 from dplat.stack.credentials import load_or_create
 
 GOAL_SECONDS = 30.0
+"""For 100,000 events (issue 5); 1,000,000 events have 240 s (issue 10)."""
+GOALS_SECONDS = {100_000: GOAL_SECONDS, 1_000_000: 240.0}
+
+
+def goal_for(events: int) -> float:
+    """The goal for this many events: the issues' figures, else 30 s per 100,000."""
+    return GOALS_SECONDS.get(events, GOAL_SECONDS * events / 100_000)
 LESSON = "logging-to-bq"
 SERVICES = ("agent", "bigquery", "s3")
 COLUMNS = ("app", "proxy", *SERVICES, "others")
@@ -230,8 +237,9 @@ def run_once(lesson: Any, settings: Settings, ctx: Context, events: int) -> bool
     report = runner.run(lesson, settings, clock, options={"events": events})
     after = agent_write_seconds(ctx)
     total = sum(s.seconds for s in report.steps)
-    print(f"  {'total':<10} {total:7.2f} s  (goal <= {GOAL_SECONDS:.0f} s: "
-          f"{'met' if total <= GOAL_SECONDS else 'NOT met'}, {total / GOAL_SECONDS:.1f}x)"
+    goal = goal_for(events)
+    print(f"  {'total':<10} {total:7.2f} s  (goal <= {goal:.0f} s: "
+          f"{'met' if total <= goal else 'NOT met'}, {total / goal:.1f}x)"
           f"  {cpu_line(clock.totals)}")
     host_after = _host_cpu()[1]
     if host_before is not None and host_after is not None:
