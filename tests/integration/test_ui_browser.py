@@ -25,6 +25,7 @@ from tests.ui_browser import (
     console,
     post_without_token,
     scrolls_sideways,
+    service_rows,
     shoot,
     submit_sql,
 )
@@ -48,7 +49,7 @@ def test_overview_shows_services_down_with_credentials_masked(browser_and_consol
 
     driver, running, home = browser_and_console
     driver.get(running.url)
-    rows = driver.find_elements(By.CSS_SELECTOR, "main table tbody tr")
+    rows = service_rows(driver)
     everyday = [c.name for c in catalogue.service_classes() if not c.on_demand]
     assert [r.find_element(By.TAG_NAME, "b").text for r in rows] == everyday
     for row in rows:
