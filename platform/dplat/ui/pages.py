@@ -84,7 +84,8 @@ def _last_run_html(report: dict[str, Any] | None, name: str) -> str:
 
 
 async def lesson(request: web.Request) -> web.Response:
-    from dplat.scenario import lessons
+    from dplat.scenario import catalog, lessons
+    from dplat.ui.lessonfiles import readme_links
 
     console = state(request)
     name = request.match_info["name"]
@@ -92,8 +93,10 @@ async def lesson(request: web.Request) -> web.Response:
         found = await asyncio.to_thread(lessons.describe, name)
         readme = await asyncio.to_thread(found.readme.read_text)
         last = await asyncio.to_thread(lessons.last_run, console.settings, name)
+        others = {folder.name for folder in await asyncio.to_thread(catalog.folders)}
     except Exception as exc:
         return page(request, "Lesson", "/lessons", html.error_box(exc))
+    links = readme_links(name, found.readme.parent, others)
     steps = html.table(("#", "step", "what it does"), [(i + 1, s, w) for i, (s, w) in enumerate(found.steps)])
     current = console.runs.get(name)
     following = " data-follow" if current is not None and not current.finished else ""
@@ -110,7 +113,7 @@ async def lesson(request: web.Request) -> web.Response:
 <p><a href="/lineage#{esc(name)}">What its last run wrote, from what (lineage)</a></p>
 <h2>Steps</h2>{steps}
 <h2>Last run</h2><div id="last-run">{_last_run_html(last.report, name)}</div>
-<h2>The lesson</h2><article class="readme">{html.markdown(readme)}</article>
+<h2>The lesson</h2><article class="readme">{html.markdown(readme, links)}</article>
 """
     return page(request, found.title, "/lessons", body)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from aiohttp import web
 
 from dplat.settings import Settings
-from dplat.ui import actions, agentpage, control, datapage, overview, pages
+from dplat.ui import actions, agentpage, control, datapage, lessonfiles, overview, pages
 from dplat.ui.safety import guard, new_token
 from dplat.ui.state import STATE, ConsoleState
 
@@ -40,6 +40,7 @@ def make_app(settings: Settings, token: str | None = None, **options: object) ->
             web.get("/lessons/{name}", pages.lesson),
             web.post("/lessons/{name}/run", actions.run_lesson),
             web.get("/lessons/{name}/events", actions.events),
+            web.get("/lessons/{name}/files/{path:.+}", lessonfiles.lesson_file),
             web.post("/lessons/{name}/reset", control.reset_lesson),
             web.post("/stack/{action:up|down}", control.start_or_stop),
             web.get("/stack/events", control.stack_events),
