@@ -126,6 +126,7 @@ async def lineage(request: web.Request) -> web.Response:
     from dplat.ui.lineage import svg
 
     console = state(request)
+    airflow_url = f"http://127.0.0.1:{console.settings.port('airflow')}"
     try:
         found = await asyncio.to_thread(lessons.list_lessons)
     except Exception as exc:
@@ -143,7 +144,7 @@ async def lineage(request: web.Request) -> web.Response:
         legend = "".join(f'<span class="legend kind-{esc(k.replace(" ", "-"))}">{esc(k)}</span>' for k in kinds)
         parts.append(
             f'{title}<p>Run <code>{esc(graph.run_id)}</code>. {legend}</p>'
-            f'<div class="scroll graph">{svg(graph.nodes(), graph.edges())}</div>'
+            f'<div class="scroll graph">{svg(graph.nodes(), graph.edges(), airflow_url)}</div>'
         )
     return page(request, "Lineage", "/lineage", "".join(parts))
 
