@@ -166,7 +166,10 @@ def test_a_run_shows_each_check_as_it_comes_then_the_report(tmp_path: Path):
     def starter(settings, _name, explain):
         return lambda reporter, stack_progress: runner.run(lesson, settings, reporter, explain=explain)
 
-    settings = resolve({"home": str(tmp_path)}, env={"DPLAT_PROJECT": "dplat-ui-nostack"})
+    # No stack: a project and ports where nothing listens (not the defaults,
+    # which a user's own stack may hold).
+    env = {"DPLAT_PROJECT": "dplat-ui-nostack", "DPLAT_PORT_OFFSET": str(free_offset(31000))}
+    settings = resolve({"home": str(tmp_path)}, env=env)
     load_or_create(settings.credentials_file)
     with console_in_thread(settings, starter=starter) as url, chromium() as driver:
         driver.get(url + f"lessons/{name}")
