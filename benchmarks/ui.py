@@ -1,7 +1,7 @@
 """`dplat ui` figures: time to first paint of each page, in the browser, and
 the console's memory once every page has been opened.
 
-Run: PYTHONPATH=platform:. .venv/bin/python benchmarks/ui.py [--loads 5] [--home DIR]
+Run: PYTHONPATH=platform:. .venv/bin/python benchmarks/ui.py [--loads 5] [--home DIR] [--light]
 
 It starts `dplat ui` as a user does (its own process, the settings of the
 environment: DPLAT_HOME, DPLAT_PROJECT, DPLAT_PORT_*), so on a warm stack it
@@ -9,7 +9,9 @@ measures the pages with live data; with no stack, the pages that ask a
 service show its error, which is quicker. Each page is loaded ``--loads``
 times in headless Chromium (Debian's, at 1280x800); first paint is the
 Performance API's ``first-contentful-paint`` entry, which counts the
-server's answer, the stylesheet and the layout. The console's resident
+server's answer, the stylesheet and the layout; the Overview's services
+table comes after its first paint, so the time until it is in place is
+printed too. The console's resident
 memory (VmRSS) is read after every page has been opened and a query has
 run in each engine, so every client is loaded; then once more after the
 head of a MySQL table, a BigQuery table and a Parquet object (made here,
@@ -118,10 +120,25 @@ def check_latency(home: Path, checks: int = 20) -> list[float]:
     return [shown - at for at, shown in zip(made, seen, strict=True)]
 
 
+def services_loaded_ms(driver: Any) -> float:
+    """On the Overview: milliseconds from navigation start until its script
+    has put the services' table in place (fetched after the first paint)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 60, poll_frequency=0.01).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#services[data-loaded]")
+    )
+    return driver.execute_script("return performance.now()")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loads", type=int, default=5, help="Loads of each page (the first is cold).")
     parser.add_argument("--home", type=Path, help="DPLAT_HOME (default: $DPLAT_HOME, else a new one).")
+    parser.add_argument(
+        "--light", action="store_true", help="The pages' paints only (no heads, no memory, no run latency)."
+    )
     args = parser.parse_args()
     home = args.home or Path(os.environ.get("DPLAT_HOME") or tempfile.mkdtemp(prefix="dplat-ui-bench-"))
     log = Path(tempfile.mkdtemp(prefix="dplat-ui-bench-log-")) / "ui.log"
@@ -129,14 +146,20 @@ def main() -> None:
         print(f"console pid {running.process.pid}, {running.rss_mib():.0f} MiB at start")
         print(f"{'page':<36} {'first load':>11} {'warm median':>12} {'warm max':>9}")
         for path in pages():
-            paints = []
+            paints, loaded = [], []
             for _ in range(args.loads):
                 driver.get(running.url + path)
                 paints.append(first_paint_ms(driver))
-            warm = paints[1:] or paints
-            print(
-                f"/{path:<35} {paints[0]:8.0f} ms {statistics.median(warm):9.0f} ms {max(warm):6.0f} ms"
-            )
+                if not path:
+                    loaded.append(services_loaded_ms(driver))
+            for what, times in ((f"/{path}", paints), ("/ services table in place", loaded)):
+                if times:
+                    warm = times[1:] or times
+                    print(
+                        f"{what:<36} {times[0]:8.0f} ms {statistics.median(warm):9.0f} ms {max(warm):6.0f} ms"
+                    )
+        if args.light:
+            return
         for engine, query in (("mysql", "SELECT 1"), ("bigquery", "SELECT 1 AS one")):
             submit_sql(driver, running.url, engine, query)  # loads that engine's client
             print(f"{'POST /data/sql ' + engine:<36} {first_paint_ms(driver):8.0f} ms")

@@ -119,6 +119,18 @@ def scrolls_sideways(driver: Any) -> bool:
     )
 
 
+def service_rows(driver: Any, timeout: float = 60) -> list[Any]:
+    """The Overview's services' rows, once its script has loaded them from
+    /services (they come after the first paint)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, timeout).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#services[data-loaded]")
+    )
+    return driver.find_elements(By.CSS_SELECTOR, "#services tbody tr")
+
+
 def first_paint_ms(driver: Any) -> float:
     """First contentful paint of the page now shown, from the Performance API."""
     return driver.execute_script(

@@ -8,7 +8,9 @@ that report; a BigQuery query typed in the SQL box returns the
 rows BigQuery's documented UNNEST gives, and a bad one its error in words;
 the S3 listing shows what boto3 lists; a POST without the token
 and a request under a foreign Host are refused. Screenshots of each page go
-to the test's tmp folder; no page scrolls sideways.
+to the test's tmp folder; no page scrolls sideways. The on-demand services'
+rows and buttons follow `dplat status -o json`; the lineage's BigQuery boxes
+are the tables BigQuery lists as made by the run.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,6 +30,7 @@ from tests.ui_browser import (
     console,
     post_without_token,
     scrolls_sideways,
+    service_rows,
     shoot,
     submit_sql,
 )
@@ -51,14 +55,29 @@ def test_overview_shows_every_everyday_service_answering(
 
     driver, running = browser_and_console
     driver.get(running.url)
-    rows = {
-        r.find_element(By.TAG_NAME, "b").text: r.text
-        for r in driver.find_elements(By.CSS_SELECTOR, "main table tbody tr")
-    }
+    rows = {r.find_element(By.TAG_NAME, "b").text: r for r in service_rows(driver)}
     for cls in catalogue.service_classes():
         if not cls.on_demand:
-            assert "running" in rows[cls.name] and "answering" in rows[cls.name], rows[cls.name]
-            assert "not answering" not in rows[cls.name]
+            text = rows[cls.name].text
+            assert "running" in text and "answering" in text, text
+            assert "not answering" not in text
+    # Each on-demand service: its row's state is `dplat status`'s, and its
+    # buttons follow it (start unless it runs, stop whenever a container exists).
+    cli = stack.cli("status", "-o", "json")
+    assert cli.exit_code == 0, cli.output
+    states = {s["name"]: s["state"] for s in json.loads(cli.stdout)["services"]}
+    for name in catalogue.on_demand_names():
+        state = states.get(name, "missing")
+        if name in states:
+            assert rows[name].find_element(By.CSS_SELECTOR, "span.state").text == state
+        else:
+            assert name not in rows
+        buttons = {
+            b.get_attribute("data-action")
+            for b in driver.find_elements(By.CSS_SELECTOR, f'#on-demand button[data-with="{name}"]')
+        }
+        expected = ({"up"} if state != "running" else set()) | ({"down"} if state != "missing" else set())
+        assert buttons == expected, (name, state)
     assert not scrolls_sideways(driver)
     shoot(driver, tmp_path, "overview")
     # A service's log: the lines `dplat logs mysql -o json` gives (it only grows).
@@ -75,7 +94,9 @@ def test_running_a_lesson_from_its_page(browser_and_console, stack: Stack, tmp_p
     from selenium.webdriver.support.ui import WebDriverWait
 
     driver, running = browser_and_console
+    bigquery = stack.service("bigquery").client()
     driver.get(running.url + f"lessons/{LESSON}")
+    clicked = datetime.now(UTC) - timedelta(seconds=2)  # the emulator's clock is this machine's
     driver.find_element(By.ID, "run").click()
     progress = driver.find_element(By.ID, "progress")
     # Checks arrive while the run goes on, not all at the end.
@@ -113,6 +134,18 @@ def test_running_a_lesson_from_its_page(browser_and_console, stack: Stack, tmp_p
     edges = {(e.get_attribute("data-source"), e.get_attribute("data-target"))
              for e in graph.find_elements(By.CSS_SELECTOR, "path.edge")}
     assert edges == {(s, t) for t, sources in lineage.items() for s in sources}
+    # ...and its BigQuery boxes are the tables the run made, as BigQuery lists
+    # them: every table created in the lesson's datasets since Run was pressed.
+    kinds = {g.get_attribute("data-name"): g.get_attribute("data-kind")
+             for g in graph.find_elements(By.CSS_SELECTOR, "g.node")}
+    tables = {name for name, kind in kinds.items() if kind == "bigquery table"}
+    made = set()
+    for dataset in {t.split(".")[0] for t in tables}:
+        for item in bigquery.list_tables(dataset):
+            assert item.created is not None, item.table_id
+            if item.created >= clicked:
+                made.add(f"{dataset}.{item.table_id}")
+    assert tables and tables == made, (tables, made)
     assert not scrolls_sideways(driver)
     shoot(driver, tmp_path, "lineage")
 

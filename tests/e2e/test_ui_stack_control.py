@@ -19,7 +19,7 @@ import pytest
 
 from dplat.stack import catalogue
 from tests.e2e.conftest import IMAGES, PORT_OFFSET, PROJECT, free_offset, sweep
-from tests.ui_browser import chromium, console, scrolls_sideways, shoot
+from tests.ui_browser import chromium, console, scrolls_sideways, service_rows, shoot
 
 pytestmark = pytest.mark.e2e
 
@@ -28,12 +28,13 @@ UP_SECONDS = 300
 
 
 def rows(driver) -> dict[str, str]:
-    from selenium.webdriver.common.by import By
-
-    return {
-        r.find_element(By.TAG_NAME, "b").text: r.text
-        for r in driver.find_elements(By.CSS_SELECTOR, "#services tbody tr")
-    }
+    """Each service's row text, read in one script (the table is replaced
+    after each action, so elements found earlier may be gone)."""
+    service_rows(driver)
+    return driver.execute_script(
+        "return Object.fromEntries([...document.querySelectorAll('#services tbody tr')]"
+        ".map((r) => [r.querySelector('b').textContent, r.innerText]));"
+    )
 
 
 def press_and_wait(driver, css: str) -> str:

@@ -25,6 +25,7 @@ from tests.ui_browser import (
     console,
     post_without_token,
     scrolls_sideways,
+    service_rows,
     shoot,
     submit_sql,
 )
@@ -48,7 +49,7 @@ def test_overview_shows_services_down_with_credentials_masked(browser_and_consol
 
     driver, running, home = browser_and_console
     driver.get(running.url)
-    rows = driver.find_elements(By.CSS_SELECTOR, "main table tbody tr")
+    rows = service_rows(driver)
     everyday = [c.name for c in catalogue.service_classes() if not c.on_demand]
     assert [r.find_element(By.TAG_NAME, "b").text for r in rows] == everyday
     for row in rows:
@@ -165,7 +166,10 @@ def test_a_run_shows_each_check_as_it_comes_then_the_report(tmp_path: Path):
     def starter(settings, _name, explain):
         return lambda reporter, stack_progress: runner.run(lesson, settings, reporter, explain=explain)
 
-    settings = resolve({"home": str(tmp_path)}, env={"DPLAT_PROJECT": "dplat-ui-nostack"})
+    # No stack: a project and ports where nothing listens (not the defaults,
+    # which a user's own stack may hold).
+    env = {"DPLAT_PROJECT": "dplat-ui-nostack", "DPLAT_PORT_OFFSET": str(free_offset(31000))}
+    settings = resolve({"home": str(tmp_path)}, env=env)
     load_or_create(settings.credentials_file)
     with console_in_thread(settings, starter=starter) as url, chromium() as driver:
         driver.get(url + f"lessons/{name}")

@@ -5,6 +5,7 @@ links to the data behind each node)."""
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -74,18 +75,52 @@ def test_each_node_sits_right_of_everything_it_was_made_from() -> None:
 
 
 def test_the_svg_draws_every_node_and_edge_and_links_to_the_data() -> None:
-    graph = Lineage("x", "r", {**SOURCES, "mysql dplat.<orders>": ["shop app"]})
-    drawn = lineage.svg(graph.nodes(), graph.edges())
+    graph = Lineage("x", "r", {
+        **SOURCES,
+        "mysql dplat.<orders>": ["shop app"],
+        "s3://datastaging/app_logs/": ["agent app.** (out_s3 app_s3)"],
+        "airflow task shop_daily.load": ["dags/shop_daily.py"],
+    })
+    drawn = lineage.svg(graph.nodes(), graph.edges(), "http://127.0.0.1:8080")
     assert drawn.count('<g class="node') == len(graph.nodes())
     assert drawn.count('<path class="edge"') == len(graph.edges())
     assert "<orders>" not in drawn and "&lt;orders&gt;" in drawn
-    links = [urlparse(h.replace("&amp;", "&")) for h in re.findall(r'<a href="([^"]+)"', drawn)]
+    hrefs = [h.replace("&amp;", "&") for h in re.findall(r'<a href="([^"]+)"', drawn)]
+    links = [urlparse(h) for h in hrefs]
     queries = [parse_qs(link.query) for link in links]
     assert {"s3": ["s3://datastaging/app_logs/"]} in queries
     assert {"engine": ["bigquery"], "table": ["mart.hourly"]} in queries
     assert {"engine": ["mysql"], "table": ["dplat.<orders>"]} in queries
-    assert {link.path for link in links} == {"/data", "/data/head"}
-    # Sources and agent routes have no data page to link to.
-    assert len(links) == sum(
-        1 for k in graph.nodes().values() if k in ("s3 prefix", "bigquery table", "mysql table")
+    # An agent route opens its plugin's counters on the Agent page; an
+    # Airflow task, the task in Airflow's own UI (its 3.x route).
+    assert "/agent#plugin-app_forward" in hrefs and "/agent#plugin-app_s3" in hrefs
+    assert "http://127.0.0.1:8080/dags/shop_daily/tasks/load" in hrefs
+    assert {link.path for link in links} == {"/data", "/data/head", "/agent", "/dags/shop_daily/tasks/load"}
+    # Only sources (an application, a generator, a DAG file) have nowhere to link to.
+    unlinked = {name for name, kind in graph.nodes().items() if kind == "source"}
+    assert len(links) == len(graph.nodes()) - len(unlinked)
+
+
+@pytest.mark.parametrize(
+    ("name", "plugin"),
+    [
+        ("agent app_forward", "app_forward"),
+        ("agent app.** (out_s3 app_s3)", "app_s3"),
+        ("agent {web,batch}.* (routed_files)", "routed_files"),
+        ("agent ** (unrouted_files)", "unrouted_files"),
+    ],
+)
+def test_an_agent_route_names_its_plugin(name: str, plugin: str) -> None:
+    assert lineage.agent_plugin(name) == plugin
+
+
+def test_the_agent_page_has_an_anchor_per_plugin() -> None:
+    """What an agent route's link lands on (/agent#plugin-ID)."""
+    from dplat.stack.agent_view import METRICS
+    from dplat.ui import agentpage
+
+    plugin = SimpleNamespace(
+        plugin_id="app_s3", category="output", type="s3", values={key: 0 for key, _ in METRICS}
     )
+    rows = agentpage._rows(SimpleNamespace(plugins=[plugin]))
+    assert 'id="plugin-app_s3"' in rows[0][0]

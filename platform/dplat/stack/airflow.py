@@ -51,6 +51,7 @@ class Airflow(Service):
     memory = "1536m"
     on_demand = True
     probe_interval = 2.0  # a first start migrates the database: tens of seconds
+    secret_info = frozenset({"password"})
 
     @classmethod
     def environment(cls, credentials: Credentials) -> dict[str, str]:

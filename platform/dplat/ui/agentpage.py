@@ -36,7 +36,7 @@ def _rows(found) -> list[tuple[str, ...]]:  # type: ignore[no-untyped-def]
         ]
         rows.append(
             (
-                f'<b data-plugin="{esc(p.plugin_id)}">{esc(p.plugin_id)}</b>',
+                f'<b id="plugin-{esc(p.plugin_id)}" data-plugin="{esc(p.plugin_id)}">{esc(p.plugin_id)}</b>',
                 esc(p.category),
                 esc(p.type),
                 '<span data-metric="rate"></span> <svg class="spark" width="90" height="20" aria-hidden="true"></svg>',

@@ -20,7 +20,7 @@ from aiohttp import web
 
 from dplat.ui import html
 from dplat.ui.html import esc
-from dplat.ui.pages import page
+from dplat.ui.pages import fragment_or_page, page
 from dplat.ui.state import ConsoleState, state
 
 ENGINES = ("mysql", "bigquery")
@@ -122,9 +122,7 @@ async def tables_fragment(request: web.Request) -> web.Response:
     Data page's script puts this fragment in place (opened alone, it is a page)."""
     console = state(request)
     found = await asyncio.gather(*(_tables_html(console, e) for e in ENGINES))
-    if request.headers.get("X-Dplat-Fragment") == "1":
-        return web.Response(text="".join(found), content_type="text/html")
-    return page(request, "Tables", "/data", f'<div class="tables">{"".join(found)}</div>')
+    return fragment_or_page(request, "Tables", "/data", f'<div class="tables">{"".join(found)}</div>')
 
 
 async def _tables_html(console: ConsoleState, engine: str) -> str:

@@ -9,7 +9,7 @@ markdown-it-py with raw HTML off (a README cannot inject a script either).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from html import escape
 from typing import Any
@@ -81,12 +81,35 @@ def error_box(exc: BaseException) -> str:
 def _markdown() -> Any:
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark", {"html": False}).enable("table")
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md.core.ruler.push("dplat_links", _rewrite_links)
+    return md
 
 
-def markdown(text: str) -> str:
-    """A lesson's README as HTML (CommonMark and tables; raw HTML shown as text)."""
-    return _markdown().render(text)
+def _rewrite_links(state: Any) -> None:
+    """Each link's href through ``env["link"]`` (when given): the new href,
+    or None to keep the link's text without a link."""
+    link: Callable[[str], str | None] | None = state.env.get("link")
+    if link is None:
+        return
+    for block in state.tokens:
+        dropping = False
+        for token in block.children or ():
+            if token.type == "link_open":
+                href = link(str(token.attrGet("href") or ""))
+                dropping = href is None
+                if dropping:
+                    token.type, token.tag, token.attrs = "text", "", {}
+                else:
+                    token.attrSet("href", href)
+            elif token.type == "link_close" and dropping:
+                token.type, token.tag, dropping = "text", "", False
+
+
+def markdown(text: str, link: Callable[[str], str | None] | None = None) -> str:
+    """A lesson's README as HTML (CommonMark and tables; raw HTML shown as
+    text). ``link`` maps each link's href to the console's (None: no link)."""
+    return _markdown().render(text, {"link": link} if link else {})
 
 
 def status_badge(ok: bool, text: str) -> str:

@@ -5,14 +5,17 @@ The data is `dplat scenario show NAME --lineage -o json`'s
 from what a thing was made from to the thing). The layout is the classic
 layered one, kept small: each node sits one column right of its furthest
 source (longest path), and within a column nodes are ordered by the mean
-row of their sources, so edges mostly run straight. Each node links to the
-Data page: an S3 prefix to its listing, a table to its head (schema and
-first rows, with a link to query it in the SQL box).
+row of their sources, so edges mostly run straight. A node links to where
+it can be looked at: an S3 prefix to its listing on the Data page, a table
+to its head (schema and first rows, with a link to query it in the SQL box),
+an agent route to its plugin's counters on the Agent page, an Airflow task to
+Airflow's own UI. Sources, folders and s3-iam prefixes have no page here.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+import re
+from urllib.parse import quote, urlencode
 
 from dplat.ui.html import esc
 
@@ -20,6 +23,7 @@ COLUMN, ROW = 280, 64
 BOX_W, BOX_H = 236, 44
 MARGIN = 20
 LABEL_CHARS = 31
+PLUGIN_ID = re.compile(r"[\w.-]+")
 
 
 def columns(nodes: dict[str, str], edges: list[tuple[str, str]]) -> dict[str, int]:
@@ -67,14 +71,34 @@ def _mean(values: list[int], fallback: int) -> float:
     return sum(values) / len(values) if values else float(fallback)
 
 
-def data_link(name: str, kind: str) -> str:
-    """Where a node's data can be looked at in the console."""
+def agent_plugin(name: str) -> str | None:
+    """The plugin id in an agent route's node, as lessons name them: the
+    word after ``agent`` (``agent app_forward``, an input) or the last word
+    in the closing brackets (``agent app.** (out_s3 app_s3)``, ``agent
+    {web,batch}.* (routed_files)``, an output)."""
+    body = name.removeprefix("agent ").strip()
+    bracket = re.search(r"\(([^()]*)\)$", body)
+    words = (bracket[1] if bracket else body).split()
+    return words[-1] if words and PLUGIN_ID.fullmatch(words[-1]) else None
+
+
+def data_link(name: str, kind: str, airflow_url: str = "") -> str:
+    """Where a node's data, or what moves it, can be looked at: an S3 prefix's
+    listing, a table's head, an agent route's plugin on the Agent page (its
+    counters), an Airflow task in Airflow's own UI (``airflow_url``; its
+    3.x route ``/dags/DAG/tasks/TASK``)."""
     if kind == "s3 prefix":
         return "/data?" + urlencode({"s3": name if name.endswith("/") else name.rsplit("/", 1)[0] + "/"})
     if kind == "bigquery table":
         return "/data/head?" + urlencode({"engine": "bigquery", "table": name})
     if kind == "mysql table":
         return "/data/head?" + urlencode({"engine": "mysql", "table": name.removeprefix("mysql ")})
+    if kind == "agent route":
+        plugin = agent_plugin(name)
+        return f"/agent#plugin-{quote(plugin)}" if plugin else "/agent"
+    if kind == "airflow task" and airflow_url:
+        dag, _, task = name.removeprefix("airflow task ").partition(".")
+        return f"{airflow_url}/dags/{quote(dag)}/tasks/{quote(task)}" if task else f"{airflow_url}/dags/{quote(dag)}"
     return ""
 
 
@@ -82,8 +106,9 @@ def _label(name: str) -> str:
     return name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…"
 
 
-def svg(nodes: dict[str, str], edges: list[tuple[str, str]]) -> str:
-    """The graph as an SVG element; the page scales it down to its width."""
+def svg(nodes: dict[str, str], edges: list[tuple[str, str]], airflow_url: str = "") -> str:
+    """The graph as an SVG element; the page scales it down to its width
+    (``airflow_url``: where an Airflow task's box links to)."""
     at = positions(nodes, edges)
     width = MARGIN * 2 + COLUMN * max((c for c, _ in at.values()), default=0) + BOX_W
     height = MARGIN * 2 + ROW * max((r for _, r in at.values()), default=0) + BOX_H
@@ -111,7 +136,7 @@ def svg(nodes: dict[str, str], edges: list[tuple[str, str]]) -> str:
             f'<text x="{x + 10}" y="{y + 18}" class="kind">{esc(kind)}</text>'
             f'<text x="{x + 10}" y="{y + 36}">{esc(_label(name))}</text></g>'
         )
-        link = data_link(name, kind)
+        link = data_link(name, kind, airflow_url)
         boxes.append(f'<a href="{esc(link)}">{box}</a>' if link else box)
     return (
         f'<svg class="lineage" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '

@@ -1,8 +1,8 @@
 """The console's pages: each asks one core function and renders its answer.
 
-Overview is `dplat status -o json` (:func:`dplat.stack.lifecycle.overview`),
 Lessons is `dplat scenario list|show` (:mod:`dplat.scenario.lessons`); the
-Data page is :mod:`dplat.ui.datapage`, the Agent's :mod:`dplat.ui.agentpage`. The core functions
+Overview is :mod:`dplat.ui.overview`, the Data page :mod:`dplat.ui.datapage`,
+the Agent's :mod:`dplat.ui.agentpage`. The core functions
 block (they call the engine and the services), so they run in a worker
 thread; their modules are imported on first use, so a console that never
 opens the Data page never loads the database clients. A failure is shown in
@@ -18,7 +18,7 @@ from aiohttp import web
 
 from dplat.ui import html
 from dplat.ui.html import esc
-from dplat.ui.state import ConsoleState, state
+from dplat.ui.state import state
 
 
 def page(request: web.Request, title: str, active: str, body: str) -> web.Response:
@@ -27,84 +27,12 @@ def page(request: web.Request, title: str, active: str, body: str) -> web.Respon
     )
 
 
-def _info_cell(name: str, info: dict[str, str], secrets: list[str]) -> str:
-    """Connection details; credentials masked, with a button that reveals them."""
-    parts = []
-    for key, value in info.items():
-        if key == "url":
-            continue
-        if key in secrets:
-            shown = (
-                f'<span class="secret" data-service="{esc(name)}" data-key="{esc(key)}">••••••••</span>'
-                f' <button type="button" class="reveal" data-service="{esc(name)}" data-key="{esc(key)}">reveal</button>'
-            )
-        else:
-            shown = f"<code>{esc(value)}</code>"
-        parts.append(f'<div class="kv"><span class="k">{esc(key)}</span> {shown}</div>')
-    return "".join(parts)
-
-
-def _stack_controls(console: ConsoleState, running: set[str]) -> str:
-    """Start (`dplat up`, or with one on-demand service `dplat up --with NAME`)
-    and Stop (`dplat down [-v]`, or one running on-demand service's `dplat
-    down NAME`), and the list the action's progress goes to."""
-    from dplat.stack import catalogue
-
-    following = " data-follow" if console.stack_run and not console.stack_run.finished else ""
-    extra = "".join(
-        f'<button type="button" class="stack-action" data-action="down" data-with="{esc(name)}">'
-        f"stop {esc(name)}</button> "
-        if name in running
-        else f'<button type="button" class="stack-action" data-action="up" data-with="{esc(name)}">'
-        f"start {esc(name)}</button> "
-        for name in catalogue.on_demand_names()
-    )
-    extra = f'<span class="with" id="on-demand">on-demand: {extra}</span>' if extra else ""
-    return f"""
-<section class="control" aria-label="start and stop the stack">
-<button type="button" class="stack-action primary" data-action="up">Start the stack</button>
-{extra}
-<button type="button" class="stack-action" data-action="down">Stop the stack</button>
-<label><input type="checkbox" id="down-volumes"> and delete its data (<code>dplat down -v</code>)</label>
-<div id="stack-state" role="status"></div>
-<ul id="stack-progress" class="progress" data-events="/stack/events"{following}></ul>
-</section>"""
-
-
-async def overview(request: web.Request) -> web.Response:
-    from dplat.stack import lifecycle
-
-    console = state(request)
-    try:
-        found = await asyncio.to_thread(lifecycle.overview, console.settings)
-    except Exception as exc:  # shown in the page, in words
-        return page(request, "Overview", "/", _stack_controls(console, set()) + html.error_box(exc))
-    rows = []
-    for s in found.services:
-        ready = html.status_badge(s.ready, "answering" if s.ready else "not answering")
-        rows.append(
-            (
-                f"<b>{esc(s.name)}</b>",
-                f'{esc(s.state)} {ready} <a href="/logs/{esc(s.name)}">log</a>',
-                esc(s.health),
-                f"<code>{esc(s.info.get('url', ''))}</code>",
-                "" if s.memory_bytes is None else f"{s.memory_bytes / 2**20:.0f} MiB",
-                _info_cell(s.name, s.info, s.secrets),
-            )
-        )
-    verdict = (
-        html.status_badge(True, "every service answers")
-        if found.ready
-        else html.status_badge(False, "not every service answers: dplat up starts the stack")
-    )
-    running = {s.name for s in found.services if s.state == "running"}
-    body = (
-        _stack_controls(console, running)
-        + f'<div id="services"><p>Project <code>{esc(found.project)}</code>: {verdict}</p>'
-        + html.table(("service", "state", "health", "URL", "memory", "connect with"), rows, raw=True)
-        + "</div>"
-    )
-    return page(request, "Overview", "/", body)
+def fragment_or_page(request: web.Request, title: str, active: str, fragment: str) -> web.Response:
+    """A part of a page that the page's script loads after the first paint
+    (asked with ``X-Dplat-Fragment: 1``); opened alone, a page of its own."""
+    if request.headers.get("X-Dplat-Fragment") == "1":
+        return web.Response(text=fragment, content_type="text/html")
+    return page(request, title, active, fragment)
 
 
 async def lesson_list(request: web.Request) -> web.Response:
@@ -156,7 +84,8 @@ def _last_run_html(report: dict[str, Any] | None, name: str) -> str:
 
 
 async def lesson(request: web.Request) -> web.Response:
-    from dplat.scenario import lessons
+    from dplat.scenario import catalog, lessons
+    from dplat.ui.lessonfiles import readme_links
 
     console = state(request)
     name = request.match_info["name"]
@@ -164,8 +93,10 @@ async def lesson(request: web.Request) -> web.Response:
         found = await asyncio.to_thread(lessons.describe, name)
         readme = await asyncio.to_thread(found.readme.read_text)
         last = await asyncio.to_thread(lessons.last_run, console.settings, name)
+        others = {folder.name for folder in await asyncio.to_thread(catalog.folders)}
     except Exception as exc:
         return page(request, "Lesson", "/lessons", html.error_box(exc))
+    links = readme_links(name, found.readme.parent, others)
     steps = html.table(("#", "step", "what it does"), [(i + 1, s, w) for i, (s, w) in enumerate(found.steps)])
     current = console.runs.get(name)
     following = " data-follow" if current is not None and not current.finished else ""
@@ -182,7 +113,7 @@ async def lesson(request: web.Request) -> web.Response:
 <p><a href="/lineage#{esc(name)}">What its last run wrote, from what (lineage)</a></p>
 <h2>Steps</h2>{steps}
 <h2>Last run</h2><div id="last-run">{_last_run_html(last.report, name)}</div>
-<h2>The lesson</h2><article class="readme">{html.markdown(readme)}</article>
+<h2>The lesson</h2><article class="readme">{html.markdown(readme, links)}</article>
 """
     return page(request, found.title, "/lessons", body)
 
@@ -195,6 +126,7 @@ async def lineage(request: web.Request) -> web.Response:
     from dplat.ui.lineage import svg
 
     console = state(request)
+    airflow_url = f"http://127.0.0.1:{console.settings.port('airflow')}"
     try:
         found = await asyncio.to_thread(lessons.list_lessons)
     except Exception as exc:
@@ -212,7 +144,7 @@ async def lineage(request: web.Request) -> web.Response:
         legend = "".join(f'<span class="legend kind-{esc(k.replace(" ", "-"))}">{esc(k)}</span>' for k in kinds)
         parts.append(
             f'{title}<p>Run <code>{esc(graph.run_id)}</code>. {legend}</p>'
-            f'<div class="scroll graph">{svg(graph.nodes(), graph.edges())}</div>'
+            f'<div class="scroll graph">{svg(graph.nodes(), graph.edges(), airflow_url)}</div>'
         )
     return page(request, "Lineage", "/lineage", "".join(parts))
 

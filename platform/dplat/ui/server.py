@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import sys
+import threading
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from aiohttp import web
 
 from dplat.settings import Settings
-from dplat.ui import actions, agentpage, control, datapage, pages
+from dplat.ui import actions, agentpage, control, datapage, lessonfiles, overview, pages
 from dplat.ui.safety import guard, new_token
 from dplat.ui.state import STATE, ConsoleState
 
@@ -31,11 +34,13 @@ def make_app(settings: Settings, token: str | None = None, **options: object) ->
     app[STATE] = console
     app.add_routes(
         [
-            web.get("/", pages.overview),
+            web.get("/", overview.overview),
+            web.get("/services", overview.services),
             web.get("/lessons", pages.lesson_list),
             web.get("/lessons/{name}", pages.lesson),
             web.post("/lessons/{name}/run", actions.run_lesson),
             web.get("/lessons/{name}/events", actions.events),
+            web.get("/lessons/{name}/files/{path:.+}", lessonfiles.lesson_file),
             web.post("/lessons/{name}/reset", control.reset_lesson),
             web.post("/stack/{action:up|down}", control.start_or_stop),
             web.get("/stack/events", control.stack_events),
@@ -54,6 +59,22 @@ def make_app(settings: Settings, token: str | None = None, **options: object) ->
     return app
 
 
+def has_display(environ: Mapping[str, str] = os.environ, platform: str = sys.platform) -> bool:
+    """Whether a graphical browser can show up: macOS, Windows, or a display
+    (X11 or Wayland). Over SSH without one, Python's webbrowser would pick a
+    text browser (lynx, www-browser) that takes the terminal and waits."""
+    return platform in ("darwin", "win32") or bool(
+        environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY")
+    )
+
+
+def open_in_browser(url: str) -> None:
+    """Open ``url``; in a thread of its own, since webbrowser.open may wait
+    for the browser it started (the console serves meanwhile)."""
+    with contextlib.suppress(webbrowser.Error):  # no browser here: the URL was printed
+        webbrowser.open(url)
+
+
 async def serve(
     settings: Settings, port: int, ready: Callable[[str], None], open_browser: bool
 ) -> None:
@@ -68,9 +89,8 @@ async def serve(
         await site.start()
         url = f"http://{HOST}:{port}/"
         ready(url)
-        if open_browser:
-            with contextlib.suppress(webbrowser.Error):  # no browser here: the URL was printed
-                webbrowser.open(url)
+        if open_browser and has_display():
+            threading.Thread(target=open_in_browser, args=(url,), name="open browser", daemon=True).start()
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()

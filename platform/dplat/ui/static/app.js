@@ -42,13 +42,20 @@ function follow(list, buttons, stateLine, ended) {
   });
 }
 
-// Replace the element `id` with the one of a fresh copy of this page.
-function refresh(id) {
-  fetch(location.href).then((r) => r.text()).then((page) => {
-    const fresh = new DOMParser().parseFromString(page, "text/html").getElementById(id);
-    const old = document.getElementById(id);
-    if (fresh && old) old.replaceWith(fresh);
-  });
+// Fetch `url` once and put each element of `ids` in place from it: a fresh
+// copy of this page, or a fragment the page loads after its first paint
+// (asked with X-Dplat-Fragment, as /services and /data/tables answer).
+function replaceFrom(url, ids) {
+  return fetch(url, { headers: { "X-Dplat-Fragment": "1" } })
+    .then((r) => r.text())
+    .then((text) => {
+      const fresh = new DOMParser().parseFromString(text, "text/html");
+      for (const id of ids) {
+        const part = fresh.getElementById(id);
+        const old = document.getElementById(id);
+        if (part && old) old.replaceWith(part);
+      }
+    });
 }
 
 // The answer of a refused POST, in words: the cause, then the fix.
@@ -66,7 +73,7 @@ const runState = document.getElementById("run-state");
 function followRun() {
   follow(progress, [runButton, resetButton], runState, () => {
     runState.textContent = "done; the report below is this run's";
-    refresh("last-run");
+    replaceFrom(location.href, ["last-run"]);
   });
 }
 
@@ -89,17 +96,27 @@ if (runButton) {
 }
 
 // The overview: start or stop the stack (or start or stop an on-demand
-// service). The on-demand buttons are replaced after each action (start
-// becomes stop), so clicks are taken on the section.
+// service). Its services' table and the on-demand buttons (start becomes
+// stop) come from /services, after the first paint and after each action,
+// so clicks are taken on the section.
 const stackProgress = document.getElementById("stack-progress");
 const stackButtons = () => [...document.querySelectorAll("button.stack-action")];
 const stackState = document.getElementById("stack-state");
+const servicesBox = document.getElementById("services");
+let stackBusy = false;
+
+function loadServices() {
+  return replaceFrom(servicesBox.dataset.src, ["on-demand", "services"]).then(() => {
+    if (stackBusy) stackButtons().forEach((b) => { b.disabled = true; });
+  });
+}
 
 function followStack() {
+  stackBusy = true;
   follow(stackProgress, stackButtons(), stackState, () => {
+    stackBusy = false;
     stackState.textContent = "done; the table below is the stack now";
-    refresh("services");
-    refresh("on-demand");
+    loadServices();
   });
 }
 
@@ -118,6 +135,7 @@ document.querySelector("section.control")?.addEventListener("click", async (even
   stackState.textContent = `not started: ${await refusal(answer)}`;
 });
 if (stackProgress && stackProgress.hasAttribute("data-follow")) followStack();
+if (servicesBox && servicesBox.dataset.src) loadServices();
 
 // The Agent page: a reading every few seconds, cells updated in place; two
 // readings of a plugin's emitted records give its rate, drawn as a small line.
