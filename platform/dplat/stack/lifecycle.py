@@ -25,7 +25,7 @@ from dplat.stack import catalogue, images, ports
 from dplat.stack.agent import Agent
 from dplat.stack.airflow import DAGS_FOLDER as AIRFLOW_DAGS_FOLDER
 from dplat.stack.base import Service
-from dplat.stack.credentials import Credentials, load_or_create
+from dplat.stack.credentials import Credentials, complete, load_or_create
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
@@ -309,10 +309,8 @@ def down(settings: Settings, volumes: bool = False, services: Iterable[str] = ()
         volumes=len(engine.volumes.list(filters=label)) if volumes else 0,
     )
     if settings.credentials_file.exists():
-        # Compose needs every variable set; the file is only read (or, from an
-        # older dplat, completed), never regenerated here.
         args = ["down", "--remove-orphans", "--timeout", "10"] + (["-v"] if volumes else [])
-        compose.run(settings, load_or_create(settings.credentials_file), args, check=False)
+        compose.run(settings, _placeholders(settings), args, check=False)
     # Whatever compose did not remove (state lost, files changed): by label.
     for container in engine.containers.list(all=True, filters=label):
         container.remove(force=True, v=True)
@@ -322,6 +320,14 @@ def down(settings: Settings, volumes: bool = False, services: Iterable[str] = ()
         for volume in engine.volumes.list(filters=label):
             volume.remove(force=True)
     return removed
+
+
+def _placeholders(settings: Settings) -> Credentials:
+    """What `docker compose down` is given: it needs every variable set to
+    read its file but uses none of them. The file's values when complete,
+    else throwaway ones, never saved: `down` must not complete a damaged
+    file (new passwords beside old volumes), nor refuse to clean it up."""
+    return complete(settings.credentials_file) or Credentials.generate()
 
 
 def _compose_names(services: Iterable[str]) -> list[str]:
@@ -345,7 +351,7 @@ def _down_services(settings: Settings, engine: docker.DockerClient, names: list[
     count = sum(1 for name in names if name in present)
     if count and settings.credentials_file.exists():
         args = ["down", "--timeout", "10", *names]
-        compose.run(settings, load_or_create(settings.credentials_file), args, check=False)
+        compose.run(settings, _placeholders(settings), args, check=False)
     for name, container in containers(engine, settings.project).items():
         if name in names:
             container.remove(force=True, v=True)
