@@ -14,7 +14,7 @@ import pytest
 
 from dplat.engine import compose, daemon
 from dplat.settings import resolve
-from dplat.stack import lifecycle
+from dplat.stack import lifecycle, logs
 from dplat.stack.credentials import load_or_create
 from dplat.stack.lifecycle import flush_agent
 
@@ -28,8 +28,8 @@ def settings(tmp_path: Path) -> Any:
 
 
 def test_logs_arguments_put_history_then_follow_then_services() -> None:
-    assert lifecycle.logs_arguments(["mysql"], follow=False, tail=50) == ["logs", "--tail", "50", "mysql"]
-    assert lifecycle.logs_arguments(["a", "b"], follow=True, tail=5) == ["logs", "--tail", "5", "-f", "a", "b"]
+    assert logs.logs_arguments(["mysql"], follow=False, tail=50) == ["logs", "--tail", "50", "mysql"]
+    assert logs.logs_arguments(["a", "b"], follow=True, tail=5) == ["logs", "--tail", "5", "-f", "a", "b"]
 
 
 def test_logs_names_the_everyday_services_and_a_present_on_demand_one(monkeypatch, settings) -> None:
@@ -45,8 +45,8 @@ def test_logs_names_the_everyday_services_and_a_present_on_demand_one(monkeypatc
     )()
     monkeypatch.setattr(daemon, "client", lambda timeout=300: engine)
     monkeypatch.setattr(compose, "run", lambda s, c, args, **kw: calls.append(list(args)))
-    lifecycle.logs(settings)
-    lifecycle.logs(settings, "agent", follow=True, tail=10)
+    logs.logs(settings)
+    logs.logs(settings, "agent", follow=True, tail=10)
     assert calls == [
         ["logs", "--tail", "200", "mysql", "s3", "bigquery", "agent", "s3-iam"],
         ["logs", "--tail", "10", "-f", "agent"],
