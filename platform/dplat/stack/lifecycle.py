@@ -8,7 +8,6 @@ project's leftovers by label, even after a crash that lost dplat's state.
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -16,13 +15,12 @@ from typing import Any
 
 import docker
 
-from dplat import resources
 from dplat.engine import compose, daemon
 from dplat.engine.faults import docker_errors
 from dplat.errors import EngineError, ServiceUnhealthy
 from dplat.settings import Settings
 from dplat.stack import catalogue, images, ports
-from dplat.stack.agent import Agent
+from dplat.stack.agent import Agent, install_default_config
 from dplat.stack.airflow import DAGS_FOLDER as AIRFLOW_DAGS_FOLDER
 from dplat.stack.base import Service
 from dplat.stack.credentials import Credentials, complete, load_or_create
@@ -98,17 +96,14 @@ def stack_credentials(settings: Settings, engine: docker.DockerClient | None = N
 
 
 def _prepare_work_dir(settings: Settings) -> None:
-    """The shared folders: the agent's (with the default config on first use),
+    """The shared folders: the agent's (with the default config on first use,
+    or in place of an older dplat's default),
     MySQL's init folder (*.sql run once on a new data volume) and Airflow's DAG
     folder. Made here, by the host's user, so that lessons can write into them
     (a folder the engine made for a bind mount would belong to root)."""
     (settings.work_dir / "mysql-init").mkdir(parents=True, exist_ok=True)
     (settings.work_dir / AIRFLOW_DAGS_FOLDER).mkdir(parents=True, exist_ok=True)
-    agent_dir = settings.work_dir / "agent"
-    agent_dir.mkdir(parents=True, exist_ok=True)
-    config = agent_dir / "agent.conf"
-    if not config.exists():
-        shutil.copy(resources.images_dir() / "agent" / "agent.conf", config)
+    install_default_config(settings.work_dir / "agent")
 
 
 def _last_logs(container: docker.models.containers.Container | None, lines: int = 20) -> str:
