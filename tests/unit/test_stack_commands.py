@@ -109,3 +109,45 @@ def test_down_of_one_service_stops_it_and_its_companions_only(monkeypatch, setti
     assert calls == [["down", "--timeout", "10", "spark", "spark-worker"]]
     assert removed == ["spark", "spark-worker"]
     assert (summary.containers, summary.networks, summary.volumes) == (2, 0, 0)
+
+
+@pytest.fixture
+def no_engine(monkeypatch, tmp_path):
+    """A machine before its first `dplat up`: no DPLAT_HOME yet, no engine."""
+    from dplat.errors import EngineNotRunning
+
+    def client(timeout: int = 300) -> Any:
+        raise EngineNotRunning("no container engine answers (DockerException)")
+
+    monkeypatch.setattr(daemon, "client", client)
+    monkeypatch.setenv("DPLAT_HOME", str(tmp_path / "fresh"))
+    return tmp_path / "fresh"
+
+
+def test_env_before_the_first_up_with_no_engine_prints_the_credentials_up_will_use(no_engine) -> None:
+    from typer.testing import CliRunner
+
+    from dplat.cli import app
+
+    result = CliRunner().invoke(app, ["env"])
+    assert result.exit_code == 0, result.output
+    saved = load_or_create(no_engine / "credentials.env")
+    assert f"export MYSQL_PWD={saved.mysql_password}\n" in result.stdout
+    assert "no container engine" not in result.output
+
+
+def test_ls_before_the_first_up_with_no_engine_says_the_stack_does_not_run(no_engine, monkeypatch) -> None:
+    import socket
+
+    from typer.testing import CliRunner
+
+    from dplat.cli import app
+
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("DPLAT_PORT_S3", str(probe.getsockname()[1]))
+    result = CliRunner().invoke(app, ["ls", "s3://"])
+    flat = " ".join(result.output.split())
+    assert result.exit_code == 1
+    assert "no container engine" not in flat
+    assert "error: s3 does not answer" in flat and "fix: Start it with `dplat up`" in flat

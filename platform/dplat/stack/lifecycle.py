@@ -17,7 +17,7 @@ import docker
 
 from dplat.engine import compose, daemon
 from dplat.engine.faults import docker_errors
-from dplat.errors import EngineError, ServiceUnhealthy
+from dplat.errors import EngineError, EngineNotRunning, ServiceUnhealthy
 from dplat.settings import Settings
 from dplat.stack import catalogue, images, ports
 from dplat.stack.agent import Agent, install_default_config
@@ -85,12 +85,22 @@ def published_ports(container: docker.models.containers.Container) -> set[int]:
 def stack_credentials(settings: Settings, engine: docker.DockerClient | None = None) -> Credentials:
     """The stack's credentials, made on first use. When the file is missing,
     the engine is asked whether the project still has volumes: their data was
-    made with the lost passwords, so new ones are refused (CredentialsLost)."""
+    made with the lost passwords, so new ones are refused (CredentialsLost).
+
+    Without ``engine`` (the reads: `env`, `sql`, `ls`...), an engine that does
+    not answer counts as no data: before the first `up` there may be no engine
+    at all, and `dplat env` must still print what `up` will use. (The one
+    case this misses: the file deleted *and* the engine stopped; `up` cannot
+    tell new passwords from old ones then, as for any edited file.)"""
 
     def data_exists() -> bool:
-        client = engine or daemon.client()
+        try:
+            client = engine or daemon.client()
+        except EngineNotRunning:
+            return False
         label = {"label": f"{PROJECT_LABEL}={settings.project}"}
-        return bool(client.volumes.list(filters=label))
+        with docker_errors("listing the stack's volumes"):
+            return bool(client.volumes.list(filters=label))
 
     return load_or_create(settings.credentials_file, data_exists)
 
