@@ -401,3 +401,46 @@ def test_doctor_maps_an_engine_that_fails_after_answering(monkeypatch, tmp_path,
     assert result.exit_code == 1
     assert f"error: the container engine refused {doing}: engine is shutting down" in flat
     assert "fix: Run `dplat doctor`" in flat and "unexpected" not in flat
+
+
+def test_a_last_run_report_without_step_times_is_a_clear_error(monkeypatch, tmp_path) -> None:
+    """An older or hand-edited report (a step without "seconds") names the file."""
+    import json
+
+    monkeypatch.setenv("DPLAT_HOME", str(tmp_path))
+    (tmp_path / "state").mkdir()
+    report = {"passed": True, "run_id": "r1", "steps": [{"name": "seed", "status": "passed"}]}
+    (tmp_path / "state" / "tag-routing.report.json").write_text(json.dumps(report))
+    result = runner.invoke(app, ["scenario", "show", "tag-routing", "--last-run"])
+    flat = " ".join(result.output.split())
+    assert result.exit_code == 1
+    assert "error: the last report of tag-routing" in flat and "a step lacks 'seconds'" in flat
+    assert "fix: Run `dplat run scenario tag-routing` again" in flat and "unexpected" not in flat
+    # As JSON it is the file as it is: nothing in it is indexed.
+    as_json = runner.invoke(app, ["scenario", "show", "tag-routing", "--last-run", "-o", "json"])
+    assert as_json.exit_code == 0 and json.loads(as_json.stdout)["report"] == report
+
+
+def test_a_taken_console_port_is_port_in_use_at_the_servers_boundary(monkeypatch, tmp_path) -> None:
+    """ui.server.serve maps EADDRINUSE (the CLI only calls it)."""
+    import asyncio
+    import socket
+
+    from dplat.settings import resolve
+    from dplat.ui import lean, server
+
+    # serve() hides pandas from this whole process (the console's own); not here.
+    monkeypatch.setattr(lean, "install", lambda: None)
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        with pytest.raises(errors.PortInUse) as caught:
+            settings = resolve({"home": str(tmp_path)}, env={})
+            asyncio.run(server.serve(settings, port, lambda url: None, open_browser=False))
+        assert caught.value.message == f"127.0.0.1:{port} is taken"
+        assert f"--port {port + 1}" in caught.value.fix
+        monkeypatch.setenv("DPLAT_HOME", str(tmp_path))
+        result = runner.invoke(app, ["ui", "--port", str(port), "--no-open"])
+    flat = " ".join(result.output.split())
+    assert result.exit_code == 1 and f"error: 127.0.0.1:{port} is taken" in flat

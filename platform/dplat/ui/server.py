@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
 
+from dplat.errors import PortInUse
 from dplat.settings import Settings
 from dplat.ui import actions, agentpage, control, datapage, pages
 from dplat.ui.safety import guard, new_token
@@ -65,7 +67,7 @@ async def serve(
     await runner.setup()
     site = web.TCPSite(runner, HOST, port)
     try:
-        await site.start()
+        await _listen(site, port)
         url = f"http://{HOST}:{port}/"
         ready(url)
         if open_browser:
@@ -74,3 +76,16 @@ async def serve(
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()
+
+
+async def _listen(site: web.TCPSite, port: int) -> None:
+    """Start listening; a port something else holds is the user's to change
+    (PortInUse with the next port to try), any other OSError stays what it is."""
+    try:
+        await site.start()
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise PortInUse(
+            f"{HOST}:{port} is taken", fix=f"Stop what holds it, or use `dplat ui --port {port + 1}`."
+        ) from exc
