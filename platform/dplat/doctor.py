@@ -9,8 +9,13 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from dplat.engine.faults import docker_errors
 from dplat.settings import Settings
+
+if TYPE_CHECKING:
+    from dplat.stack.images import ImageState
 
 MIN_FREE_DISK_GB = 5.0
 MIN_FREE_MEMORY_GB = 2.5  # the services' limits add up to about 2.3 GiB
@@ -56,7 +61,8 @@ def _engine() -> list[Check]:
                 "Run `dplat up` as root to install/start it, or start Docker yourself.",
             )
         ]
-    version = daemon.client().version()
+    with docker_errors("reading the engine's version"):
+        version = daemon.client().version()
     checks = [Check("engine", True, f"Docker {version.get('Version')} ({version.get('Os')})")]
     for plugin, found in daemon.plugin_versions().items():
         if plugin == "compose" and found and compose_too_old(found):
@@ -116,8 +122,9 @@ def _ports(settings: Settings) -> list[Check]:
 
     ours: set[int] = set()
     if daemon.is_running():
-        for container in lifecycle.containers(daemon.client(), settings.project).values():
-            ours |= lifecycle.published_ports(container)
+        with docker_errors("listing the stack's containers"):
+            for container in lifecycle.containers(daemon.client(), settings.project).values():
+                ours |= lifecycle.published_ports(container)
     checks = []
     for name in settings.ports:
         port = settings.port(name)
@@ -138,20 +145,29 @@ def _ports(settings: Settings) -> list[Check]:
 
 
 def _images() -> list[Check]:
+    """Each image built and current. An on-demand service's image (s3-iam,
+    airflow, spark) that was never built is fine: `up` leaves it out on
+    purpose and builds it when the service is first asked for."""
     from dplat.engine import daemon
-    from dplat.stack import images
+    from dplat.stack import catalogue, images
 
     if not daemon.is_running():
         return []
-    return [
-        Check(
-            f"image {s.name}",
-            s.present and s.current,
-            "built and current" if s.current else ("out of date" if s.present else "not built"),
-            "Run `dplat images build` (or `dplat up`, which builds what is missing).",
-        )
-        for s in images.states(daemon.client())
-    ]
+    on_demand = set(catalogue.on_demand_names())
+    return [_image(s, s.name in on_demand) for s in images.states(daemon.client())]
+
+
+def _image(state: ImageState, on_demand: bool) -> Check:
+    if state.current:
+        return Check(f"image {state.name}", True, "built and current")
+    if not state.present and on_demand:
+        return Check(f"image {state.name}", True, "not built (on demand: built on first use)")
+    return Check(
+        f"image {state.name}",
+        False,
+        "out of date" if state.present else "not built",
+        "Run `dplat images build` (or `dplat up`, which builds what is missing).",
+    )
 
 
 def run(settings: Settings) -> list[Check]:

@@ -24,13 +24,13 @@ def only_s3(monkeypatch):
 def test_save_then_load_round_trip_restores_the_image(tmp_path: Path, only_s3) -> None:
     engine = docker.from_env()
     archive = tmp_path / "set.tar.gz"
-    assert images.save(engine, archive) == ["dplat/s3:local"]
+    assert images.save(archive, engine) == ["dplat/s3:local"]
     assert images.archive_tags(archive) == {"dplat/s3:local"}
     before = engine.images.get("dplat/s3:local").id
     engine.images.get("dplat/s3:local").tag("dplat/s3", "kept-by-test")
     try:
         engine.images.remove("dplat/s3:local")
-        assert images.load(engine, archive) == ["dplat/s3:local"]
+        assert images.load(archive) == ["dplat/s3:local"]
         assert engine.images.get("dplat/s3:local").id == before
     finally:
         engine.images.get("dplat/s3:kept-by-test").tag("dplat/s3", "local")
@@ -43,11 +43,11 @@ def test_load_refuses_an_archive_missing_an_image(tmp_path: Path) -> None:
     # Every declared image is named, sorted (on-demand ones too).
     expected = ", ".join(sorted(image.tag for image in images.IMAGES))
     with pytest.raises(ImageSetIncomplete, match=f"lacks {re.escape(expected)};"):
-        images.load(docker.from_env(), partial)
+        images.load(partial)
 
 
 def test_load_refuses_a_file_that_is_not_an_archive(tmp_path: Path) -> None:
     junk = tmp_path / "junk.tar"
     junk.write_text("not a tar")
     with pytest.raises(ImageSetIncomplete, match="is not an image archive"):
-        images.load(docker.from_env(), junk)
+        images.load(junk)

@@ -348,3 +348,99 @@ def test_an_engine_api_error_names_what_was_being_done(monkeypatch, tmp_path) ->
     assert result.exit_code == 1
     assert "error: the container engine refused reading the stack's containers: layer store is corrupt" in flat
     assert "fix: Run `dplat doctor`" in flat
+
+
+def test_images_save_to_a_folder_that_does_not_exist_says_so(monkeypatch, tmp_path) -> None:
+    """The archive's open() (FileNotFoundError) is the user's path, not a crash."""
+    from dplat.engine import daemon
+    from dplat.stack import images
+
+    built = [images.ImageState(i.name, i.tag, True, True, 1.0) for i in images.IMAGES]
+    monkeypatch.setattr(daemon, "client", lambda timeout=300: object())
+    monkeypatch.setattr(images, "states", lambda engine: built)
+    monkeypatch.chdir(tmp_path)  # a short path: rich wraps the message at 80 columns
+    target = "no-such-folder/set.tar.gz"
+    result = runner.invoke(app, ["images", "save", target])
+    flat = " ".join(result.output.split())
+    assert result.exit_code == 1
+    assert f"error: cannot write {target}: No such file or directory" in flat
+    assert "fix: Give a file in a folder that exists" in flat
+    assert "unexpected" not in flat
+
+
+class _EngineRefusing:
+    """An engine that answers ping but refuses the call named ``refused``."""
+
+    def __init__(self, refused: str) -> None:
+        import docker.errors
+
+        def refuse(*args, **kwargs):
+            raise docker.errors.APIError("500 Server Error", explanation="engine is shutting down")
+
+        ok_version = lambda: {"Version": "28.0", "Os": "linux"}  # noqa: E731
+        self.version = refuse if refused == "version" else ok_version
+        self.containers = type("Containers", (), {"list": staticmethod(refuse if refused == "containers" else lambda **k: [])})()
+
+
+@pytest.mark.parametrize(
+    ("refused", "doing"),
+    [("version", "reading the engine's version"), ("containers", "listing the stack's containers")],
+)
+def test_doctor_maps_an_engine_that_fails_after_answering(monkeypatch, tmp_path, refused, doing) -> None:
+    """`dplat doctor` asks the engine past its ping; an APIError there is EngineError."""
+    from dplat import doctor
+    from dplat.engine import daemon
+
+    monkeypatch.setenv("DPLAT_HOME", str(tmp_path))
+    monkeypatch.setattr(daemon, "is_running", lambda: True)
+    monkeypatch.setattr(daemon, "client", lambda timeout=300: _EngineRefusing(refused))
+    monkeypatch.setattr(daemon, "plugin_versions", lambda: {"compose": "2.30.0", "buildx": "0.19"})
+    monkeypatch.setattr(doctor, "_images", lambda: [])
+    result = runner.invoke(app, ["doctor"])
+    flat = " ".join(result.output.split())
+    assert result.exit_code == 1
+    assert f"error: the container engine refused {doing}: engine is shutting down" in flat
+    assert "fix: Run `dplat doctor`" in flat and "unexpected" not in flat
+
+
+def test_a_last_run_report_without_step_times_is_a_clear_error(monkeypatch, tmp_path) -> None:
+    """An older or hand-edited report (a step without "seconds") names the file."""
+    import json
+
+    monkeypatch.setenv("DPLAT_HOME", str(tmp_path))
+    (tmp_path / "state").mkdir()
+    report = {"passed": True, "run_id": "r1", "steps": [{"name": "seed", "status": "passed"}]}
+    (tmp_path / "state" / "tag-routing.report.json").write_text(json.dumps(report))
+    result = runner.invoke(app, ["scenario", "show", "tag-routing", "--last-run"])
+    flat = " ".join(result.output.split())
+    assert result.exit_code == 1
+    assert "error: the last report of tag-routing" in flat and "a step lacks 'seconds'" in flat
+    assert "fix: Run `dplat run scenario tag-routing` again" in flat and "unexpected" not in flat
+    # As JSON it is the file as it is: nothing in it is indexed.
+    as_json = runner.invoke(app, ["scenario", "show", "tag-routing", "--last-run", "-o", "json"])
+    assert as_json.exit_code == 0 and json.loads(as_json.stdout)["report"] == report
+
+
+def test_a_taken_console_port_is_port_in_use_at_the_servers_boundary(monkeypatch, tmp_path) -> None:
+    """ui.server.serve maps EADDRINUSE (the CLI only calls it)."""
+    import asyncio
+    import socket
+
+    from dplat.settings import resolve
+    from dplat.ui import lean, server
+
+    # serve() hides pandas from this whole process (the console's own); not here.
+    monkeypatch.setattr(lean, "install", lambda: None)
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        with pytest.raises(errors.PortInUse) as caught:
+            settings = resolve({"home": str(tmp_path)}, env={})
+            asyncio.run(server.serve(settings, port, lambda url: None, open_browser=False))
+        assert caught.value.message == f"127.0.0.1:{port} is taken"
+        assert f"--port {port + 1}" in caught.value.fix
+        monkeypatch.setenv("DPLAT_HOME", str(tmp_path))
+        result = runner.invoke(app, ["ui", "--port", str(port), "--no-open"])
+    flat = " ".join(result.output.split())
+    assert result.exit_code == 1 and f"error: 127.0.0.1:{port} is taken" in flat

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dplat.errors import CredentialsLost
-from dplat.stack.credentials import Credentials, load_or_create
+from dplat.stack.credentials import HEADER, Credentials, load_or_create
 
 
 def test_generated_values_are_random_and_not_defaults() -> None:
@@ -68,7 +68,47 @@ def test_a_lost_file_beside_existing_volumes_is_an_error_not_new_passwords(tmp_p
     assert not path.exists()
 
 
-def test_volumes_are_only_asked_about_when_the_file_is_missing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("text", ["", HEADER, HEADER + "\n\n"])
+def test_an_empty_file_beside_existing_volumes_is_an_error_not_new_passwords(
+    tmp_path: Path, text: str
+) -> None:
+    # What the old truncate-then-write left after a crash: a file with no keys.
+    path = tmp_path / "credentials.env"
+    path.write_text(text)
+    with pytest.raises(CredentialsLost) as caught:
+        load_or_create(path, data_exists=lambda: True)
+    assert "DPLAT_MYSQL_ROOT_PASSWORD" in caught.value.message
+    assert "dplat down -v" in caught.value.fix
+    assert path.read_text() == text  # nothing was generated
+
+
+def test_one_key_the_volumes_depend_on_missing_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "credentials.env"
+    complete = load_or_create(path).as_env()
+    partial = {k: v for k, v in complete.items() if k != "DPLAT_MYSQL_PASSWORD"}
+    path.write_text("".join(f"{k}={v}\n" for k, v in partial.items()))
+    before = path.read_text()
+    with pytest.raises(CredentialsLost) as caught:
+        load_or_create(path, data_exists=lambda: True)
+    assert "lacks DPLAT_MYSQL_PASSWORD," in caught.value.message
+    assert path.read_text() == before
+    # Without data (a new stack, or after `dplat down -v`) the key is made.
+    assert load_or_create(path, data_exists=lambda: False).mysql_password
+
+
+def test_a_newly_declared_services_keys_are_added_beside_existing_data(tmp_path: Path) -> None:
+    # A file from before Airflow was declared: its keys live in no volume yet.
+    path = tmp_path / "credentials.env"
+    complete = load_or_create(path)
+    older = {k: v for k, v in complete.as_env().items() if not k.startswith("DPLAT_AIRFLOW_")}
+    path.write_text("".join(f"{k}={v}\n" for k, v in older.items()))
+    found = load_or_create(path, data_exists=lambda: True)
+    assert found.mysql_root_password == complete.mysql_root_password
+    assert found.airflow_password and found.airflow_user == "admin"
+    assert "airflow_password" not in Credentials.held_by_volumes()
+
+
+def test_volumes_are_only_asked_about_when_a_key_they_hold_is_missing(tmp_path: Path) -> None:
     path = tmp_path / "credentials.env"
     asked: list[bool] = []
     load_or_create(path, data_exists=lambda: asked.append(True) or False)

@@ -41,9 +41,17 @@ class FakeVolumes:
         self.names: list[str] = []
         self.asked: list[dict[str, Any] | None] = []
 
-    def list(self, filters: dict[str, Any] | None = None) -> list[str]:
+    def list(self, filters: dict[str, Any] | None = None) -> list[FakeVolume]:
         self.asked.append(filters)
-        return list(self.names)
+        return [FakeVolume(self, name) for name in self.names]
+
+
+class FakeVolume:
+    def __init__(self, volumes: FakeVolumes, name: str) -> None:
+        self.volumes, self.name = volumes, name
+
+    def remove(self, force: bool = False) -> None:
+        self.volumes.names.remove(self.name)
 
 
 class FakeEngine:
@@ -53,6 +61,7 @@ class FakeEngine:
         self.by_service = {name: FakeContainer(name, state) for name, state in states.items()}
         self.containers = self
         self.volumes = FakeVolumes()
+        self.networks = FakeVolumes()  # none: `down` only lists and removes
 
     def list(self, all: bool = False, filters: dict[str, Any] | None = None) -> list[FakeContainer]:
         return list(self.by_service.values())
@@ -67,7 +76,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
     def run(settings: Any, credentials: Any, args: list[str], **kwargs: Any) -> None:
         seen["compose"].append(list(args))
-        for name in args[4:]:
+        for name in args[4:] if args[0] == "up" else []:
             engine.by_service[name] = FakeContainer(name, "running")
 
     monkeypatch.setattr(daemon, "ensure", lambda report=print: engine)
@@ -133,3 +142,21 @@ def test_up_refuses_new_credentials_when_the_file_is_gone_but_volumes_hold_data(
     world["engine"].volumes.names = []
     lifecycle.up(world["settings"], report=lambda m: None)
     assert world["settings"].credentials_file.exists()
+
+
+def test_down_neither_completes_nor_refuses_a_damaged_credentials_file(
+    world: dict[str, Any],
+) -> None:
+    # An empty file beside data: `down` keeps the volumes, so new passwords
+    # written now would lock the data out at the next `up`; `down -v` is the
+    # fix CredentialsLost names, so it must work with the file as it is.
+    world["engine"].volumes.names = ["dplat_mysql-data"]
+    path = world["settings"].credentials_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("")
+    lifecycle.down(world["settings"])
+    assert path.read_text() == ""
+    assert world["compose"] == [["down", "--remove-orphans", "--timeout", "10"]]
+    lifecycle.down(world["settings"], volumes=True)
+    assert path.read_text() == ""
+    assert world["compose"][-1][-1] == "-v" and world["engine"].volumes.names == []

@@ -10,6 +10,7 @@ import pytest
 from dplat.errors import ScenarioError
 from dplat.scenario import Scenario, catalog, runner
 from dplat.settings import resolve
+from dplat.stack.credentials import load_or_create
 from tests.unit.test_scenario_runner import Recorder
 
 LESSON = '''
@@ -40,6 +41,9 @@ def _lesson(tmp_path: Path, images: str):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "scenario.py").write_text(LESSON)
     settings = resolve({"home": str(tmp_path / "home"), "images": images}, env={})
+    # A stack that has been up: its credentials exist, so the run does not ask
+    # whatever engine this machine runs whether project dplat has volumes.
+    load_or_create(settings.credentials_file)
     scenario = catalog.find("demo", tmp_path / "scenarios")
     ran = scenario.steps[0].run.__globals__["RAN"]
     ran.clear()

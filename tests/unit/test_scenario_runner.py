@@ -11,6 +11,7 @@ import pytest
 from dplat.errors import ScenarioError
 from dplat.scenario import catalog, runner
 from dplat.settings import resolve
+from dplat.stack.credentials import load_or_create
 
 LESSON = '''
 from dplat.scenario import Scenario
@@ -69,6 +70,9 @@ def lesson(tmp_path: Path):
     folder.mkdir(parents=True)
     (folder / "scenario.py").write_text(LESSON)
     settings = resolve({"home": str(tmp_path / "home")}, env={})
+    # A stack that has been up: its credentials exist, so the run does not ask
+    # whatever engine this machine runs whether project dplat has volumes.
+    load_or_create(settings.credentials_file)
     return catalog.find("demo", tmp_path / "scenarios"), settings
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from dplat.engine import compose, daemon
 from dplat.settings import resolve
-from dplat.stack import lifecycle
+from dplat.stack import lifecycle, logs
 from dplat.stack.credentials import load_or_create
 from dplat.stack.lifecycle import flush_agent
 
@@ -28,8 +28,8 @@ def settings(tmp_path: Path) -> Any:
 
 
 def test_logs_arguments_put_history_then_follow_then_services() -> None:
-    assert lifecycle.logs_arguments(["mysql"], follow=False, tail=50) == ["logs", "--tail", "50", "mysql"]
-    assert lifecycle.logs_arguments(["a", "b"], follow=True, tail=5) == ["logs", "--tail", "5", "-f", "a", "b"]
+    assert logs.logs_arguments(["mysql"], follow=False, tail=50) == ["logs", "--tail", "50", "mysql"]
+    assert logs.logs_arguments(["a", "b"], follow=True, tail=5) == ["logs", "--tail", "5", "-f", "a", "b"]
 
 
 def test_logs_names_the_everyday_services_and_a_present_on_demand_one(monkeypatch, settings) -> None:
@@ -45,8 +45,8 @@ def test_logs_names_the_everyday_services_and_a_present_on_demand_one(monkeypatc
     )()
     monkeypatch.setattr(daemon, "client", lambda timeout=300: engine)
     monkeypatch.setattr(compose, "run", lambda s, c, args, **kw: calls.append(list(args)))
-    lifecycle.logs(settings)
-    lifecycle.logs(settings, "agent", follow=True, tail=10)
+    logs.logs(settings)
+    logs.logs(settings, "agent", follow=True, tail=10)
     assert calls == [
         ["logs", "--tail", "200", "mysql", "s3", "bigquery", "agent", "s3-iam"],
         ["logs", "--tail", "10", "-f", "agent"],
@@ -109,3 +109,45 @@ def test_down_of_one_service_stops_it_and_its_companions_only(monkeypatch, setti
     assert calls == [["down", "--timeout", "10", "spark", "spark-worker"]]
     assert removed == ["spark", "spark-worker"]
     assert (summary.containers, summary.networks, summary.volumes) == (2, 0, 0)
+
+
+@pytest.fixture
+def no_engine(monkeypatch, tmp_path):
+    """A machine before its first `dplat up`: no DPLAT_HOME yet, no engine."""
+    from dplat.errors import EngineNotRunning
+
+    def client(timeout: int = 300) -> Any:
+        raise EngineNotRunning("no container engine answers (DockerException)")
+
+    monkeypatch.setattr(daemon, "client", client)
+    monkeypatch.setenv("DPLAT_HOME", str(tmp_path / "fresh"))
+    return tmp_path / "fresh"
+
+
+def test_env_before_the_first_up_with_no_engine_prints_the_credentials_up_will_use(no_engine) -> None:
+    from typer.testing import CliRunner
+
+    from dplat.cli import app
+
+    result = CliRunner().invoke(app, ["env"])
+    assert result.exit_code == 0, result.output
+    saved = load_or_create(no_engine / "credentials.env")
+    assert f"export MYSQL_PWD={saved.mysql_password}\n" in result.stdout
+    assert "no container engine" not in result.output
+
+
+def test_ls_before_the_first_up_with_no_engine_says_the_stack_does_not_run(no_engine, monkeypatch) -> None:
+    import socket
+
+    from typer.testing import CliRunner
+
+    from dplat.cli import app
+
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("DPLAT_PORT_S3", str(probe.getsockname()[1]))
+    result = CliRunner().invoke(app, ["ls", "s3://"])
+    flat = " ".join(result.output.split())
+    assert result.exit_code == 1
+    assert "no container engine" not in flat
+    assert "error: s3 does not answer" in flat and "fix: Start it with `dplat up`" in flat

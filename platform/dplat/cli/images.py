@@ -58,11 +58,10 @@ def save(
     file: Annotated[Path, typer.Argument(help="Archive to write (.tar or .tar.gz).")],
 ) -> None:
     """Write the built images to one file, to carry to a machine with no registry."""
-    from dplat.engine import daemon
     from dplat.stack import images
 
     with console.status(f"saving to {file}"):
-        tags = images.save(daemon.client(), file)
+        tags = images.save(file)
     success(f"saved {len(tags)} images to {file}")
 
 
@@ -71,9 +70,8 @@ def load(
     ctx: typer.Context, file: Annotated[Path, typer.Argument(help="Archive made by `images save`.")]
 ) -> None:
     """Load images saved by `dplat images save` and check the set is complete."""
-    from dplat.engine import daemon
     from dplat.stack import images
 
     with console.status(f"loading {file}"):
-        tags = images.load(daemon.client(), file)
+        tags = images.load(file)
     success(f"loaded {', '.join(tags)}")

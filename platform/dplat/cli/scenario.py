@@ -137,7 +137,7 @@ def _print_last_run(found) -> None:
         return
     report = found.report
     verdict = "passed" if report.get("passed") else "FAILED"
-    rows = [(s["name"], s["status"], f"{s['seconds']:.1f} s") for s in report.get("steps", [])]
+    rows = [(name, status, f"{seconds:.1f} s") for name, status, seconds in found.steps()]
     title = f"{found.scenario}: {verdict}, run {report.get('run_id')} at {report.get('started')}"
     table(title, ("step", "result", "time"), rows)
 

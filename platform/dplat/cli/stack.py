@@ -111,7 +111,7 @@ def logs(
     output: OutputOption = Output.table,
 ) -> None:
     """Show the services' logs (`-o json`: one service's last lines, as JSON)."""
-    from dplat.stack import lifecycle
+    from dplat.stack import logs
 
     if output is Output.json:
         if service is None or follow:
@@ -121,9 +121,9 @@ def logs(
                 "`dplat logs -o json` prints one service's last lines",
                 fix="Name the service and leave out -f, e.g. `dplat logs mysql --tail 50 -o json`.",
             )
-        print_json(lifecycle.log_tail(resolve(ctx), service, tail))
+        print_json(logs.log_tail(resolve(ctx), service, tail))
         return
-    lifecycle.logs(resolve(ctx), service, follow=follow, tail=tail)
+    logs.logs(resolve(ctx), service, follow=follow, tail=tail)
 
 
 @app.command(rich_help_panel=PANEL)

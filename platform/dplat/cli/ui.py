@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import errno
 from typing import Annotated
 
 import typer
@@ -25,7 +24,6 @@ def ui(
     ] = False,
 ) -> None:
     """Serve the web console (overview, lessons, data) on 127.0.0.1 until Ctrl-C."""
-    from dplat.errors import PortInUse
     from dplat.ui import server
 
     def ready(url: str) -> None:
@@ -33,11 +31,5 @@ def ui(
 
     try:
         asyncio.run(server.serve(resolve(ctx), port, ready, open_browser=not no_open))
-    except OSError as exc:
-        if exc.errno != errno.EADDRINUSE:
-            raise
-        raise PortInUse(
-            f"127.0.0.1:{port} is taken", fix=f"Stop what holds it, or use `dplat ui --port {port + 1}`."
-        ) from exc
     except KeyboardInterrupt:
         info("the console stopped")

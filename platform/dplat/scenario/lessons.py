@@ -157,12 +157,27 @@ class LastRun:
 
     scenario: str
     report: dict[str, Any] | None
+    path: Path | None = None
+    """Where the report was read (for an error's message)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"scenario": self.scenario, "report": self.report}
 
+    def steps(self) -> list[tuple[str, str, float]]:
+        """Each step's name, result and seconds, for a table. A report an
+        older dplat wrote, or a hand edit, may lack them: that is a
+        ScenarioError naming the file, not a KeyError from deep inside."""
+        try:
+            return [
+                (str(s["name"]), str(s["status"]), float(s["seconds"]))
+                for s in (self.report or {}).get("steps", [])
+            ]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            problem = f"a step lacks {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise _unreadable(self.scenario, self.path or Path("?"), problem) from exc
 
-def _unreadable(name: str, path: Path, exc: Exception) -> ScenarioError:
+
+def _unreadable(name: str, path: Path, exc: Exception | str) -> ScenarioError:
     return ScenarioError(
         f"the last report of {name} ({path}) cannot be read: {exc}",
         fix=f"Run `dplat run scenario {name}` again; it rewrites the report.",
@@ -185,7 +200,7 @@ def _read_report(settings: Settings, name: str) -> dict[str, Any] | None:
 
 def last_run(settings: Settings, name: str) -> LastRun:
     """`dplat scenario show NAME --last-run`: the last run's report, if any."""
-    return LastRun(name, _read_report(settings, name))
+    return LastRun(name, _read_report(settings, name), runner.last_report_file(settings, name))
 
 
 def last_lineage(settings: Settings, name: str) -> Lineage:

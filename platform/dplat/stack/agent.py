@@ -3,17 +3,44 @@ input, and the monitor API that answers its probe."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import time
 import urllib.request
+from pathlib import Path
 from typing import Any
 
+from dplat import resources
 from dplat.errors import DplatError
 from dplat.stack.base import Build, Endpoint, Service
 from dplat.stack.bigquery import network_clients_environment
 from dplat.stack.credentials import Credentials
 from dplat.stack.faults import http_errors
 from dplat.waiting import wait_until
+
+OLD_DEFAULT_CONFIGS = frozenset(
+    {
+        # images/agent/agent.conf as 8a9a549 shipped it (until 7cf7b1c): its
+        # `<match **> @type stdout` echoed every event into the container's log.
+        "767da556664dae3fc79f9d5075a70ff91e37d37a875374c665d47c2c83da327d",
+    }
+)
+"""SHA-256 of each default agent config an older dplat copied into
+DPLAT_HOME/work/agent/ (`git log -p -- images/agent/agent.conf`); add the
+current one's here when it changes."""
+
+
+def install_default_config(folder: Path) -> None:
+    """Put the default config in the agent's work folder on first use, and
+    replace one that is byte for byte an older dplat's default (an upgraded
+    DPLAT_HOME would keep it forever otherwise). A config that differs from
+    every default (a lesson's, or the user's edit) is left as it is."""
+    config = folder / "agent.conf"
+    if config.exists() and hashlib.sha256(config.read_bytes()).hexdigest() not in OLD_DEFAULT_CONFIGS:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(resources.images_dir() / "agent" / "agent.conf", config)
 
 
 class Agent(Service):

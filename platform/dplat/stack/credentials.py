@@ -15,8 +15,11 @@ Hence:
   temporary file, fsync, rename), so a reader sees the old file or the new
   one, never an empty or half-written one;
 - an existing key is never changed;
-- when the file is gone but the stack's volumes still hold data, nothing is
-  generated: :class:`~dplat.errors.CredentialsLost` says what to do.
+- when a key the data volumes were made with is missing (the file is gone,
+  empty, or lost a line) while the stack's volumes still hold data, nothing is
+  generated: :class:`~dplat.errors.CredentialsLost` says what to do. Only keys
+  no volume depends on (a newly declared service's) are ever added beside
+  existing data.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ import secrets
 import string
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from dplat.errors import CredentialsLost
 
@@ -45,17 +49,26 @@ def _key(field_name: str) -> str:
     return f"DPLAT_{field_name.upper()}"
 
 
+def _in_volume() -> Any:
+    """A field whose value the data volumes were made with: MySQL stores its
+    users' passwords, the S3 store its keys, the BigQuery emulator its data
+    under the project id, all on first start. Losing one locks that data out."""
+    return field(metadata={"in_volume": True})
+
+
 @dataclass(frozen=True)
 class Credentials:
-    mysql_database: str
-    mysql_user: str
-    mysql_password: str
-    mysql_root_password: str
-    s3_access_key: str
-    s3_secret_key: str
-    bigquery_project: str
+    mysql_database: str = _in_volume()
+    mysql_user: str = _in_volume()
+    mysql_password: str = _in_volume()
+    mysql_root_password: str = _in_volume()
+    s3_access_key: str = _in_volume()
+    s3_secret_key: str = _in_volume()
+    bigquery_project: str = _in_volume()
     airflow_user: str
-    """The admin of the on-demand Airflow (web UI and REST API)."""
+    """The admin of the on-demand Airflow (web UI and REST API). Airflow's
+    image writes the admin's password from the environment at every start,
+    so its volume does not hold these: they may be added beside old data."""
     airflow_password: str
 
     @classmethod
@@ -90,6 +103,11 @@ class Credentials:
     def missing(cls, values: dict[str, str]) -> list[str]:
         return [f.name for f in fields(cls) if not values.get(f.name)]
 
+    @classmethod
+    def held_by_volumes(cls) -> list[str]:
+        """The fields the data volumes depend on (never regenerated beside data)."""
+        return [f.name for f in fields(cls) if f.metadata.get("in_volume")]
+
 
 def _write_atomically(path: Path, credentials: Credentials) -> None:
     """Replace ``path`` in one step: a private temporary file beside it, renamed."""
@@ -121,7 +139,7 @@ def _locked(path: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def _complete(path: Path) -> Credentials | None:
+def complete(path: Path) -> Credentials | None:
     """The credentials when the file exists and holds every field, else None."""
     try:
         values = Credentials.parse(path)
@@ -136,27 +154,32 @@ def load_or_create(path: Path, data_exists: Callable[[], bool] = lambda: False) 
     """The stack's credentials, generating and saving them on first use.
 
     ``data_exists`` answers whether the stack already has data volumes; it is
-    asked only when the file is missing, and a yes raises CredentialsLost
-    rather than making passwords the volumes do not know.
+    asked only when a key the volumes depend on is missing (the file is gone,
+    or empty or partial: what the old truncate-then-write left after a crash),
+    and a yes raises CredentialsLost rather than making passwords the volumes
+    do not know. Other missing keys (a newly declared service's) are added.
     """
-    found = _complete(path)
+    found = complete(path)
     if found is not None:
         return found  # the everyday path: a plain read, no lock, no write
     with _locked(path):
-        found = _complete(path)  # another process may have finished first
+        found = complete(path)  # another process may have finished first
         if found is not None:
             return found
         try:
-            values = Credentials.parse(path)
+            values: dict[str, str] | None = Credentials.parse(path)
         except FileNotFoundError:
-            if data_exists():
-                raise CredentialsLost(
-                    f"{path} is gone, but the stack's volumes still hold data made "
-                    "with the credentials it held",
-                ) from None
-            values = {}
+            values = None
+        lost = [name for name in Credentials.held_by_volumes() if not (values or {}).get(name)]
+        if lost and data_exists():
+            what = "is gone" if values is None else "lacks " + ", ".join(map(_key, lost))
+            raise CredentialsLost(
+                f"{path} {what}, but the stack's volumes still hold data made "
+                "with the credentials it held",
+            )
         fresh = asdict(Credentials.generate())
         # Keys a newer dplat declares are added; the ones present are kept as they are.
-        credentials = Credentials(**{name: values.get(name) or fresh[name] for name in fresh})
+        kept = values or {}
+        credentials = Credentials(**{name: kept.get(name) or fresh[name] for name in fresh})
         _write_atomically(path, credentials)
         return credentials

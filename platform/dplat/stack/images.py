@@ -10,22 +10,24 @@ to the pip step as a *secret*, so it is never stored in a layer.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import subprocess
 import tarfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import docker
 import docker.errors
 
 from dplat import resources
 from dplat.engine import bases, faults
-from dplat.errors import BuildError, ImageSetIncomplete
+from dplat.errors import BuildError, ImageSetIncomplete, SettingsError
 from dplat.settings import Settings
 from dplat.stack.base import Service
 from dplat.stack.declarations import SERVICE_CLASSES
@@ -240,8 +242,11 @@ def states(engine: docker.DockerClient) -> list[ImageState]:
 
 
 @faults.docker_errors("saving the images")
-def save(engine: docker.DockerClient, path: Path) -> list[str]:
+def save(path: Path, engine: docker.DockerClient | None = None) -> list[str]:
     """Write every local image into one archive (gzip when the name ends in .gz)."""
+    from dplat.engine import daemon
+
+    engine = engine or daemon.client()
     missing = [s.tag for s in states(engine) if not s.present]
     if missing:
         raise BuildError(
@@ -249,7 +254,7 @@ def save(engine: docker.DockerClient, path: Path) -> list[str]:
         )
     tags = [image.tag for image in IMAGES]
     argv = ["docker", "save", *tags]
-    with path.open("wb") as out:
+    with _writing(path) as out:
         if path.suffix == ".gz":
             saver = faults.popen(argv, stdout=subprocess.PIPE)
             zipper = faults.run(["gzip", "-1"], stdin=saver.stdout, stdout=out)
@@ -260,6 +265,22 @@ def save(engine: docker.DockerClient, path: Path) -> list[str]:
     if failed:
         raise BuildError(f"`docker save` failed writing {path}")
     return tags
+
+
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[BinaryIO]:
+    """``path`` opened for writing; a path that cannot be written (no such
+    folder, no permission, a folder) is the user's to correct, not a crash."""
+    try:
+        out = path.open("wb")
+    except OSError as exc:
+        raise SettingsError(
+            f"cannot write {path}: {exc.strerror or exc}",
+            fix="Give a file in a folder that exists and that you may write, "
+            "e.g. `dplat images save ./dplat-images.tar.gz`.",
+        ) from exc
+    with out:
+        yield out
 
 
 def archive_tags(path: Path) -> set[str]:
@@ -276,8 +297,10 @@ def archive_tags(path: Path) -> set[str]:
     return {tag for entry in manifest for tag in entry.get("RepoTags") or []}
 
 
-def load(engine: docker.DockerClient, path: Path) -> list[str]:
+def load(path: Path) -> list[str]:
     """Load an archive made by :func:`save`, refusing one that lacks an image."""
+    from dplat.engine import daemon
+
     if not path.is_file():
         raise ImageSetIncomplete(
             f"{path} does not exist", fix="Give the path of a file made by `dplat images save`."
@@ -286,6 +309,7 @@ def load(engine: docker.DockerClient, path: Path) -> list[str]:
     missing = sorted(set(wanted) - archive_tags(path))
     if missing:
         raise ImageSetIncomplete(f"{path} lacks {', '.join(missing)}; nothing was loaded")
+    daemon.client()  # an engine answers (else EngineNotRunning): `docker load` needs one
     result = faults.run(["docker", "load", "-i", str(path)], capture_output=True, text=True)
     if result.returncode != 0:
         raise ImageSetIncomplete(f"`docker load` could not read {path}: {result.stderr.strip()}")

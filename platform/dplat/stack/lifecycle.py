@@ -1,4 +1,4 @@
-"""The stack's life: up, status, down, logs.
+"""The stack's life: up, status, down (logs are in stack/logs.py).
 
 `up` is idempotent: on a running stack it only reports; on a half-started one
 `docker compose up` recreates what is missing. Readiness is each service's
@@ -8,7 +8,6 @@ project's leftovers by label, even after a crash that lost dplat's state.
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -16,16 +15,15 @@ from typing import Any
 
 import docker
 
-from dplat import resources
 from dplat.engine import compose, daemon
 from dplat.engine.faults import docker_errors
-from dplat.errors import EngineError, ServiceUnhealthy
+from dplat.errors import EngineError, EngineNotRunning, ServiceUnhealthy
 from dplat.settings import Settings
 from dplat.stack import catalogue, images, ports
-from dplat.stack.agent import Agent
+from dplat.stack.agent import Agent, install_default_config
 from dplat.stack.airflow import DAGS_FOLDER as AIRFLOW_DAGS_FOLDER
 from dplat.stack.base import Service
-from dplat.stack.credentials import Credentials, load_or_create
+from dplat.stack.credentials import Credentials, complete, load_or_create
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
@@ -87,28 +85,35 @@ def published_ports(container: docker.models.containers.Container) -> set[int]:
 def stack_credentials(settings: Settings, engine: docker.DockerClient | None = None) -> Credentials:
     """The stack's credentials, made on first use. When the file is missing,
     the engine is asked whether the project still has volumes: their data was
-    made with the lost passwords, so new ones are refused (CredentialsLost)."""
+    made with the lost passwords, so new ones are refused (CredentialsLost).
+
+    Without ``engine`` (the reads: `env`, `sql`, `ls`...), an engine that does
+    not answer counts as no data: before the first `up` there may be no engine
+    at all, and `dplat env` must still print what `up` will use. (The one
+    case this misses: the file deleted *and* the engine stopped; `up` cannot
+    tell new passwords from old ones then, as for any edited file.)"""
 
     def data_exists() -> bool:
-        client = engine or daemon.client()
+        try:
+            client = engine or daemon.client()
+        except EngineNotRunning:
+            return False
         label = {"label": f"{PROJECT_LABEL}={settings.project}"}
-        return bool(client.volumes.list(filters=label))
+        with docker_errors("listing the stack's volumes"):
+            return bool(client.volumes.list(filters=label))
 
     return load_or_create(settings.credentials_file, data_exists)
 
 
 def _prepare_work_dir(settings: Settings) -> None:
-    """The shared folders: the agent's (with the default config on first use),
+    """The shared folders: the agent's (with the default config on first use,
+    or in place of an older dplat's default),
     MySQL's init folder (*.sql run once on a new data volume) and Airflow's DAG
     folder. Made here, by the host's user, so that lessons can write into them
     (a folder the engine made for a bind mount would belong to root)."""
     (settings.work_dir / "mysql-init").mkdir(parents=True, exist_ok=True)
     (settings.work_dir / AIRFLOW_DAGS_FOLDER).mkdir(parents=True, exist_ok=True)
-    agent_dir = settings.work_dir / "agent"
-    agent_dir.mkdir(parents=True, exist_ok=True)
-    config = agent_dir / "agent.conf"
-    if not config.exists():
-        shutil.copy(resources.images_dir() / "agent" / "agent.conf", config)
+    install_default_config(settings.work_dir / "agent")
 
 
 def _last_logs(container: docker.models.containers.Container | None, lines: int = 20) -> str:
@@ -309,10 +314,8 @@ def down(settings: Settings, volumes: bool = False, services: Iterable[str] = ()
         volumes=len(engine.volumes.list(filters=label)) if volumes else 0,
     )
     if settings.credentials_file.exists():
-        # Compose needs every variable set; the file is only read (or, from an
-        # older dplat, completed), never regenerated here.
         args = ["down", "--remove-orphans", "--timeout", "10"] + (["-v"] if volumes else [])
-        compose.run(settings, load_or_create(settings.credentials_file), args, check=False)
+        compose.run(settings, _placeholders(settings), args, check=False)
     # Whatever compose did not remove (state lost, files changed): by label.
     for container in engine.containers.list(all=True, filters=label):
         container.remove(force=True, v=True)
@@ -322,6 +325,14 @@ def down(settings: Settings, volumes: bool = False, services: Iterable[str] = ()
         for volume in engine.volumes.list(filters=label):
             volume.remove(force=True)
     return removed
+
+
+def _placeholders(settings: Settings) -> Credentials:
+    """What `docker compose down` is given: it needs every variable set to
+    read its file but uses none of them. The file's values when complete,
+    else throwaway ones, never saved: `down` must not complete a damaged
+    file (new passwords beside old volumes), nor refuse to clean it up."""
+    return complete(settings.credentials_file) or Credentials.generate()
 
 
 def _compose_names(services: Iterable[str]) -> list[str]:
@@ -345,59 +356,11 @@ def _down_services(settings: Settings, engine: docker.DockerClient, names: list[
     count = sum(1 for name in names if name in present)
     if count and settings.credentials_file.exists():
         args = ["down", "--timeout", "10", *names]
-        compose.run(settings, load_or_create(settings.credentials_file), args, check=False)
+        compose.run(settings, _placeholders(settings), args, check=False)
     for name, container in containers(engine, settings.project).items():
         if name in names:
             container.remove(force=True, v=True)
     return DownSummary(containers=count, networks=0, volumes=0)
-
-
-def logs(
-    settings: Settings, service: str | None = None, follow: bool = False, tail: int = 200
-) -> None:
-    """`dplat logs`: Compose prints one service's log lines, or every present
-    service's (an on-demand one only when it has a container: Compose leaves
-    out a profile's services unless they are named)."""
-    if service is not None:
-        _known_service(service)
-    args = logs_arguments([service] if service else service_names(settings), follow, tail)
-    compose.run(settings, stack_credentials(settings), args, capture=False, check=False)
-
-
-@dataclass
-class LogTail:
-    """`dplat logs SERVICE -o json`: a service's last log lines, oldest first."""
-
-    service: str
-    state: str  # the container's, or "missing"
-    lines: list[str]
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@docker_errors("reading a service's log")
-def log_tail(settings: Settings, service: str, lines: int = 200) -> LogTail:
-    """The last ``lines`` lines of one service's log, read from its container."""
-    _known_service(service)
-    container = containers(daemon.client(), settings.project).get(service)
-    if container is None:
-        return LogTail(service, "missing", [])
-    text = container.logs(tail=lines).decode(errors="replace")
-    return LogTail(service, container.status, text.splitlines())
-
-
-def _known_service(service: str) -> None:
-    known = [name for cls in catalogue.service_classes() for name in cls.compose_names()]
-    if service not in known:
-        from dplat.errors import SettingsError
-
-        raise SettingsError(f"no service named {service!r}", fix=f"Use one of: {', '.join(known)}.")
-
-
-def logs_arguments(names: list[str], follow: bool, tail: int) -> list[str]:
-    """`docker compose logs`'s arguments: history per service, then follow."""
-    return ["logs", "--tail", str(tail), *(["-f"] if follow else []), *names]
 
 
 def stopped_on_demand(statuses: list[ServiceStatus], asked: Iterable[str]) -> list[ServiceStatus]:

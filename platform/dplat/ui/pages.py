@@ -151,12 +151,12 @@ async def lineage(request: web.Request) -> web.Response:
 
 async def log(request: web.Request) -> web.Response:
     """GET /logs/SERVICE: its last lines (`dplat logs SERVICE --tail N -o json`)."""
-    from dplat.stack import lifecycle
+    from dplat.stack import logs
 
     name = request.match_info["service"]
     try:
         lines = max(1, min(int(request.query.get("tail", "200")), 10_000))
-        found = await asyncio.to_thread(lifecycle.log_tail, state(request).settings, name, lines)
+        found = await asyncio.to_thread(logs.log_tail, state(request).settings, name, lines)
     except Exception as exc:
         return page(request, f"Log of {name}", "/", html.error_box(exc))
     if not found.lines:

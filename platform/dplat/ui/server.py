@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 import sys
 import threading
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from dplat.errors import PortInUse
 from dplat.settings import Settings
 from dplat.ui import actions, agentpage, control, datapage, lessonfiles, overview, pages
 from dplat.ui.safety import guard, new_token
@@ -86,7 +88,7 @@ async def serve(
     await runner.setup()
     site = web.TCPSite(runner, HOST, port)
     try:
-        await site.start()
+        await _listen(site, port)
         url = f"http://{HOST}:{port}/"
         ready(url)
         if open_browser and has_display():
@@ -94,3 +96,16 @@ async def serve(
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()
+
+
+async def _listen(site: web.TCPSite, port: int) -> None:
+    """Start listening; a port something else holds is the user's to change
+    (PortInUse with the next port to try), any other OSError stays what it is."""
+    try:
+        await site.start()
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise PortInUse(
+            f"{HOST}:{port} is taken", fix=f"Stop what holds it, or use `dplat ui --port {port + 1}`."
+        ) from exc

@@ -24,6 +24,7 @@ from dplat.agent.plugins.http.bodies import BadRequest, query_time, record_time,
 from dplat.agent.plugins.in_http import EMPTY_GIF, HttpInput
 from dplat.agent.protocol import to_ext
 from dplat.agent.testing import CollectingRouter, configured
+from dplat.waiting import wait_until_async
 
 JSON = {"Content-Type": "application/json"}
 
@@ -394,7 +395,10 @@ def test_requests_beyond_max_concurrent_requests_wait_their_turn() -> None:
                                                       {"Content-Type": "application/json"}))
             second = asyncio.ensure_future(client.post("/b", '{"n":2}',
                                                        {"Content-Type": "application/json"}))
-            await asyncio.sleep(0.3)
+            # The first emit begins (however loaded the machine), then the
+            # second must not begin while the first holds the one slot.
+            await wait_until_async(lambda: router.started == 1, 30, what="the first emit")
+            await asyncio.sleep(0.3)  # room for a wrong second emit to begin
             assert router.started == 1  # the second waits for the slot
             router.gate.set()
             assert [await first, await second] == [(200, ""), (200, "")]
