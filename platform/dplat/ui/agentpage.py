@@ -19,7 +19,7 @@ from aiohttp import web
 from dplat.ui import html
 from dplat.ui.actions import error_json
 from dplat.ui.html import esc
-from dplat.ui.pages import page
+from dplat.ui.respond import page
 from dplat.ui.state import state
 
 POLL_SECONDS = 2

@@ -24,7 +24,7 @@ from aiohttp import web
 from dplat.errors import ScenarioError
 from dplat.ui import html
 from dplat.ui.html import esc
-from dplat.ui.pages import page
+from dplat.ui.respond import page
 
 MAX_BYTES = 256 * 1024
 OTHER_README = re.compile(r"\.\./([A-Za-z0-9_.-]+)/README\.md")

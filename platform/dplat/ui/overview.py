@@ -19,7 +19,7 @@ from aiohttp import web
 
 from dplat.ui import html
 from dplat.ui.html import esc
-from dplat.ui.pages import fragment_or_page, page
+from dplat.ui.respond import fragment_or_page, page
 from dplat.ui.state import ConsoleState, state
 
 if TYPE_CHECKING:
