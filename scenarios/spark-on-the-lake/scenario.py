@@ -3,7 +3,8 @@
 Read README.md first: it is the lesson. This file is what the runner runs,
 one function per step. The Spark code itself is frames.py (and sql/); the
 inputs and their ground truth are inputs.py and truth.py; plumbing.py holds
-the session and the read-backs. Every check compares what Spark (or the S3
+the session and the read-backs; optimizer.py the transform step's "why not
+row-by-row code" half. Every check compares what Spark (or the S3
 API, or BigQuery) really answered with truth computed in plain Python.
 """
 
