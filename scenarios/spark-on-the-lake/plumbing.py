@@ -50,17 +50,45 @@ def session(ctx: Any) -> Iterator[Any]:
         spark.stop()
 
 
-def same_python_as_the_cluster() -> None:
-    """Raise, naming both versions, when this Python cannot send UDFs to the cluster."""
+def udf_refusal(version: tuple[int, int] | None = None) -> str | None:
+    """Why this Python (``version``, by default the running one) cannot send a
+    Python UDF to the cluster, or None when it can: Spark Connect refuses a
+    UDF from a client whose Python minor version is not the executors'.
+    dplat runs on 3.11 or newer, so only the lesson's UDF comparison depends
+    on this; the rest of its steps run on any of them."""
     import sys
 
-    if sys.version_info[:2] != CLUSTER_PYTHON:
-        here = ".".join(map(str, sys.version_info[:2]))
-        there = ".".join(map(str, CLUSTER_PYTHON))
-        raise ScenarioError(
-            f"this step sends a Python function to the cluster, whose Python is {there}; "
-            f"dplat runs on Python {here}, and Spark Connect refuses a different minor version",
-            fix=f"Run dplat from a Python {there} environment (pip install 'dplat[spark]').")
+    here = version or tuple(sys.version_info[:2])
+    if here == CLUSTER_PYTHON:
+        return None
+    return (f"the row-by-row comparison sends a Python function (a UDF) to the cluster, "
+            f"whose Python is {'.'.join(map(str, CLUSTER_PYTHON))}; this runs on Python "
+            f"{'.'.join(map(str, here))}, and Spark Connect refuses a UDF from another minor "
+            f"version. Run dplat from a Python 3.11 environment to see it.")
+
+
+def plan_tree(plan: str) -> list[str]:
+    """The operator tree of a ``explain("formatted")`` text: its "== Physical
+    Plan ==" section up to the first blank line. The details after it name
+    attributes by ids (``user_id#32``) that differ between two plans of the
+    same query; the tree (operators, their order and shape) does not."""
+    lines = plan.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip() == "== Physical Plan =="), None)
+    if start is None:
+        raise ValueError("not a formatted plan: no '== Physical Plan ==' line")
+    tree = []
+    for line in lines[start + 1:]:
+        if not line.strip():
+            break
+        tree.append(line.rstrip())
+    return tree
+
+
+def source(*functions: Any) -> str:
+    """The functions' source, for `--explain`."""
+    import inspect
+
+    return "\n\n".join(inspect.getsource(f) for f in functions)
 
 
 def mysql_for_spark(ctx: Any) -> dict[str, str]:

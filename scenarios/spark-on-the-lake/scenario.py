@@ -3,14 +3,13 @@
 Read README.md first: it is the lesson. This file is what the runner runs,
 one function per step. The Spark code itself is frames.py (and sql/); the
 inputs and their ground truth are inputs.py and truth.py; plumbing.py holds
-the session and the read-backs. Every check compares what Spark (or the S3
+the session and the read-backs; optimizer.py the transform step's "why not
+row-by-row code" half. Every check compares what Spark (or the S3
 API, or BigQuery) really answered with truth computed in plain Python.
 """
 
 from __future__ import annotations
 
-import inspect
-import time
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +17,7 @@ from dplat.errors import ScenarioError
 from dplat.resources import scenarios_dir
 from dplat.scenario import Scenario, catalog, s3objects
 
-from . import inputs, plumbing, truth
+from . import inputs, optimizer, plumbing, truth
 from .inputs import STAGING
 
 scenario = Scenario(
@@ -33,6 +32,7 @@ scenario = Scenario(
         "by dt, idempotently; load the result into BigQuery."
     ),
     services=("mysql", "s3", "bigquery", "spark"),
+    local_only_services=("spark",),  # only the local-only steps use the cluster
     order=80,
     options={"events": 3000},
 )
@@ -44,8 +44,6 @@ OUT_PREFIX = "spark-on-the-lake/daily_country/"
 STATIC_DEMO = "spark-on-the-lake/daily_country_static_demo/"
 TABLE = "mart.spark_daily_country"
 SPLITS = 4
-ROW_BY_ROW_ROWS = 300_000
-TIMING_RUNS = 1  # per variant (the Python workers are already started by then)
 
 
 def _frames() -> Any:
@@ -56,10 +54,6 @@ def _frames() -> Any:
 
 def _shop(ctx: Any) -> inputs.Shop:
     return inputs.generate(ctx.state.get("options", ctx.options)["events"])
-
-
-def _source(*functions: Any) -> str:
-    return "\n\n".join(inspect.getsource(f) for f in functions)
 
 
 def _same(ctx: Any, name: str, found: Any, expected: Any, where: str) -> None:
@@ -101,7 +95,7 @@ def seed(ctx: Any) -> None:
                "printSchema, show; where inferSchema goes wrong", local_only=LOCAL_ONLY)
 def look(ctx: Any) -> None:
     frames, data = _frames(), _shop(ctx)
-    ctx.explain("code", "frames.py: the reads", _source(frames.users_inferred, frames.users,
+    ctx.explain("code", "frames.py: the reads", plumbing.source(frames.users_inferred, frames.users,
                                                          frames.orders))
     with plumbing.session(ctx) as spark:
         guessed, declared, orders = (frames.users_inferred(spark), frames.users(spark),
@@ -138,8 +132,7 @@ def look(ctx: Any) -> None:
                "Spark SQL; why not row-by-row code (explain)", local_only=LOCAL_ONLY)
 def transform(ctx: Any) -> None:
     frames, data = _frames(), _shop(ctx)
-    plumbing.same_python_as_the_cluster()
-    ctx.explain("code", "frames.py: the transforms", _source(
+    ctx.explain("code", "frames.py: the transforms", plumbing.source(
         frames.daily_country, frames.top_buyers))
     with plumbing.session(ctx) as spark:
         users, orders = frames.users(spark), frames.orders(spark)
@@ -157,11 +150,26 @@ def transform(ctx: Any) -> None:
                   where=f"frames.{name}; truth.{name}")
             _same(ctx, f"{name} in Spark SQL = the DataFrame API", as_sql, as_frames,
                   where=f"sql/{name}.sql")
-            ctx.explain("plan", f"frames.{name}: explain()", frames.plan(frame))
+            plan = frames.plan(frame)
+            ctx.explain("plan", f"frames.{name}: explain()", plan)
+            _same_tree(ctx, name, plumbing.plan_tree(frames.plan(spark.sql(sql))),
+                       plumbing.plan_tree(plan))
             if name == "top_buyers":
                 ctx.show("top buyers per country (window: ROW_NUMBER)", _table(as_frames))
         _reserved_words(ctx, spark, data)
-        _row_by_row(ctx, spark, frames, orders, data)
+        optimizer.why_dataframes(ctx, spark, frames, orders, data)
+
+
+def _same_tree(ctx: Any, name: str, as_sql: list[str], as_frames: list[str]) -> None:
+    """Both ways of writing the query reach the same physical plan: the
+    optimizer (Catalyst) starts from the same logical plan."""
+    diff = next((f"{a!r} != {b!r}" for a, b in zip(as_sql, as_frames, strict=False) if a != b),
+                f"{len(as_sql)} operators, expected {len(as_frames)}")
+    same = as_sql == as_frames
+    ctx.check_that(f"{name}: Spark SQL gets the DataFrame API's physical plan (operators)",
+                   same, f"the same {len(as_sql)} operators, in the same tree" if same else diff,
+                   "the DataFrame plan's operator tree",
+                   where="explain() of both; the tree without the attribute ids")
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
@@ -188,65 +196,12 @@ def _reserved_words(ctx: Any, spark: Any, data: inputs.Shop) -> None:
     ctx.check("backquoted `user` is the column", quoted, handles, where="sql/top_buyers.sql")
 
 
-def _row_by_row(ctx: Any, spark: Any, frames: Any, orders: Any, data: inputs.Shop) -> None:
-    """The optimizer sees Spark's expressions and pushes the filter into the
-    Parquet scan; a Python function per row it cannot see into."""
-    try:
-        spark.sparkContext  # noqa: B018 - the attribute access is the test
-        has_rdds = True
-    except Exception:
-        has_rdds = False
-    ctx.check("Spark Connect offers no RDD API (spark.sparkContext)", has_rdds, False,
-              where="RDDs live in the driver's JVM; a Connect client sends only plans")
-    ctx.explain("code", "frames.py: one filter, two ways", _source(
-        frames.paid_per_day, frames.paid_per_day_row_by_row, frames.every_tenth))
-    expected = {dt: revenue for dt, revenue in truth.paid_per_day(data).items()}
-    plans = {}
-    for name, build in (("expressions", frames.paid_per_day),
-                        ("row by row", frames.paid_per_day_row_by_row)):
-        frame = build(orders)
-        plans[name] = frames.plan(frame)
-        ctx.explain("plan", f"paid revenue per day, {name}: explain()", plans[name])
-        ctx.check(f"paid revenue per day, {name}",
-                  {r["dt"]: r["revenue"] for r in frames.plain_rows(frame)}, expected,
-                  where="frames.paid_per_day*; truth.paid_per_day")
-    ctx.check_that("with expressions the filter is pushed into the Parquet scan",
-                   "EqualTo(status,paid)" in plans["expressions"], _pushed(plans["expressions"]),
-                   "PushedFilters with EqualTo(status,paid)", where="explain() of frames.paid_per_day")
-    ctx.check_that("row by row, rows go to Python and nothing is pushed",
-                   "BatchEvalPython" in plans["row by row"]
-                   and "EqualTo(status,paid)" not in plans["row by row"],
-                   _pushed(plans["row by row"]), "BatchEvalPython, no pushed status filter",
-                   where="explain() of frames.paid_per_day_row_by_row")
-    seconds = {}
-    for row_by_row in (False, True):
-        runs = []
-        for _ in range(TIMING_RUNS):
-            started = time.perf_counter()
-            total = frames.every_tenth(spark, ROW_BY_ROW_ROWS, row_by_row).collect()[0]["total"]
-            runs.append(time.perf_counter() - started)
-        seconds[row_by_row] = min(runs)
-        ctx.check(f"sum of every tenth id ({'row by row' if row_by_row else 'expressions'})",
-                  total, sum(range(0, ROW_BY_ROW_ROWS, 10)), where="frames.every_tenth")
-    ctx.figure("every tenth of 300k ids, expressions (s)", round(seconds[False], 3))
-    ctx.figure("every tenth of 300k ids, Python per row (s)", round(seconds[True], 3))
-    ctx.show("why DataFrames: the same filter over 300,000 rows",
-             f"Spark expressions (code-generated, in the JVM): {seconds[False]:.2f} s\n"
-             f"a Python function per row (as RDD code):        {seconds[True]:.2f} s "
-             f"({seconds[True] / max(seconds[False], 1e-6):.1f}x)")
-
-
-def _pushed(plan: str) -> str:
-    return next((line.strip() for line in plan.splitlines() if "PushedFilters" in line),
-                "no PushedFilters in the scan")
-
-
 # -- 3. jdbc ---------------------------------------------------------------------------------
 @scenario.step("jdbc", "Read MySQL over JDBC in splits (partitionColumn, bounds, "
                "numPartitions) and compare with Sqoop's --split-by", local_only=LOCAL_ONLY)
 def jdbc(ctx: Any) -> None:
     frames, data = _frames(), _shop(ctx)
-    ctx.explain("code", "frames.py: the JDBC read", _source(frames.jdbc_orders,
+    ctx.explain("code", "frames.py: the JDBC read", plumbing.source(frames.jdbc_orders,
                                                            frames.rows_per_partition))
     mysql = plumbing.mysql_for_spark(ctx)
     ctx.mysql.autocommit = True
@@ -285,8 +240,13 @@ def jdbc(ctx: Any) -> None:
                   [total["n"], total["revenue"]],
                   [len(data.orders), sum(o.amount for o in data.orders)], where="frames.jdbc_orders")
     sqoop = catalog.lesson_module(scenarios_dir() / "mysql-to-lake", "sqoop")
-    sqoop_counts = [plumbing.count_where(ctx.mysql, inputs.TABLE, s.condition("order_id"))
-                    for s in sqoop.split_ranges(low, high, SPLITS)]
+    sqoop_where = [s.condition("order_id") for s in sqoop.split_ranges(low, high, SPLITS)]
+    spark_where = truth.spark_where_clauses("`order_id`", low, high + 1, SPLITS)
+    ctx.explain("sql", f"the WHERE per split, Spark (bounds {low} and {high + 1}) beside Sqoop "
+                f"(MIN {low}, MAX {high})", "\n".join(
+                    f"split {i}: Spark  WHERE {a}\n         Sqoop  WHERE {b}"
+                    for i, (a, b) in enumerate(zip(spark_where, sqoop_where, strict=True))))
+    sqoop_counts = [plumbing.count_where(ctx.mysql, inputs.TABLE, c) for c in sqoop_where]
     ctx.check("Sqoop's --split-by order_id -m 4 cuts the same ranges (rows per split)",
               sqoop_counts, counts[("order_id", high + 1)],
               where="scenarios/mysql-to-lake/sqoop.py: split_ranges")
@@ -305,7 +265,7 @@ def write(ctx: Any) -> None:
     frames, data = _frames(), _shop(ctx)
     expected = truth.daily_country(data)
     last = data.days[-1]
-    ctx.explain("code", "frames.py: the write", _source(frames.write_by_day))
+    ctx.explain("code", "frames.py: the write", plumbing.source(frames.write_by_day))
     ctx.explain("config", "s3a:// instead of file:///lake on a real cluster", plumbing.S3A_SETTINGS)
     target = frames.lake(STORE, OUT_PREFIX)
     one_file_per_day = lambda keys: len(keys) == len(data.days)  # noqa: E731

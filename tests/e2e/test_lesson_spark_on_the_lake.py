@@ -59,6 +59,10 @@ def test_the_lesson_runs_through_dplat_and_reset_removes_only_its_data(
     assert "def daily_country(users: DataFrame, orders: DataFrame)" in result.output
     assert "== Physical Plan ==" in result.output
     assert "WHERE `order_id` < 25151 or `order_id` is null" in result.output
+    assert "Sqoop  WHERE `order_id` >= 75451 AND `order_id` <= 100600" in result.output
+    checks = {c["name"]: c["passed"] for s in report["steps"] for c in s["checks"]}
+    for query in ("daily_country", "top_buyers"):
+        assert checks[f"{query}: Spark SQL gets the DataFrame API's physical plan (operators)"]
     status = json.loads(stack.cli("status", "-o", "json").stdout)
     assert {s["name"]: s["ready"] for s in status["services"]}["spark"] is True
 

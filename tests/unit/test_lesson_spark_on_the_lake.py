@@ -18,7 +18,7 @@ import random
 from collections import Counter
 from decimal import Decimal
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -224,11 +224,102 @@ def test_a_cluster_that_does_not_answer_names_spark_and_the_command_that_starts_
     assert "dplat up --with spark" in (failed.value.fix or "")
 
 
-def test_a_host_python_other_than_the_clusters_is_refused_with_both_versions(monkeypatch) -> None:
-    from dplat.errors import ScenarioError
-
+def test_only_the_clusters_python_may_send_a_udf_and_another_is_told_why() -> None:
     plumbing = _module("plumbing")
-    monkeypatch.setattr(plumbing, "CLUSTER_PYTHON", (3, 99))
-    with pytest.raises(ScenarioError, match=r"cluster, whose Python is 3\.99") as refused:
-        plumbing.same_python_as_the_cluster()
-    assert "Python 3.99 environment" in (refused.value.fix or "")
+    assert plumbing.CLUSTER_PYTHON == (3, 11)
+    assert plumbing.udf_refusal((3, 11)) is None
+    refusal = plumbing.udf_refusal((3, 12))
+    assert refusal is not None
+    assert "whose Python is 3.11; this runs on Python 3.12" in refusal
+    assert "Python 3.11 environment" in refusal
+
+
+class _Frames:
+    """frames.py's calls as the optimizer comparison makes them, without a
+    cluster: each "frame" is a name, each plan a fixed text."""
+
+    PLANS: ClassVar[dict[str, str]] = {
+        "expressions": "Scan parquet\nPushedFilters: [IsNotNull(status), EqualTo(status,paid)]",
+        "row by row": "BatchEvalPython [is_paid(status)]\nScan parquet"}
+
+    def __init__(self, revenue: dict[str, Decimal]) -> None:
+        self.revenue, self.built = revenue, []
+
+    def paid_per_day(self, orders: Any) -> str:
+        self.built.append("expressions")
+        return "expressions"
+
+    def paid_per_day_row_by_row(self, orders: Any) -> str:
+        self.built.append("row by row")
+        return "row by row"
+
+    def every_tenth(self, spark: Any, rows: int, row_by_row: bool) -> Any:
+        self.built.append(f"every tenth, row by row={row_by_row}")
+        total = sum(range(0, rows, 10))
+        return type("Frame", (), {"collect": lambda self: [{"total": total}]})()
+
+    def plan(self, frame: str) -> str:
+        return self.PLANS[frame]
+
+    def plain_rows(self, frame: str) -> list[dict[str, Any]]:
+        return [{"dt": dt, "revenue": r} for dt, r in self.revenue.items()]
+
+
+class _NoRdds:
+    @property
+    def sparkContext(self) -> Any:
+        raise RuntimeError("not on Connect")
+
+
+@pytest.mark.parametrize("python", [(3, 11), (3, 12)])
+def test_another_python_leaves_out_only_the_udf_comparison_and_says_why(
+        tmp_path, monkeypatch, shop, python: tuple[int, int]) -> None:
+    from dplat.scenario.context import Context
+    from dplat.settings import resolve
+    from dplat.stack.credentials import Credentials
+
+    plumbing, optimizer = _module("plumbing"), _module("optimizer")
+    real = plumbing.udf_refusal
+    monkeypatch.setattr(plumbing, "udf_refusal", lambda: real(python))
+    ctx = Context(resolve({"home": str(tmp_path)}, env={}), Credentials.generate(), FOLDER,
+                  "test", {"events": 3000})
+    frames = _Frames(truth.paid_per_day(shop))
+    optimizer.why_dataframes(ctx, _NoRdds(), frames, None, shop)
+    assert all(c.passed for c in ctx.checks), [c.message for c in ctx.checks if not c.passed]
+    names = [c.name for c in ctx.checks]
+    assert names[:3] == ["Spark Connect offers no RDD API (spark.sparkContext)",
+                         "paid revenue per day, expressions",
+                         "with expressions the filter is pushed into the Parquet scan"]
+    shown = {e.title: e.text for e in ctx.explanations if e.kind == "result"}
+    if python == (3, 11):
+        assert frames.built == ["expressions", "row by row", "every tenth, row by row=False",
+                                "every tenth, row by row=True"]
+        assert "row by row, rows go to Python and nothing is pushed" in names
+        assert not any(title.startswith("left out") for title in shown)
+    else:
+        assert frames.built == ["expressions"]  # no UDF is built, so none is sent
+        assert len(names) == 3
+        assert shown == {"left out: the row-by-row comparison (a Python UDF)":
+                         real(python)}
+
+
+FORMATTED = """== Physical Plan ==
+AdaptiveSparkPlan (4)
++- Sort (3)
+   +- Filter (2)
+      +- Scan parquet  (1)
+
+
+(1) Scan parquet
+Output [2]: [user_id#32, status#34]
+"""
+
+
+def test_the_plan_tree_is_the_operators_without_the_attribute_ids() -> None:
+    plumbing = _module("plumbing")
+    assert plumbing.plan_tree(FORMATTED) == [
+        "AdaptiveSparkPlan (4)", "+- Sort (3)", "   +- Filter (2)", "      +- Scan parquet  (1)"]
+    renamed = FORMATTED.replace("#32", "#901").replace("#34", "#902")
+    assert plumbing.plan_tree(renamed) == plumbing.plan_tree(FORMATTED)
+    with pytest.raises(ValueError, match="not a formatted plan"):
+        plumbing.plan_tree("== Parsed Logical Plan ==\nProject")

@@ -3,6 +3,7 @@ on the local images, and never a reason to skip or fail the steps after them."""
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,43 @@ def test_local_only_needs_a_reason() -> None:
     scenario = Scenario(name="x", title="X", teaches="-")
     with pytest.raises(ScenarioError, match="without a reason"):
         scenario.step("s", "S", local_only=" ")
+
+
+# -- services only local-only steps use --------------------------------------------------
+def test_services_only_local_only_steps_use_are_left_out_off_the_local_images() -> None:
+    scenario = Scenario(name="x", title="X", teaches="-", services=("s3", "spark"),
+                        local_only_services=("spark",))
+    assert scenario.services_on("local") == ("s3", "spark")
+    assert scenario.services_on("upstream") == ("s3",)
+    plain = Scenario(name="y", title="Y", teaches="-", services=("s3", "airflow"))
+    assert plain.services_on("upstream") == ("s3", "airflow")
+
+
+def test_a_local_only_service_must_be_one_of_the_lessons_services() -> None:
+    with pytest.raises(ScenarioError, match=r"\['spark'\] are not among its services"):
+        Scenario(name="x", title="X", teaches="-", services=("s3",),
+                 local_only_services=("spark",))
+
+
+@pytest.mark.parametrize(("images", "started"), [("local", ["spark"]), ("upstream", [])])
+def test_a_run_starts_the_spark_cluster_only_on_the_local_images(
+        tmp_path, monkeypatch, images: str, started: list[str]) -> None:
+    """spark-on-the-lake's Spark steps are local-only: on upstream images the
+    run must not start (and wait minutes for) a cluster no step will use."""
+    from dplat.scenario import lessons
+    from dplat.stack import lifecycle
+
+    asked: list[list[str]] = []
+    monkeypatch.setattr(lifecycle, "up", lambda settings, report, include: asked.append(
+        list(include)))
+    monkeypatch.setattr(runner, "run", lambda scenario, settings, reporter, **kw: scenario.name)
+    settings = resolve({"home": str(tmp_path), "images": images}, env={})
+    assert lessons.run_on_stack(settings, "spark-on-the-lake", Recorder(), print) == (
+        "spark-on-the-lake")
+    assert asked == [started]
+    lesson = catalog.find("spark-on-the-lake")
+    assert lesson.local_only_services == ("spark",)
+    # the steps that do run there (seed) use no Spark: only local-only steps open a session
+    for step in lesson.steps:
+        uses_spark = "plumbing.session" in inspect.getsource(step.run)
+        assert not uses_spark or step.local_only, step.name

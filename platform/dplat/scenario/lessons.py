@@ -235,8 +235,10 @@ def run_on_stack(
     from dplat.stack import catalogue, lifecycle
 
     found = catalog.find(name)
-    # Only reports when all is ready; starts what the lesson needs otherwise.
-    lifecycle.up(settings, report=stack_progress, include=catalogue.on_demand(found.services))
+    # Only reports when all is ready; starts what the lesson needs otherwise
+    # (on upstream images not what only its skipped, local-only steps use).
+    needed = found.services_on(settings.images)
+    lifecycle.up(settings, report=stack_progress, include=catalogue.on_demand(needed))
     result = runner.run(
         found,
         settings,

@@ -48,6 +48,26 @@ class Scenario:
     reset_function: StepFunction | None = None
     options: dict[str, int] = field(default_factory=dict)
     """Tunable sizes with defaults, e.g. {"events": 10000}; `--events N` sets one."""
+    local_only_services: tuple[str, ...] = ()
+    """Services (among ``services``) that only the lesson's local-only steps
+    use: under `--images upstream` those steps are skipped, so starting these
+    (an on-demand cluster, say) would cost minutes and memory for nothing."""
+
+    def __post_init__(self) -> None:
+        stray = [s for s in self.local_only_services if s not in self.services]
+        if stray:
+            raise ScenarioError(
+                f"scenario {self.name}: local_only_services {stray} are not among its services",
+                fix="List them in services too; local_only_services only marks which of them "
+                "the local-only steps alone use.",
+            )
+
+    def services_on(self, images: str) -> tuple[str, ...]:
+        """The services a run on image set ``images`` needs: all of them on
+        the local images; elsewhere, without those only local-only steps use."""
+        if images == "local":
+            return self.services
+        return tuple(s for s in self.services if s not in self.local_only_services)
 
     def step(
         self, name: str, summary: str, *, local_only: str | None = None

@@ -142,7 +142,8 @@ def _reset(scenario: Scenario, ctx: Context) -> None:
     except Exception as exc:
         from dplat.stack import catalogue
 
-        up = " ".join(["dplat up", *(f"--with {s}" for s in catalogue.on_demand(scenario.services))])
+        needed = catalogue.on_demand(scenario.services_on(ctx.settings.images))
+        up = " ".join(["dplat up", *(f"--with {s}" for s in needed)])
         raise ScenarioError(
             f"resetting {scenario.name}'s data failed: {type(exc).__name__}: {str(exc)[:200]}",
             fix=f"Check the stack with `dplat status` (`{up}` repairs it), then run again.",
