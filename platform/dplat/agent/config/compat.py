@@ -42,6 +42,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from dplat.agent.config.compat_tables import (
     BUFFER_PARAMS,
@@ -110,7 +111,7 @@ def rename_legacy_keys(element: Element) -> None:
             continue
         log.warning("%s: '%s' is a deprecated parameter name; use '%s' instead",
                     param.origin, key, new)
-        renamed[new] = Param(new, param.value, param.origin)
+        renamed[new] = replace(param, key=new)
     element.params = renamed
     for child in element.elements:
         if child.name in ("parse", "format", "buffer"):
@@ -133,7 +134,7 @@ def convert_buffer(element: Element, conversions: Conversions) -> None:
             param = element.params[old]
             log.warning("%s: '%s' outside <buffer>: Fluentd ignores it, dplat moves it into "
                         "<buffer>", param.origin, old)
-            params[new] = Param(new, param.value, param.origin)
+            params[new] = replace(param, key=new)
             element.used.add(old)
     chunk_key = conversions.default_chunk_key
     slice_format = element.params.get("time_slice_format")
@@ -204,8 +205,7 @@ def _copy_tail_formats(element: Element, parse: Element) -> None:
             element.used.add(param.key)
     unmatched = element.params.get("emit_unmatched_lines")
     if unmatched is not None and parse.get("@type", "").startswith("multiline"):
-        parse.params.setdefault("unmatched_lines", Param("unmatched_lines", unmatched.value,
-                                                         unmatched.origin))
+        parse.params.setdefault("unmatched_lines", replace(unmatched, key="unmatched_lines"))
 
 
 def convert_inject(element: Element, conversions: Conversions) -> None:
@@ -260,7 +260,7 @@ def _copy(element: Element, mapping: dict[str, str]) -> dict[str, Param]:
     for old, new in mapping.items():
         param = element.params.get(old)
         if param is not None:
-            params[new] = Param(new, param.value, param.origin)
+            params[new] = replace(param, key=new)  # from_env and the written form too
             element.used.add(old)
     return params
 

@@ -25,13 +25,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from dplat.agent.config.element import Element
 from dplat.agent.core.log import LEVELS, PluginLog
+from dplat.agent.core.masking import masked
 from dplat.agent.core.metrics import PluginMetrics
-from dplat.agent.core.params import (
-    Configurable,
-    describe,
-    located,
-    masked,
-)
+from dplat.agent.core.params import Configurable, describe, located
 from dplat.agent.core.tasks import TaskSet
 from dplat.agent.event import EventStream, EventTime, Record
 

@@ -1,0 +1,51 @@
+"""``dplat agent check --v1 FILE``: the config converted to v1 syntax, to migrate.
+
+The output is the file's own tree after config/compat.py moved its v0.12
+keys into ``<buffer>``, ``<parse>``, ``<format>`` and ``<inject>``, in the
+file's order, with its ``<system>``, its ``<label>``\\s and its ``@include``\\d
+files inlined. What the user wrote stays as written: ``"#{ENV['X']}"`` and the
+other embedded expressions, quotes, JSON values (render ``as_written``).
+Keys a conversion moved are left out unless the plugin also declares them
+itself (out_s3 reads ``time_slice_format`` for its key names). Only declared
+secrets are masked, and an expression naming where a secret comes from is
+not a secret (masking.masked ``declared_only``). So the output passes
+``dplat agent check`` and builds the same routes as the original.
+"""
+
+from __future__ import annotations
+
+import os
+
+from dplat.agent.config import load_config
+from dplat.agent.config.element import Element
+from dplat.agent.config.errors import ErrorCollector
+from dplat.agent.core.base import Plugin
+from dplat.agent.core.masking import masked, render
+from dplat.agent.server import build
+
+
+def converted_config(path: str | os.PathLike[str]) -> str:
+    """The v1 text of the config at ``path``; ConfigError if it is wrong."""
+    errors = ErrorCollector()
+    root = load_config(path, errors=errors)
+    router, _ = build(root, errors)
+    plugins = {id(plugin.config_element): plugin for plugin in router.plugins()}
+    header = f"# {path} in Fluentd v1 syntax (declared secrets are masked)\n"
+    return header + render(_v1(root, plugins, set()), as_written=True) + "\n"
+
+
+def _v1(node: Element, plugins: dict[int, Plugin], keep: set[str]) -> Element:
+    """``node`` without the keys a conversion moved; a plugin's element with
+    its declared secrets masked. ``keep``: the keys the nearest plugin
+    declares (kept even when moved)."""
+    plugin = plugins.get(id(node))
+    if plugin is not None:
+        keep = type(plugin).known_keys()
+    params = {key: param for key, param in node.params.items()
+              if key not in node.used or key in keep}
+    children = [_v1(child, plugins, keep) for child in node.elements]
+    copy = Element(node.name, node.arg, params, children, node.origin)
+    if plugin is None:
+        return copy
+    cls = type(plugin)
+    return masked(copy, cls, cls.resolve_section, declared_only=True)
