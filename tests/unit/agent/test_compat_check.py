@@ -88,3 +88,20 @@ def test_broken_values_are_all_reported_and_the_parse_goes_on(tmp_path: Path) ->
         check_config(config)
     lines = [str(error).split(": ", 1)[0] for error in caught.value.errors]
     assert lines == [f"{config}:{n}" for n in (3, 4, 5, 7)]
+
+
+def test_every_bad_value_of_a_section_is_reported(tmp_path: Path) -> None:
+    """Configurable.configure stopped at a plugin's first bad value: a
+    <buffer> of three took three rounds of fix-and-retry."""
+    config = tmp_path / "td.conf"
+    config.write_text("<source>\n  @type forward\n  port abc\n  chunk_size_limit 1q\n</source>\n"
+                      f"<match a>\n  @type file\n  path {tmp_path}/out\n  <buffer>\n"
+                      "    flush_interval soon\n    chunk_limit_size 1q\n"
+                      "    retry_max_times many\n  </buffer>\n</match>\n")
+    with pytest.raises(ConfigErrors) as caught:
+        check_config(config)
+    found = sorted((error.origin.line, error.message.split("'")[1])
+                   for error in caught.value.errors if error.origin is not None)
+    assert found == [(3, "port"), (4, "chunk_size_limit"), (10, "flush_interval"),
+                     (11, "chunk_limit_size"), (12, "retry_max_times")], caught.value
+    assert len(caught.value.errors) == 5

@@ -10,6 +10,7 @@ declare secret (``declared_only``), as Fluentd's own dumps do.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -116,11 +117,23 @@ _PLAIN = re.compile(r"""[^\s"'\[{#][^\n]*""")
 _DOUBLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+def _is_json(value: str) -> bool:
+    """A one-line JSON array or hash (``types``, ``record`` values): the parser
+    reads it as written."""
+    if value[:1] not in ("[", "{") or "\n" in value or "#" in value:
+        return False
+    try:
+        json.loads(value)
+    except ValueError:
+        return False
+    return True
+
+
 def quoted(value: str) -> str:
     """``value`` as the parser reads it back: bare when it can be, else in
     double quotes with ``\\``, ``"``, line breaks and ``#{`` escaped."""
     if value == "" or (_PLAIN.fullmatch(value) and value == value.rstrip()
-                       and " #" not in value and "\t#" not in value):
+                       and " #" not in value and "\t#" not in value) or _is_json(value):
         return value
     body = "".join(_DOUBLE_ESCAPES.get(c, c) for c in value).replace("#{", "\\#{")
     return f'"{body}"'

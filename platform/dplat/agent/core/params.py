@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 
 from dplat.agent.config import types as _types
 from dplat.agent.config.element import Element, Origin, Param
-from dplat.agent.config.errors import ConfigError
+from dplat.agent.config.errors import ConfigError, ErrorCollector
 from dplat.agent.core.masking import MASK
 
 log = logging.getLogger("dplat.agent.config")
@@ -222,26 +222,29 @@ class Configurable:
         """
         self.config_element = element
         defaults = defaults or {}
+        errors = ErrorCollector()  # every bad value of the section, not the first
         for attr, spec in self._param_specs.items():
-            raw = element.params.get(spec.name)
-            if raw is None and spec.alias:
-                raw = element.params.get(spec.alias)
-            if raw is not None:
-                value = self._convert(element, spec, raw)
-            elif spec.name in defaults:
-                value = defaults[spec.name]
-            elif spec.required:
-                raise located(
-                    element.origin,
-                    f"{describe(element)}: required parameter '{spec.name}' is missing",
-                )
-            else:
-                value = copy.copy(spec.default)
-            setattr(self, attr, value)
+            with errors.collecting():
+                setattr(self, attr, self._value(element, spec, defaults))
         for attr, section in self._section_specs.items():
-            setattr(self, attr, self._configure_section(element, section))
+            with errors.collecting():
+                setattr(self, attr, self._configure_section(element, section, errors))
         if warn_unknown:
             warn_unused(element, self.known_keys(), {s.section for s in self.section_specs()})
+        errors.raise_if_any()
+
+    def _value(self, element: Element, spec: ParamSpec, defaults: Mapping[str, Any]) -> Any:
+        raw = element.params.get(spec.name)
+        if raw is None and spec.alias:
+            raw = element.params.get(spec.alias)
+        if raw is not None:
+            return self._convert(element, spec, raw)
+        if spec.name in defaults:
+            return defaults[spec.name]
+        if spec.required:
+            raise located(element.origin,
+                          f"{describe(element)}: required parameter '{spec.name}' is missing")
+        return copy.copy(spec.default)
 
     @staticmethod
     def _convert(element: Element, spec: ParamSpec, raw: Param) -> Any:
@@ -249,7 +252,7 @@ class Configurable:
         return spec.convert(raw.value, name=name, origin=raw.origin)
 
     @staticmethod
-    def _configure_section(element: Element, spec: SectionSpec) -> Any:
+    def _configure_section(element: Element, spec: SectionSpec, errors: ErrorCollector) -> Any:
         children = element.sections(spec.section)
         if spec.required and not children:
             raise located(
@@ -264,7 +267,8 @@ class Configurable:
             built = []
             for child in children:
                 instance = spec.config_class()
-                instance.configure(child)
+                with errors.collecting():
+                    instance.configure(child)
                 built.append(instance)
             children = built  # type: ignore[assignment]
         if spec.multi:
