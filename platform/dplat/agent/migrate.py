@@ -31,19 +31,19 @@ def converted_config(path: str | os.PathLike[str]) -> str:
     router, _ = build(root, errors)
     plugins = {id(plugin.config_element): plugin for plugin in router.plugins()}
     header = f"# {path} in Fluentd v1 syntax (declared secrets are masked)\n"
-    return header + render(_v1(root, plugins, set()), as_written=True) + "\n"
+    return header + render(_v1(root, plugins), as_written=True) + "\n"
 
 
-def _v1(node: Element, plugins: dict[int, Plugin], keep: set[str]) -> Element:
-    """``node`` without the keys a conversion moved; a plugin's element with
-    its declared secrets masked. ``keep``: the keys the nearest plugin
-    declares (kept even when moved)."""
+def _v1(node: Element, plugins: dict[int, Plugin]) -> Element:
+    """``node`` (a plugin's element: without the keys a conversion moved,
+    unless the plugin declares them; its declared secrets masked)."""
     plugin = plugins.get(id(node))
-    if plugin is not None:
+    params = dict(node.params)
+    if plugin is not None:  # a generated section keeps all it was given
         keep = type(plugin).known_keys()
-    params = {key: param for key, param in node.params.items()
-              if key not in node.used or key in keep}
-    children = [_v1(child, plugins, keep) for child in node.elements]
+        params = {key: param for key, param in params.items()
+                  if key not in node.used or key in keep}
+    children = [_v1(child, plugins) for child in node.elements]
     copy = Element(node.name, node.arg, params, children, node.origin)
     if plugin is None:
         return copy

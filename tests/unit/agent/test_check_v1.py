@@ -135,4 +135,4 @@ def test_values_a_conversion_made_are_quoted_where_the_parser_needs_it(tmp_path:
     migrated.write_text(text)
     (parse,) = load_config(migrated).elements[0].sections("parse")
     assert parse.get("expression") == r"^(?<a>\S+) #(?<n>\d+)$"
-    assert parse.get("types") == '{"n": "integer"}' and 'types {"n": "integer"}' in text
+    assert parse.get("types") == '{"n":"integer"}' and 'types {"n": "integer"}' in text
