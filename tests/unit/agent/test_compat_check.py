@@ -71,13 +71,17 @@ def test_a_single_error_stays_itself(tmp_path: Path) -> None:
 
 def test_configure_time_warnings_name_the_line(tmp_path: Path,
                                                caplog: pytest.LogCaptureFixture) -> None:
-    """Warnings a plugin logs while it is configured carried only an object id."""
+    """Warnings a plugin logs while it is configured carried only an object
+    id; with the line known, an object id is noise and only an @id is kept."""
     config = tmp_path / "td.conf"
-    config.write_text(f"<match a>\n  @type file\n  path {tmp_path}/out\n</match>\n")
+    config.write_text(f"<match a>\n  @type file\n  path {tmp_path}/out\n</match>\n"
+                      f"<match b>\n  @type file\n  @id files_b\n  path {tmp_path}/b\n"
+                      "</match>\n")
     with caplog.at_level(logging.WARNING):
         check_config(config)
-    assert f"{config}:1: [object:" in caplog.text
-    assert "default timekey interval (1d) will be used" in caplog.text
+    assert f"{config}:1: default timekey interval (1d) will be used" in caplog.text
+    assert f"{config}:5: [files_b] default timekey interval (1d) will be used" in caplog.text
+    assert "object:" not in caplog.text
 
 
 def test_broken_values_are_all_reported_and_the_parse_goes_on(tmp_path: Path) -> None:

@@ -68,7 +68,7 @@ class Plugin(Configurable):
         plugin_id = element.get("@id") or element.get("id")
         if plugin_id:
             self.plugin_id = self.log.plugin_id = plugin_id
-            self.id_configured = True
+            self.id_configured = self.log.named = True
         self.label = element.get("@label")
         level = element.get("@log_level") or element.get("log_level")
         if level is not None:
