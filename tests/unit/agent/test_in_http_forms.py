@@ -125,3 +125,22 @@ def test_unreadable_multipart_is_a_bad_request(body: bytes, content_type: str,
 def test_too_many_query_parameters_are_refused_too() -> None:
     with pytest.raises(TooManyFields):
         body_params(b"&" * MAX_FIELDS, "application/x-www-form-urlencoded")
+
+
+def test_urlencoded_values_decode_as_urllib_does_in_bounded_memory() -> None:
+    from urllib.parse import quote, unquote_to_bytes
+
+    from dplat.agent.plugins.http.forms import UNQUOTE_SLICE, parse_query, unquote_plus
+
+    for raw in (b"a%2", b"%zz%41", b"%", b"a+b%2Bc", b"%e2%82%AC", b"%%41", b""):
+        assert unquote_plus(raw) == unquote_to_bytes(raw.replace(b"+", b" ")), raw
+    value = quote('{"m": "h\u00e9 + 100%"}' * 50_000).encode()  # escapes across slices
+    assert len(value) > 3 * UNQUOTE_SLICE
+    assert unquote_plus(value) == unquote_to_bytes(value)
+    assert parse_query(b"a=1&&b&a=2&c=%3D") == {"a": b"2", "b": b"", "c": b"="}
+    escapes = b"json=" + b"%7B" * (2 * 1024 * 1024)  # 6 MiB, 2 million escapes
+    tracemalloc.start()
+    assert parse_query(escapes)["json"] == b"{" * (2 * 1024 * 1024)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 4 * len(escapes), peak  # urllib's decoder: ~130 MiB of pieces
