@@ -2,9 +2,10 @@
 
 The output is the file's own tree after config/compat.py moved its v0.12
 keys into ``<buffer>``, ``<parse>``, ``<format>`` and ``<inject>``, in the
-file's order, with its ``<system>``, its ``<label>``\\s and its ``@include``\\d
-files inlined. What the user wrote stays as written: ``"#{ENV['X']}"`` and the
-other embedded expressions, quotes, JSON values (render ``as_written``).
+file's order, with its ``<system>`` and its labels, and the files it
+includes inlined. What the user wrote stays as written: ``"#{ENV['X']}"``
+and the other embedded expressions, quotes, JSON values (render
+``as_written``).
 Keys a conversion moved are left out unless the plugin also declares them
 itself (out_s3 reads ``time_slice_format`` for its key names). Only declared
 secrets are masked, and an expression naming where a secret comes from is

@@ -1,7 +1,7 @@
 """``dplat agent check --v1`` prints a config a user can migrate to (review item 2).
 
 The converted file must keep what the original means: its ``<system>``, its
-``<label>``\\s, the order of its filters and matches (a filter after a match
+labels, the order of its filters and matches (a filter after a match
 of the same tag is never reached), and values as written (``"#{ENV['X']}"``
 stays an expression). The test: the output passes ``check`` and builds the
 same routes with the same effective parameters as the original.
