@@ -3,7 +3,7 @@
 ``dplat agent run`` as a real process on 127.0.0.1 takes the flood of
 dplat.agent.hostile (gzip and packed-entry bombs, 4 GiB headers, deep
 nesting, invalid UTF-8, wrong types, 300 idle connections, 64 MiB http
-bodies, 3000 mutated frames) while a thread samples its RSS; its kernel
+bodies, forms of millions of empty fields or parts, 3000 mutated frames) while a thread samples its RSS; its kernel
 peak (VmHWM) must stay under the container's 512 MiB. Then a good batch
 with an ack must be delivered to its file, a tag that climbs out of the
 output folder must write nothing outside it, and the monitor must refuse
@@ -85,8 +85,9 @@ def test_hostile_flood_stays_bounded_and_good_events_still_arrive(tmp_path: Path
     assert len(lines) == 1000, report
     assert not escaped, f"written outside the output folder: {escaped}"
     assert files["unsafe_placeholder_events"] == 1, files
-    # too large; inflates past the limit; would parse past memory_limit; passed it decoding
-    assert seen["http_statuses"] == [413, 400, 413, 503], report
+    # too large; inflates past the limit; would parse past memory_limit; passed it
+    # decoding; a form of too many fields, urlencoded and multipart
+    assert seen["http_statuses"] == [413, 400, 413, 503, 413, 413], report
     assert seen["idle_closed_seen"] >= 250, report
     for counter in ("entries_limit_exceeded", "decompression_limit_exceeded",
                     "frames_too_large", "undecodable_streams", "idle_closed",

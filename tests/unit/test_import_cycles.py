@@ -74,7 +74,7 @@ def test_the_stacks_declarations_import_nothing_of_its_upper_layer() -> None:
 
 AGENT_LAYERS = [
     "memory", "config", "event", "protocol", "tagmatch", "core", "buffer", "output", "router",
-    "plugins", "rpc", "server", "reference", "testing", "hostile",
+    "plugins", "rpc", "server", "migrate", "reference", "testing", "hostile",
 ]
 """The agent's parts, bottom layer first, as docs/agent.md ("The code") lists
 them: each imports only parts before it. The router and the buffer reach

@@ -15,7 +15,8 @@ to 127.0.0.1, is seeded, and is bounded in count and time. The pieces:
     types        invalid UTF-8 tags and keys, wrong types everywhere
     idle         300 connections that send nothing
     http         64 MiB bodies (plain and gzip'd zeros), bodies that grow
-                 30-80x when parsed (JSON and msgpack empty objects)
+                 30-80x when parsed (JSON and msgpack empty objects, forms
+                 of millions of empty fields or parts)
     mutations    a few thousand seeded mutations of valid frames
 
 Each piece only sends; what the agent did is for the caller to check
@@ -221,8 +222,10 @@ async def _post(port: int, head: bytes, body: bytes | None, size: int) -> int:
 
 async def http_bodies(port: int, size: int = 64 * 1024 * 1024) -> list[int]:
     """The statuses of: ``size`` bytes as sent (over body_size_limit), a gzip
-    bomb inflating to ``size``, 30 MB of JSON empty objects (~800 MiB parsed)
-    and 24 MB of msgpack empty maps (~1.8 GiB decoded)."""
+    bomb inflating to ``size``, 30 MB of JSON empty objects (~800 MiB parsed),
+    24 MB of msgpack empty maps (~1.8 GiB decoded), a 30 MiB urlencoded
+    form of 10 million empty fields (~1.6 GiB parsed) and 4 MiB of empty
+    multipart parts (17 s of CPU in Python's email parser)."""
     def head(kind: str, extra: str = "") -> bytes:
         return (f"POST /hostile.http HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: {kind}"
                 f"\r\nContent-Length: LENGTH\r\n{extra}\r\n").encode()
@@ -230,12 +233,17 @@ async def http_bodies(port: int, size: int = 64 * 1024 * 1024) -> list[int]:
     json, msgpack_type = "application/json", "application/msgpack"
     json_empties = b"[" + b"{}," * 10_000_000 + b"{}]"
     msgpack_empties = b"\xdd" + (24_000_000).to_bytes(4, "big") + b"\x80" * 24_000_000
+    form_empties = b"a=&" * (10 * 1024 * 1024)
+    part = b'--B\r\nContent-Disposition: form-data; name="a"\r\n\r\n\r\n'
+    parts_empties = part * (4 * 1024 * 1024 // len(part)) + b"--B--\r\n"
     return [
         await _post(port, head(json), None, size),
         await _post(port, head(json, "Content-Encoding: gzip\r\n"),
                     gzip.compress(b"0" * size, 6), 0),
         await _post(port, head(json), json_empties, 0),
         await _post(port, head(msgpack_type), msgpack_empties, 0),
+        await _post(port, head("application/x-www-form-urlencoded"), form_empties, 0),
+        await _post(port, head("multipart/form-data; boundary=B"), parts_empties, 0),
     ]
 
 

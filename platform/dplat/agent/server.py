@@ -35,9 +35,9 @@ from typing import Any, ClassVar
 from dplat.agent.config import ConfigError, load_config
 from dplat.agent.config.element import Element
 from dplat.agent.config.errors import ErrorCollector
-from dplat.agent.core.base import Plugin
 from dplat.agent.core.log import AGENT_LOGGER, LEVELS, kv
-from dplat.agent.core.params import Configurable, config_param, render
+from dplat.agent.core.masking import render
+from dplat.agent.core.params import Configurable, config_param
 from dplat.agent.memory import heap
 from dplat.agent.plugins.in_monitor_agent import attach as attach_monitors
 from dplat.agent.router import Router
@@ -283,32 +283,6 @@ def check_config(path: str | os.PathLike[str]) -> str:
     root = load_config(path, errors=errors)
     router, _ = build(root, errors)
     return ", ".join(f"{key} {value}" for key, value in summary(router).items())
-
-
-def converted_config(path: str | os.PathLike[str]) -> str:
-    """``check --v1``: the config as v1 syntax, v0.12 keys moved into sections.
-
-    Keys a conversion moved are left out unless the plugin declares them
-    itself (out_s3's ``time_slice_format``); secrets are masked."""
-    errors = ErrorCollector()
-    root = load_config(path, errors=errors)
-    router, _ = build(root, errors)
-    parts = [f"# {path} in Fluentd v1 syntax (secret values are masked)"]
-    parts += [render(_without_moved(plugin)) for plugin in router.plugins()
-              if plugin.config_element.name in ("source", "filter", "match")]
-    return "\n".join(parts) + "\n"
-
-
-def _without_moved(plugin: Plugin) -> Element:
-    element = plugin.masked_config()
-    keep = type(plugin).known_keys()
-
-    def strip(node: Element) -> Element:
-        params = {k: v for k, v in node.params.items() if k not in node.used or k in keep}
-        return Element(node.name, node.arg, params, [strip(c) for c in node.elements],
-                       node.origin)
-
-    return strip(element)
 
 
 def dump_config(router: Router) -> str:

@@ -32,7 +32,8 @@ def check(
                                      "(v0.12 parameters moved into sections).")] = False,
 ) -> None:
     """Validate a config without starting anything."""
-    from dplat.agent.server import check_config, converted_config
+    from dplat.agent.migrate import converted_config
+    from dplat.agent.server import check_config
 
     if v1:
         typer.echo(converted_config(config), nl=False)

@@ -71,13 +71,17 @@ def test_a_single_error_stays_itself(tmp_path: Path) -> None:
 
 def test_configure_time_warnings_name_the_line(tmp_path: Path,
                                                caplog: pytest.LogCaptureFixture) -> None:
-    """Warnings a plugin logs while it is configured carried only an object id."""
+    """Warnings a plugin logs while it is configured carried only an object
+    id; with the line known, an object id is noise and only an @id is kept."""
     config = tmp_path / "td.conf"
-    config.write_text(f"<match a>\n  @type file\n  path {tmp_path}/out\n</match>\n")
+    config.write_text(f"<match a>\n  @type file\n  path {tmp_path}/out\n</match>\n"
+                      f"<match b>\n  @type file\n  @id files_b\n  path {tmp_path}/b\n"
+                      "</match>\n")
     with caplog.at_level(logging.WARNING):
         check_config(config)
-    assert f"{config}:1: [object:" in caplog.text
-    assert "default timekey interval (1d) will be used" in caplog.text
+    assert f"{config}:1: default timekey interval (1d) will be used" in caplog.text
+    assert f"{config}:5: [files_b] default timekey interval (1d) will be used" in caplog.text
+    assert "object:" not in caplog.text
 
 
 def test_broken_values_are_all_reported_and_the_parse_goes_on(tmp_path: Path) -> None:
@@ -88,3 +92,20 @@ def test_broken_values_are_all_reported_and_the_parse_goes_on(tmp_path: Path) ->
         check_config(config)
     lines = [str(error).split(": ", 1)[0] for error in caught.value.errors]
     assert lines == [f"{config}:{n}" for n in (3, 4, 5, 7)]
+
+
+def test_every_bad_value_of_a_section_is_reported(tmp_path: Path) -> None:
+    """Configurable.configure stopped at a plugin's first bad value: a
+    <buffer> of three took three rounds of fix-and-retry."""
+    config = tmp_path / "td.conf"
+    config.write_text("<source>\n  @type forward\n  port abc\n  chunk_size_limit 1q\n</source>\n"
+                      f"<match a>\n  @type file\n  path {tmp_path}/out\n  <buffer>\n"
+                      "    flush_interval soon\n    chunk_limit_size 1q\n"
+                      "    retry_max_times many\n  </buffer>\n</match>\n")
+    with pytest.raises(ConfigErrors) as caught:
+        check_config(config)
+    found = sorted((error.origin.line, error.message.split("'")[1])
+                   for error in caught.value.errors if error.origin is not None)
+    assert found == [(3, "port"), (4, "chunk_size_limit"), (10, "flush_interval"),
+                     (11, "chunk_limit_size"), (12, "retry_max_times")], caught.value
+    assert len(caught.value.errors) == 5

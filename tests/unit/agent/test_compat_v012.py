@@ -282,6 +282,33 @@ def test_v012_include_time_and_tag_keys_inject_as_v1_does(tmp_path: Path) -> Non
     assert list(old.values()) == ['{"k":"v","src":"app.web","time":"2024-01-02T03:04:05"}\n']
 
 
+def test_v012_time_as_epoch_injects_and_formats_unixtime(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """compat_parameters.rb: ``time_as_epoch true`` sets ``time_type unixtime``
+    in the <inject> (``time_key`` defaulting to ``time``) and the <format> it
+    makes. It was warned "not used", and the time injected as a string."""
+    events = [(T0, {"k": "v"})]
+    with caplog.at_level(logging.WARNING):
+        run_config(f"""
+<match app.**>
+  @type file
+  path {tmp_path}/json/app
+  format json
+  include_time_key true
+  time_as_epoch true
+</match>""", "app.web", events)
+        run_config(f"<match other.**>\n  @type file\n  path {tmp_path}/columns/app\n"
+                   "  format out_file\n  time_as_epoch true\n</match>", "other.web", events)
+    assert "not used" not in caplog.text
+    assert list(files(tmp_path / "json").values()) == ['{"k":"v","time":1704164645}\n']
+    assert list(files(tmp_path / "columns").values()) == ['1704164645\tother.web\t{"k":"v"}\n']
+    old = tmp_path / "stdout.conf"
+    old.write_text("<match a>\n  @type stdout\n  format out_file\n  time_as_epoch true\n</match>\n")
+    text = CliRunner().invoke(app, ["agent", "check", "--v1", "-c", str(old)]).output
+    assert "<format>\n    @type out_file\n    time_type unixtime\n  </format>" in text, text
+    assert "time_as_epoch" not in text.split("\n", 1)[1]
+
+
 def test_v012_stdout_output_type(capsys: pytest.CaptureFixture[str]) -> None:
     """/v/0.12/output/stdout: ``output_type`` picks the record's format."""
     run_config("<match a>\n  @type stdout\n  output_type ltsv\n  include_tag_key true\n</match>\n",

@@ -19,7 +19,7 @@ from test_in_monitor import FakeAgent, pipeline, run
 
 from dplat.agent.config import parse_config
 from dplat.agent.config.errors import ConfigError
-from dplat.agent.core.params import masked
+from dplat.agent.core.masking import masked, render
 from dplat.agent.router import Router
 from dplat.agent.rpc import RpcServer, parse_endpoint
 from dplat.agent.server import build
@@ -115,3 +115,19 @@ def test_config_dumps_mask_env_values_and_secret_looking_names() -> None:
     assert shown == {"@type": "null", "path": "xxxxxx", "api_key": "xxxxxx",
                      "aws_key_id": "xxxxxx", "authorization": "xxxxxx",
                      "time_key": "time", "tag_key": "tag"}
+
+
+def test_a_declared_parameter_is_masked_only_when_declared_secret() -> None:
+    """Fluentd marks its secrets (``secret: true``: out_forward's shared_key,
+    out_s3's aws_key_id...); grep's ``key`` and bigquery's
+    ``private_key_path`` name a field and a file. Names that look secret
+    are hidden only where nothing declares them."""
+    router, _ = build(parse(
+        "<filter a>\n @type grep\n <regexp>\n  key message\n  pattern /x/\n </regexp>\n"
+        "</filter>\n<match a>\n @type forward\n <security>\n  self_hostname h\n"
+        "  shared_key k1\n </security>\n <server>\n  host 127.0.0.1\n  password p1\n"
+        " </server>\n</match>\n<match b>\n @type null\n key k2\n</match>"))
+    text = "\n".join(render(plugin.masked_config()) for plugin in router.plugins())
+    assert "key message" in text and "self_hostname h" in text
+    assert "k1" not in text and "p1" not in text and "k2" not in text
+    assert "shared_key xxxxxx" in text and "password xxxxxx" in text and "key xxxxxx" in text

@@ -13,14 +13,12 @@ from dplat.agent.config import ConfigError
 from dplat.agent.config.element import Element
 from dplat.agent.core import registry
 from dplat.agent.core.base import Filter, Input, Plugin
+from dplat.agent.core.masking import MASK, masked, render
 from dplat.agent.core.params import (
-    MASK,
     Configurable,
     config_param,
     config_section,
     document,
-    masked,
-    render,
 )
 from dplat.agent.output import Output
 from dplat.agent.testing import configured, parse, run_filter

@@ -36,7 +36,7 @@ from dplat.agent.buffer.flush import Flusher, iso
 from dplat.agent.buffer.metadata import ChunkKeys, Metadata, TimeZone
 from dplat.agent.buffer.placeholders import Placeholders, unsafe_path_value
 from dplat.agent.config.element import Element
-from dplat.agent.config.errors import ConfigError
+from dplat.agent.config.errors import ConfigError, ErrorCollector
 from dplat.agent.core import registry
 from dplat.agent.core.log import RepeatedWarning, kv
 from dplat.agent.core.params import located, warn_unused
@@ -63,12 +63,16 @@ class Buffering:
         self.log = output.log
         self.config = section = BufferSection()
         try:
-            section.configure(element, defaults=defaults, warn_unknown=False)
-            self.buffer: Buffer = registry.build(
-                "buffer", element, type_name=section.buffer_type,
-                preset={"owner_id": output.plugin_id, "root_dir": output.root_dir,
-                        "owner_root_dir": output.plugin_root_dir, "log": output.log},
-                defaults=defaults, warn_unknown=False)
+            errors = ErrorCollector()  # the section's bad values and the buffer's, together
+            with errors.collecting():
+                section.configure(element, defaults=defaults, warn_unknown=False)
+            with errors.collecting():
+                self.buffer: Buffer = registry.build(
+                    "buffer", element, type_name=section.buffer_type,
+                    preset={"owner_id": output.plugin_id, "root_dir": output.root_dir,
+                            "owner_root_dir": output.plugin_root_dir, "log": output.log},
+                    defaults=defaults, warn_unknown=False)
+            errors.raise_if_any()
             warn_unused(element, section.known_keys() | type(self.buffer).known_keys(), set())
             self.keys = ChunkKeys.parse(element.arg or str(defaults.get("chunk_keys", "")),
                                         timekey=section.timekey, zone=self._zone(section))

@@ -22,7 +22,10 @@ The rules, each as Fluentd's helper has it:
   or ``%m`` is refused); with it, ``utc``/``localtime`` set ``timekey_use_utc``;
   outputs whose default chunk key is ``time`` (file) get a one-day ``timekey``;
 * ``include_time_key true`` injects ``time`` as a string, ``include_tag_key true``
-  injects ``tag``; ``buffer_queue_full_action exception`` is ``throw_exception``;
+  injects ``tag``; ``time_as_epoch true`` makes the injected time (``time_key``
+  by default ``time``) and the formatter's time ``time_type unixtime``, both
+  only when another key of the family is there (it is no trigger in Fluentd);
+  ``buffer_queue_full_action exception`` is ``throw_exception``;
 * in_tail also copies ``format1``..``format20`` and ``emit_unmatched_lines`` into
   its ``<parse>`` (in_tail.rb does this itself, even when ``<parse>`` is written).
 
@@ -42,6 +45,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from dplat.agent.config.compat_tables import (
     BUFFER_PARAMS,
@@ -110,7 +114,7 @@ def rename_legacy_keys(element: Element) -> None:
             continue
         log.warning("%s: '%s' is a deprecated parameter name; use '%s' instead",
                     param.origin, key, new)
-        renamed[new] = Param(new, param.value, param.origin)
+        renamed[new] = replace(param, key=new)
     element.params = renamed
     for child in element.elements:
         if child.name in ("parse", "format", "buffer"):
@@ -133,7 +137,7 @@ def convert_buffer(element: Element, conversions: Conversions) -> None:
             param = element.params[old]
             log.warning("%s: '%s' outside <buffer>: Fluentd ignores it, dplat moves it into "
                         "<buffer>", param.origin, old)
-            params[new] = Param(new, param.value, param.origin)
+            params[new] = replace(param, key=new)
             element.used.add(old)
     chunk_key = conversions.default_chunk_key
     slice_format = element.params.get("time_slice_format")
@@ -204,8 +208,7 @@ def _copy_tail_formats(element: Element, parse: Element) -> None:
             element.used.add(param.key)
     unmatched = element.params.get("emit_unmatched_lines")
     if unmatched is not None and parse.get("@type", "").startswith("multiline"):
-        parse.params.setdefault("unmatched_lines", Param("unmatched_lines", unmatched.value,
-                                                         unmatched.origin))
+        parse.params.setdefault("unmatched_lines", replace(unmatched, key="unmatched_lines"))
 
 
 def convert_inject(element: Element, conversions: Conversions) -> None:
@@ -216,7 +219,12 @@ def convert_inject(element: Element, conversions: Conversions) -> None:
         origin = element.params["include_time_key"].origin
         params.setdefault("time_key", Param("time_key", "time", origin))
         params.setdefault("time_type", Param("time_type", "string", origin))
-    element.used.update({"include_time_key", "include_tag_key"} & set(element.params))
+    if _flag(element, "time_as_epoch"):
+        origin = element.params["time_as_epoch"].origin
+        params.setdefault("time_key", Param("time_key", "time", origin))
+        params["time_type"] = Param("time_type", "unixtime", origin)
+    element.used.update({"include_time_key", "include_tag_key", "time_as_epoch"}
+                        & set(element.params))
     localtime = _localtime_flag(element, lenient=True)
     if localtime is not None:
         params["localtime"] = localtime
@@ -238,7 +246,14 @@ def convert_formatter(element: Element, conversions: Conversions) -> None:
         if _flag(element, "format_json"):
             params["@type"] = Param("@type", "json", json_flag.origin)
     if params or json_flag is not None:
-        _add(element, "format", "", params)
+        epoch = _flag(element, "time_as_epoch")
+        if epoch:
+            params["time_type"] = Param("time_type", "unixtime",
+                                        element.params["time_as_epoch"].origin)
+            element.used.add("time_as_epoch")
+        section = _add(element, "format", "", params)
+        if epoch:  # not warned where the formatter prints no time (json), unlike Fluentd
+            section.used.add("time_type")
 
 
 _FAMILIES: dict[str, Callable[[Element, Conversions], None]] = {
@@ -260,17 +275,18 @@ def _copy(element: Element, mapping: dict[str, str]) -> dict[str, Param]:
     for old, new in mapping.items():
         param = element.params.get(old)
         if param is not None:
-            params[new] = Param(new, param.value, param.origin)
+            params[new] = replace(param, key=new)  # from_env and the written form too
             element.used.add(old)
     return params
 
 
-def _add(element: Element, name: str, arg: str, params: dict[str, Param]) -> None:
+def _add(element: Element, name: str, arg: str, params: dict[str, Param]) -> Element:
     origins = [p.origin for p in params.values()]
     origin = min(origins, key=lambda o: o.line) if origins else element.origin
     section = Element(name, arg, params, [], Origin(origin.file, origin.line))
     section.generated = True
     element.elements.append(section)
+    return section
 
 
 _TRUE = frozenset({"true", "yes", ""})

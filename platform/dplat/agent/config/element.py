@@ -29,12 +29,15 @@ class Param:
     """One ``key value`` line; ``value`` is already unquoted and unescaped, with
     ``"#{ENV['X']}"`` resolved, but not yet converted to a type.
     ``from_env``: part of the value came from the environment, so dumps of
-    the config (``/api/config.json``) mask it like a declared secret."""
+    the config (``/api/config.json``) mask it like a declared secret.
+    ``written``: the value as the file wrote it (quotes, JSON, ``#{...}``),
+    for ``check --v1``; None for a value a conversion made."""
 
     key: str
     value: str
     origin: Origin
     from_env: bool = False
+    written: str | None = None
 
 
 @dataclass

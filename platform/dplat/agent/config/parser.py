@@ -206,8 +206,10 @@ class _Parser:
             self._include(sc, element, base_dir, chain)
             return
         sc.used_env = False
+        value_start = sc.pos
         try:
             value = "" if sc.at_value_end() else sc.read_value()
+            written = sc.text[value_start : sc.pos]
             sc.expect_line_end(f"the value of {key!r}")
         except ConfigError as exc:
             # A broken value (quote, escape, JSON) spoils only its line: note
@@ -221,7 +223,7 @@ class _Parser:
                 "Remove the '@'; reserved names are " + ", ".join(sorted(RESERVED_PARAMS)) + ".",
                 start,
             ))
-        element.params[key] = Param(key, value, sc.origin(start), sc.used_env)
+        element.params[key] = Param(key, value, sc.origin(start), sc.used_env, written)
 
     def _include(self, sc: Scanner, into: Element, base_dir: Path, chain: tuple[str, ...]) -> None:
         start = sc.pos

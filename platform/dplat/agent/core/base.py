@@ -25,13 +25,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from dplat.agent.config.element import Element
 from dplat.agent.core.log import LEVELS, PluginLog
+from dplat.agent.core.masking import masked
 from dplat.agent.core.metrics import PluginMetrics
-from dplat.agent.core.params import (
-    Configurable,
-    describe,
-    located,
-    masked,
-)
+from dplat.agent.core.params import Configurable, describe, located
 from dplat.agent.core.tasks import TaskSet
 from dplat.agent.event import EventStream, EventTime, Record
 
@@ -72,7 +68,7 @@ class Plugin(Configurable):
         plugin_id = element.get("@id") or element.get("id")
         if plugin_id:
             self.plugin_id = self.log.plugin_id = plugin_id
-            self.id_configured = True
+            self.id_configured = self.log.named = True
         self.label = element.get("@label")
         level = element.get("@log_level") or element.get("log_level")
         if level is not None:

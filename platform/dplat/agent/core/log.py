@@ -40,11 +40,16 @@ class PluginLog(logging.LoggerAdapter):  # type: ignore[type-arg]
         self.origin: object | None = None
         """``file:line`` of the plugin's directive while it is configured, so a
         configure-time warning names the place to edit (Plugin.configure)."""
+        self.named = False
+        """True once the config gave the plugin an ``@id``."""
 
     def process(self, msg: Any,
                 kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
-        where = f"{self.origin}: " if self.origin is not None else ""
-        return f"{where}[{self.plugin_id}] {msg}", kwargs
+        if self.origin is None:
+            return f"[{self.plugin_id}] {msg}", kwargs
+        if not self.named:  # the line says which plugin; an object id says nothing more
+            return f"{self.origin}: {msg}", kwargs
+        return f"{self.origin}: [{self.plugin_id}] {msg}", kwargs
 
     def isEnabledFor(self, level: int) -> bool:
         if self.level and level < self.level:

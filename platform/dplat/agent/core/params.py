@@ -23,19 +23,17 @@ from __future__ import annotations
 
 import copy
 import logging
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from dplat.agent.config import types as _types
 from dplat.agent.config.element import Element, Origin, Param
-from dplat.agent.config.errors import ConfigError
+from dplat.agent.config.errors import ConfigError, ErrorCollector
+from dplat.agent.core.masking import MASK
 
 log = logging.getLogger("dplat.agent.config")
 
-MASK = "xxxxxx"
-"""What a secret value is replaced with in any dump (Fluentd prints the same)."""
 
 COMMON_KEYS = frozenset({"@type", "@id", "@label", "@log_level", "type", "id", "log_level"})
 """Keys every section may carry; the legacy spellings without ``@`` are still
@@ -224,26 +222,29 @@ class Configurable:
         """
         self.config_element = element
         defaults = defaults or {}
+        errors = ErrorCollector()  # every bad value of the section, not the first
         for attr, spec in self._param_specs.items():
-            raw = element.params.get(spec.name)
-            if raw is None and spec.alias:
-                raw = element.params.get(spec.alias)
-            if raw is not None:
-                value = self._convert(element, spec, raw)
-            elif spec.name in defaults:
-                value = defaults[spec.name]
-            elif spec.required:
-                raise located(
-                    element.origin,
-                    f"{describe(element)}: required parameter '{spec.name}' is missing",
-                )
-            else:
-                value = copy.copy(spec.default)
-            setattr(self, attr, value)
+            with errors.collecting():
+                setattr(self, attr, self._value(element, spec, defaults))
         for attr, section in self._section_specs.items():
-            setattr(self, attr, self._configure_section(element, section))
+            with errors.collecting():
+                setattr(self, attr, self._configure_section(element, section, errors))
         if warn_unknown:
             warn_unused(element, self.known_keys(), {s.section for s in self.section_specs()})
+        errors.raise_if_any()
+
+    def _value(self, element: Element, spec: ParamSpec, defaults: Mapping[str, Any]) -> Any:
+        raw = element.params.get(spec.name)
+        if raw is None and spec.alias:
+            raw = element.params.get(spec.alias)
+        if raw is not None:
+            return self._convert(element, spec, raw)
+        if spec.name in defaults:
+            return defaults[spec.name]
+        if spec.required:
+            raise located(element.origin,
+                          f"{describe(element)}: required parameter '{spec.name}' is missing")
+        return copy.copy(spec.default)
 
     @staticmethod
     def _convert(element: Element, spec: ParamSpec, raw: Param) -> Any:
@@ -251,7 +252,7 @@ class Configurable:
         return spec.convert(raw.value, name=name, origin=raw.origin)
 
     @staticmethod
-    def _configure_section(element: Element, spec: SectionSpec) -> Any:
+    def _configure_section(element: Element, spec: SectionSpec, errors: ErrorCollector) -> Any:
         children = element.sections(spec.section)
         if spec.required and not children:
             raise located(
@@ -266,7 +267,8 @@ class Configurable:
             built = []
             for child in children:
                 instance = spec.config_class()
-                instance.configure(child)
+                with errors.collecting():
+                    instance.configure(child)
                 built.append(instance)
             children = built  # type: ignore[assignment]
         if spec.multi:
@@ -296,76 +298,6 @@ def warn_unused(element: Element, keys: set[str], sections: set[str]) -> None:
         if child.name not in sections:
             log.warning("%s: section <%s> in %s is not used", child.origin, child.name,
                         describe(element))
-
-
-SectionResolver = Callable[[Element], "type[Configurable] | None"]
-
-
-def masked(element: Element, cls: type[Configurable] | None,
-           resolve: SectionResolver | None = None) -> Element:
-    """A copy of ``element`` with every secret parameter value replaced.
-
-    ``cls`` gives the declarations of this level; child sections use their
-    declared ``config_class``, else ``resolve(child)`` (the bases resolve
-    ``<store>``, ``<secondary>`` and ``<buffer>``). Values that came from
-    ``ENV`` are masked (the environment is where secrets are put), and so is
-    any key that looks secret (``password``, ``shared_key``, ``api_key``,
-    ``authorization``...), declared or not: leaking a password is worse than
-    hiding a harmless value.
-    """
-    secret_keys: set[str] = set()
-    section_classes: dict[str, type[Configurable] | None] = {}
-    if cls is not None:
-        for spec in cls.param_specs():
-            if spec.secret:
-                secret_keys.update({spec.name, spec.alias} - {None})  # type: ignore[arg-type]
-        section_classes = {s.section: s.config_class for s in cls.section_specs()}
-    params = {}
-    for key, param in element.params.items():
-        hide = key in secret_keys or param.from_env or _looks_secret(key)
-        params[key] = Param(key, MASK, param.origin) if hide else param
-    children = []
-    for child in element.elements:
-        child_cls = section_classes.get(child.name)
-        if child_cls is None and resolve is not None:
-            child_cls = resolve(child)
-        children.append(masked(child, child_cls, resolve))
-    return Element(element.name, element.arg, params, children, element.origin,
-                   set(element.used), element.generated)
-
-
-_SECRET_WORDS = ("password", "passwd", "secret", "token", "credential", "authorization")
-_KEY_OWNERS = {"api", "aws", "access", "secret", "private", "shared", "auth", "encryption",
-               "signing", "master", "sas", "client"}
-"""Words before ``key`` that make it a secret (``api_key``), unlike ``time_key``."""
-
-
-def _looks_secret(key: str) -> bool:
-    lowered = key.lower()
-    if any(word in lowered for word in _SECRET_WORDS):
-        return True
-    words = re.split(r"[^a-z0-9]+", lowered)
-    if lowered in ("key", "apikey") or "apikey" in words:
-        return True
-    return any(word == "key" and i > 0 and words[i - 1] in _KEY_OWNERS
-               for i, word in enumerate(words))
-
-
-def render(element: Element, indent: int = 0) -> str:
-    """Fluentd-syntax text of an element tree (dump it ``masked`` first)."""
-    pad = "  " * indent
-    lines: list[str] = []
-    is_root = element.name.upper() == "ROOT" and indent == 0
-    inner = indent if is_root else indent + 1
-    if not is_root:
-        lines.append(f"{pad}{describe(element)}")
-    for key, param in element.params.items():
-        lines.append(f"{'  ' * inner}{key} {param.value}".rstrip(" "))
-    for child in element.elements:
-        lines.append(render(child, inner))
-    if not is_root:
-        lines.append(f"{pad}</{element.name}>")
-    return "\n".join(lines)
 
 
 @dataclass

@@ -108,7 +108,10 @@ def build(category: str, element: Element, *, type_name: str | None = None,
         setattr(plugin, attribute, value)
     plugin_log = getattr(plugin, "log", None)
     if isinstance(plugin_log, PluginLog):  # configure-time warnings name the line
-        plugin_log.origin = element.origin
+        plugin_log.origin = element.origin  # and the @id, even before configure() reads it
+        plugin_id = element.get("@id") or element.get("id")
+        if plugin_id:
+            plugin_log.plugin_id, plugin_log.named = plugin_id, True
     plugin.configure(element, **configure_kwargs)
     return plugin
 

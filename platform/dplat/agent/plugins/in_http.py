@@ -22,7 +22,9 @@ body is read up to ``body_size_limit`` (413 past it) and inflates up to
 and a body past 64 KiB is weighed before it is parsed (JSON) or decoded by
 slices (msgpack) against ``memory_limit``: 503 while the agent is near it,
 413 when the body alone would pass it (see dplat.agent.memory). A body read
-by a ``<parse>`` parser is weighed the same way (bodies.text_cost).
+by a ``<parse>`` parser is weighed the same way (bodies.text_cost), and so
+is a form (urlencoded or multipart), after its fields are counted: more than
+1000 get 413 (http/forms.py).
 
 Differences from Fluentd: invalid JSON and non-object array elements get a
 400 instead of a silent 200, an unparsable ``time`` gets a 400 instead of
@@ -56,7 +58,6 @@ from dplat.agent.plugins.http.bodies import (
     Params,
     body_params,
     inflate,
-    parse_query,
     query_time,
     record_time,
     records_of,
@@ -64,6 +65,7 @@ from dplat.agent.plugins.http.bodies import (
     weigh,
 )
 from dplat.agent.plugins.http.common import HttpListener, text
+from dplat.agent.plugins.http.forms import TooManyFields, parse_query
 from dplat.agent.plugins.net_common import QuietLog
 from dplat.agent.plugins.parser_base import Parser, new_parser
 
@@ -177,6 +179,10 @@ class HttpInput(Input):
             status = 413 if exc.permanent else 503
             return self._cors(request, text(status, f"{status} {exc}\n",
                                             None if exc.permanent else {"Retry-After": "1"}))
+        except TooManyFields as exc:
+            self.http_counters["too_large_requests"] += 1
+            self._log_failure("too large", request, str(exc))
+            return self._cors(request, text(413, f"413 {exc}\n", {"Connection": "close"}))
         except BadRequest as exc:
             self.http_counters["bad_requests"] += 1
             self._log_failure("bad request", request, str(exc))
@@ -204,7 +210,9 @@ class HttpInput(Input):
         extra = self._extra_fields(request, query)
         if self.parser is not None:
             return tag, self._parsed(body, query_time(query.get("time")), extra)
-        params: Params = {**query, **body_params(body, request.headers.get("Content-Type", ""))}
+        form = body_params(body, request.headers.get("Content-Type", ""), self.memory.over,
+                           self.memory_limit)
+        params: Params = {**query, **form}
         when = query_time(params.get("time"))
         stream: EventStream = []
         for record in records_of(params, self.memory.over, self.memory_limit):

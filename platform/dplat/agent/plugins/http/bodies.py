@@ -22,23 +22,26 @@ import math
 import re
 import zlib
 from collections.abc import Callable
-from email import policy
-from email.parser import BytesParser
 from typing import Any
-from urllib.parse import parse_qsl
 
 import msgpack
 
 from dplat.agent.event import EventTime, Record
 from dplat.agent.memory import json_cost
+from dplat.agent.plugins.http.forms import (
+    BadForm,
+    Params,
+    check_fields,
+    form_cost,
+    parse_multipart,
+    parse_query,
+)
 from dplat.agent.protocol.compression import gunzip
 from dplat.agent.protocol.errors import MessageRejected
 from dplat.agent.protocol.eventtime import MAX_SECONDS, ext_hook
 
 TIME_KEY = "time"
 """The record field read as the event time (Fluentd's in_http ``time_key``)."""
-
-Params = dict[str, bytes]
 
 _NDJSON_LINES = re.compile(rb"\r?\n")
 
@@ -65,36 +68,23 @@ LARGE = 64 * 1024
 # -- parameters ----------------------------------------------------------------------
 
 
-def parse_query(text: str | bytes) -> Params:
-    """``a=1&b=2`` (a query string or a urlencoded body) with byte values."""
-    if isinstance(text, bytes):
-        text = text.decode("latin-1")
-    return {key: value.encode("latin-1")
-            for key, value in parse_qsl(text, keep_blank_values=True, encoding="latin-1")}
+def body_params(body: bytes, content_type: str, over_memory: Weigh | None = None,
+                limit: int | None = None) -> Params:
+    """The parameters a body contributes, by its Content-Type (Fluentd's rules).
 
-
-def parse_multipart(body: bytes, content_type: str) -> Params:
-    """The fields of a ``multipart/form-data`` body."""
-    head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1", "replace")
-    message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
-    if not message.is_multipart():
-        raise BadRequest("multipart body without parts")
-    fields: Params = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if isinstance(name, str):
-            payload = part.get_payload(decode=True)
-            fields[name] = payload if isinstance(payload, bytes) else b""
-    return fields
-
-
-def body_params(body: bytes, content_type: str) -> Params:
-    """The parameters a body contributes, by its Content-Type (Fluentd's rules)."""
+    A form is counted first (TooManyFields: 413) and, past LARGE bytes with
+    ``over_memory``, weighed as a JSON body is (:func:`weigh`): forms.py."""
     kind = content_type.split(";", 1)[0].strip().lower()
-    if kind == "application/x-www-form-urlencoded":
-        return parse_query(body)
-    if kind == "multipart/form-data":
-        return parse_multipart(body, content_type)
+    if kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        try:
+            check_fields(body, content_type)
+            if over_memory is not None and len(body) > LARGE:
+                weigh(form_cost(body, content_type), over_memory, limit)
+            if kind == "multipart/form-data":
+                return parse_multipart(body, content_type)
+            return parse_query(body)
+        except BadForm as exc:
+            raise BadRequest(str(exc)) from exc
     if kind in ("application/json", "application/csp-report"):
         return {"json": body}
     if kind == "application/msgpack":

@@ -17,7 +17,7 @@ from typing import Any
 
 from dplat.agent.config.element import Element
 from dplat.agent.core.base import Plugin
-from dplat.agent.core.params import render
+from dplat.agent.core.masking import render
 from dplat.agent.event import EventTime
 from dplat.agent.router import ROOT_LABEL, Router
 
