@@ -48,6 +48,16 @@ class RunningService:
         out, err = self.container.get_logs()
         return (out + err).decode(errors="replace")
 
+    def check_running(self) -> None:
+        """Fail now, with the exit code and the log's tail, if the container has
+        stopped: a module's later tests would otherwise each wait out their
+        client's retries against a dead port (CI once hung 90 minutes on that)."""
+        wrapped = self.container.get_wrapped_container()
+        wrapped.reload()
+        if wrapped.status != "running":
+            code = wrapped.attrs["State"]["ExitCode"]
+            pytest.fail(f"{self.service.name} exited ({code}):\n{self.logs()[-3000:]}")
+
 
 def _start_with_retry(container: DockerContainer, attempts: int = 3) -> None:
     """Start, retrying runc's rare transient failure ("OCI runtime create failed

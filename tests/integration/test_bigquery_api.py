@@ -51,6 +51,16 @@ def stack(credentials: Credentials) -> Iterator[tuple[RunningService, RunningSer
         network.remove()
 
 
+@pytest.fixture(autouse=True)
+def emulator_running(stack: tuple[RunningService, RunningService]) -> Iterator[None]:
+    """Each test starts and ends with the emulator up: a crash (a segfault in
+    V8 once) fails the test that caused it and the rest at once, not after
+    each client's ten minutes of retries."""
+    stack[1].check_running()
+    yield
+    stack[1].check_running()
+
+
 @pytest.fixture(scope="module")
 def client(stack: tuple[RunningService, RunningService]) -> bigquery.Client:
     return stack[1].service.client()

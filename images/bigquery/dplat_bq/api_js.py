@@ -20,12 +20,24 @@ sent on it by the client got "connection reset": under concurrent queries
 that looked like an intermittent failure of whichever UDF query came next
 (issue 11). :func:`install` gives the callable a signature of exactly as
 many positional parameters as the UDF declares, which DuckDB reads instead.
+
+One thread for V8's contexts: mini-racer (0.12 to 0.14.1, tried) frees a
+context with ``mr_free_context``, and freeing it on another thread than the
+one that made it kills the process (SIGSEGV, exit 139) once the context has
+run a global regular expression (``s.replace(/\\D/g, '')``), probably V8's
+per-thread regexp state. bqemulator makes each UDF's context on a short-lived
+thread and closes it, when the script ends, on the request's thread, so such
+a UDF took the whole emulator down (and every query after it). A small
+subclass of ``MiniRacer`` makes and closes every context on one long-lived
+thread; calls into a context still come from any thread, which V8 allows.
 """
 
 from __future__ import annotations
 
 import inspect
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 _QUOTES = ('"""', "'''", '"', "'")
@@ -88,11 +100,35 @@ class _ArityEngine:
         return _ArityConnection(self._engine.connection)
 
 
+def one_thread_mini_racer(base: type) -> type:
+    """``base`` (mini-racer's ``MiniRacer``) made and closed on one thread, always the same."""
+    v8_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="v8-contexts")
+    on_v8_thread = threading.local()
+    v8_thread.submit(setattr, on_v8_thread, "yes", True).result()
+
+    def on_its_thread(call: Callable[..., Any], *args: Any) -> Any:
+        if getattr(on_v8_thread, "yes", False):  # already there (a close from GC on it)
+            return call(*args)
+        return v8_thread.submit(call, *args).result()
+
+    class OneThreadMiniRacer(base):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            on_its_thread(lambda: base.__init__(self, *args, **kwargs))
+
+        def close(self, *args: Any) -> None:
+            on_its_thread(base.close, self, *args)
+
+    return OneThreadMiniRacer
+
+
 def install() -> None:
+    import py_mini_racer
     from bqemulator.scripting import parser
     from bqemulator.udf.js_udf import JavaScriptUDFRuntime
 
     parser._unquote_string = unquote_raw(parser._unquote_string)
+    # js_udf imports MiniRacer from the package when it builds a context.
+    py_mini_racer.MiniRacer = one_thread_mini_racer(py_mini_racer.MiniRacer)  # type: ignore[misc]
     materialize = JavaScriptUDFRuntime.materialize
 
     def materialize_with_arity(self: JavaScriptUDFRuntime, routine: Any, engine: Any) -> None:
