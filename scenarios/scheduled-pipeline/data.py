@@ -10,15 +10,16 @@ database): the lesson creates and drops only those.
 Each row carries ``updated_at``, the column a daily incremental extract reads:
 an event or purchase is written when it happens; some users changed their
 profile during the window. Ground truth per run is "the rows whose updated_at
-falls in that day", computed here from the generated rows, never read back
-from MySQL.
+falls in that day, as MySQL held them when that day's latest run read it"
+(before or after the late changes), computed here from the generated rows,
+never read back from MySQL.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -28,6 +29,7 @@ from typing import Any
 from dplat import resources
 from dplat.scenario import catalog
 
+Row = dict[str, Any]
 SEED = 20201120
 DAYS = [date(2020, 11, 20) + timedelta(days=n) for n in range(5)]
 LATE_DAY = DAYS[-1]  # late changes happen on the last day of the schedule
@@ -121,22 +123,27 @@ def after(shop: Shop, changes: list[dict[str, Any]]) -> Shop:
 
 
 # -- ground truth -------------------------------------------------------------------
-def partition_truth(shop: Shop, changes: Sequence[dict[str, Any]] = ()
-                    ) -> dict[str, dict[str, list[Any]]]:
-    """For each day (YYYYMMDD) and table: the keys of the rows its run extracts.
+def partition_truth(shop: Shop, changes: Sequence[dict[str, Any]] = (),
+                    read_after: Collection[str] = ()) -> dict[str, dict[str, list[Row]]]:
+    """For each day (YYYYMMDD) and table: the rows its latest run extracted,
+    each as MySQL held it (the table's columns), sorted by key.
 
-    A changed row is extracted again by the run of the day it changed, and
-    stays as it was in the partition of the day it was first extracted: a
-    partition is a record of what that day's run read, not a current table."""
-    found: dict[str, dict[str, list[Any]]] = {}
+    A partition is a record of what its day's latest run read, not a current
+    table. A run that ran before ``changes`` were written to MySQL read the
+    rows as generated (a late-paid purchase is still ``failed`` in the
+    partition of the day it was bought); a day in ``read_after`` ran again
+    after them and read the changed rows, whose new updated_at moves a
+    late-paid purchase out of its purchase day and into the late day."""
+    changed = after(shop, changes) if changes else shop
+    found: dict[str, dict[str, list[Row]]] = {}
     for day in DAYS:
-        prefix = day.isoformat()
-        found[f"{day:%Y%m%d}"] = {
-            table: sorted(r[KEYS[table]] for r in rows if r["updated_at"].startswith(prefix))
-            for table, rows in shop.rows.items()}
-    for change in changes:
-        day = found[change["updated_at"][:10].replace("-", "")]["purchases"]
-        day[:] = sorted({*day, change["purchase_id"]})
+        name = f"{day:%Y%m%d}"
+        source = changed if name in read_after else shop
+        found[name] = {
+            table: sorted(({c: r[c] for c in COLUMNS[table]} for r in rows
+                           if r["updated_at"].startswith(day.isoformat())),
+                          key=lambda r, k=KEYS[table]: r[k])
+            for table, rows in source.rows.items()}
     return found
 
 

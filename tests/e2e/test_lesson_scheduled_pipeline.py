@@ -1,7 +1,8 @@
 """The lesson scheduled-pipeline on the whole stack, through `dplat run scenario`
 (which must start the on-demand airflow service itself), then checked once
 more here from outside the lesson: Airflow's own record of the runs, and the
-rows in S3 and BigQuery read with fresh clients.
+rows in S3 and BigQuery read with fresh clients. Then single steps again
+(`--only`), and `dplat reset` with airflow stopped.
 
 The negative run deploys the same lesson with its DAG changed the way a
 careless edit would (no retries, a misspelt column in the extract SQL): the
@@ -52,6 +53,29 @@ def test_the_lesson_passes_through_dplat_run_scenario(stack: Stack, tmp_path: Pa
                            "raw.shop_daily_purchases GROUP BY dt, purchase_id HAVING n > 1")
     assert doubled == []
     assert len(results.rows(bigquery, "SELECT * FROM mart.shop_daily_kpis")) == 5
+
+    # One step again after the full run, as the README suggests: MySQL now
+    # holds the late payments, and every step's checks must still hold (a
+    # day run again reads the changed rows; deploy finds its DAG unpaused;
+    # late again changes no KPI day).
+    for step in ("deploy", "retry", "rerun", "late"):
+        again = stack.cli("run", "scenario", LESSON, "--only", step)
+        assert again.exit_code == 0, f"--only {step}:\n{again.output}"
+
+    # `dplat reset` with airflow stopped: it starts nothing, skips Airflow's
+    # record (saying so) and still removes the lesson's tables.
+    assert stack.cli("down", "airflow").exit_code == 0
+    reset = stack.cli("reset", LESSON)
+    assert reset.exit_code == 0, reset.output
+    assert "airflow is not running" in reset.output
+    assert [t.table_id for t in bigquery.list_tables("raw") if "shop_daily" in t.table_id] == []
+    connection = stack.service("mysql").client()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SHOW TABLES LIKE 'shop_daily_%'")
+        assert cursor.fetchall() == []
+    finally:
+        connection.close()
 
 
 def test_a_broken_extract_without_retries_fails_and_says_where_the_log_is(

@@ -1,9 +1,11 @@
 """One task of the scheduled-pipeline DAG run by Airflow against a real MySQL:
 the airflow and mysql images on one network (the task finds ``mysql`` by name,
 as in the stack), the lesson's tables seeded, and ``airflow tasks test
-shop_daily extract 2020-11-21`` (Airflow's CLI: one task instance for one
+shop_daily extract 2020-11-22`` (Airflow's CLI: one task instance for one
 logical date, no scheduler; https://airflow.apache.org/docs/apache-airflow/stable/cli-and-env-variables-ref.html#test)
-must extract exactly the rows the ground truth puts in that day's partition.
+must extract exactly the rows the ground truth puts in the partition of the
+21st: with this DAG's interval timetable the run dated the 22nd owns the
+interval [21 Nov, 22 Nov).
 """
 
 from __future__ import annotations

@@ -11,7 +11,10 @@ The image itself is checked in tests/integration/test_airflow.py.
 
 from __future__ import annotations
 
+import os
 import socket
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +22,7 @@ import pytest
 from dplat.errors import StackNotRunning
 from dplat.settings import resolve
 from dplat.stack import catalogue
-from dplat.stack.airflow import Airflow, unhealthy_parts
+from dplat.stack.airflow import Airflow, unhealthy_parts, write_dag_file
 from dplat.stack.credentials import Credentials, load_or_create
 
 
@@ -100,3 +103,30 @@ def test_wait_ready_names_the_service_and_why_it_gave_up() -> None:
         airflow.wait_ready(5, still_running=lambda: False)
     assert "airflow" in str(caught.value) and "its container stopped" in str(caught.value)
     assert isinstance(caught.value.__cause__, StackNotRunning)
+
+
+@pytest.fixture
+def strict_umask() -> Iterator[None]:
+    """A host user whose umask hides new files from every other user."""
+    old = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def test_the_dag_folder_is_readable_by_the_containers_user_whatever_the_umask(
+        tmp_path: Path, strict_umask: None) -> None:
+    """The container's airflow user (uid 10001) is "other" to the files the
+    host's user writes: the folder must be listable and the files readable."""
+    from dplat.stack import lifecycle
+
+    settings = resolve({"home": str(tmp_path)}, env={})
+    lifecycle._prepare_work_dir(settings)
+    folder = settings.work_dir / "airflow" / "dags"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755
+    written = write_dag_file(tmp_path, "a_dag.py", "print('parsed')\n")
+    assert written == tmp_path / "airflow" / "dags" / "a_dag.py"
+    assert stat.S_IMODE(written.stat().st_mode) == 0o644
+    assert stat.S_IMODE(written.parent.stat().st_mode) == 0o755
+    assert written.read_text() == "print('parsed')\n"

@@ -167,5 +167,5 @@ def reset(
     """Return a lesson's own data (tables, prefixes, agent buffers) to its start."""
     from dplat.scenario import lessons
 
-    lessons.reset(resolve(ctx), name)
+    lessons.reset(resolve(ctx), name, on_note=lambda line: console.print(f"  {line}"))
     console.print(f"[{OK}]✔[/] {name} is reset")

@@ -253,6 +253,9 @@ def run_on_stack(
     return result
 
 
-def reset(settings: Settings, name: str) -> None:
-    """`dplat reset NAME`: the lesson's own data back to its start."""
-    runner.reset(catalog.find(name), settings)
+def reset(
+    settings: Settings, name: str, on_note: Callable[[str], None] = lambda line: None
+) -> None:
+    """`dplat reset NAME`: the lesson's own data back to its start; ``on_note``
+    hears what the reset says on the way (e.g. a part it had to skip)."""
+    runner.reset(catalog.find(name), settings, on_note)

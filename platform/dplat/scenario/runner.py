@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -240,14 +241,18 @@ def lineage_tree(lineage: dict[str, list[str]]) -> list[tuple[int, str]]:
     return lines
 
 
-def reset(scenario: Scenario, settings: Settings) -> None:
-    """`dplat reset NAME`: run the scenario's reset and forget its state."""
+def reset(
+    scenario: Scenario, settings: Settings, on_note: Callable[[str], None] = lambda line: None
+) -> None:
+    """`dplat reset NAME`: run the scenario's reset and forget its state.
+    ``on_note`` hears the reset's progress lines (e.g. what it had to leave)."""
     ctx = Context(
         settings=settings,
         credentials=stack_credentials(settings),
         folder=scenario.folder,
         run_id="reset",
         options=dict(scenario.options),
+        on_progress=on_note,
     )
     _reset(scenario, ctx)
     save_state(settings, scenario.name, {})

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from dplat.stack.base import Build, Endpoint, Service
@@ -30,6 +31,28 @@ from dplat.stack.mysql import MySQL
 
 DAGS_FOLDER = "airflow/dags"
 """Where DAG files go, under DPLAT_HOME/work (mounted as the container's DAG folder)."""
+
+FOLDER_MODE, FILE_MODE = 0o755, 0o644
+"""The DAG folder's and its files' modes. The container's airflow user (uid
+10001) is not the host user who writes them, so it reads them as "other":
+set explicitly, since a umask such as 077 would otherwise hide them."""
+
+
+def prepare_dags_folder(work_dir: Path) -> Path:
+    """Make the DAG folder under ``work_dir`` (DPLAT_HOME/work) and let the
+    container's user list and read it whatever the host's umask; the folder."""
+    folder = work_dir / DAGS_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(FOLDER_MODE)
+    return folder
+
+
+def write_dag_file(work_dir: Path, name: str, text: str) -> Path:
+    """Write one file into the DAG folder, readable by the container's user."""
+    path = prepare_dags_folder(work_dir) / name
+    path.write_text(text)
+    path.chmod(FILE_MODE)
+    return path
 
 HEALTHY_PARTS = ("metadatabase", "scheduler", "dag_processor")
 """What /api/v2/monitor/health must call healthy: the database and both

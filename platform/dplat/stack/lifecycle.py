@@ -21,7 +21,7 @@ from dplat.errors import EngineError, EngineNotRunning, ServiceUnhealthy
 from dplat.settings import Settings
 from dplat.stack import catalogue, images, ports
 from dplat.stack.agent import Agent, install_default_config
-from dplat.stack.airflow import DAGS_FOLDER as AIRFLOW_DAGS_FOLDER
+from dplat.stack.airflow import prepare_dags_folder
 from dplat.stack.base import Service
 from dplat.stack.credentials import Credentials, complete, load_or_create
 
@@ -112,7 +112,7 @@ def _prepare_work_dir(settings: Settings) -> None:
     folder. Made here, by the host's user, so that lessons can write into them
     (a folder the engine made for a bind mount would belong to root)."""
     (settings.work_dir / "mysql-init").mkdir(parents=True, exist_ok=True)
-    (settings.work_dir / AIRFLOW_DAGS_FOLDER).mkdir(parents=True, exist_ok=True)
+    prepare_dags_folder(settings.work_dir)  # read by the container's uid, not ours
     install_default_config(settings.work_dir / "agent")
 
 
