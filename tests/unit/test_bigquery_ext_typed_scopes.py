@@ -10,6 +10,7 @@ BigQuery's documentation gives.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -113,11 +114,31 @@ def test_unknown_operands_get_bigquerys_rule_from_duckdb(sql: str, expected: Any
         ("SELECT CAST(opaque('yes') AS BOOL)", "Bad bool value"),
         ("SELECT INT64(opaque(JSON '\"42\"'))", "not an integer"),
         ("SELECT STRING(opaque(JSON '1'))", "not a string"),
+        # BigQuery's answer has another type than DuckDB's: refused, not answered wrong.
+        ("SELECT POW(opaque(NUMERIC '2'), 3)", "POW of a NUMERIC .* not supported: BigQuery answers a NUMERIC"),
+        ("SELECT DIV(opaque(NUMERIC '7'), 2)", "DIV of a NUMERIC"),
+        ("SELECT opaque(DATE '2024-03-15') - DATE '2024-03-01'", "DATE - DATE .* an INTERVAL"),
+        ("SELECT opaque(b'ab') || opaque(b'c')", "BYTES [|][|] BYTES"),
     ],
 )
-def test_unknown_operands_raise_where_bigquery_does(sql: str, message: str) -> None:
+def test_unknown_operands_raise_where_bigquery_does_or_we_cannot_answer(sql: str, message: str) -> None:
     with pytest.raises(duckdb.Error, match=message):
         run(sql)
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT POW(opaque(2), 3)", 8.0),  # the same calls for other types: answered as before
+        ("SELECT DIV(opaque(7), 2)", 3),
+        ("SELECT opaque(DATE '2024-03-15') - 14", dt.date(2024, 3, 1)),
+        ("SELECT opaque(5) - opaque(2)", 3),
+        ("SELECT opaque('a') || opaque('b')", "ab"),
+        ("SELECT BIT_COUNT(opaque(-4))", 62),  # a 32-bit DuckDB INTEGER counted as INT64
+    ],
+)
+def test_unknown_operands_of_other_types_answer_as_before(sql: str, expected: Any) -> None:
+    assert run(sql) == expected
 
 
 def test_parameters_are_dispatched_a_positional_one_read_once() -> None:

@@ -275,8 +275,8 @@ def div_operands(node: exp.Expression) -> exp.Expression | None:
 
 TRANSFORMS = (
     bitwise_precedence,  # first: the others must see the operators nested as BigQuery nests them
+    untyped_operands,  # before typed.py's, which leave an untyped POW no longer a POW
     *TYPED_TRANSFORMS,
-    untyped_operands,  # after them: what they could not type
     bytes_calls,
     *SYNTAX_TRANSFORMS,
     net_calls,

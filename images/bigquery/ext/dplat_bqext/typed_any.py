@@ -95,10 +95,42 @@ ANY_MACROS: dict[str, str] = {
 ANY_MACROS["dplat_any_shift_right"] = (
     f"(x, n, fallback) AS CASE WHEN {_INTS} THEN dplat_shift_right(TRY_CAST(x AS BIGINT), n) ELSE fallback END"
 )
+ANY_MACROS["dplat_any_bit_count"] = _dispatch((_INTS, "bit_count(TRY_CAST(x AS BIGINT))"))  # not 32 bits
 
+
+def _refusal(test: str, what: str, answer: str, advice: str) -> str:
+    """A macro ``(x, y, fallback)`` that raises when ``test`` holds (its answer would be
+    of another type than BigQuery's, which no CASE can give), else is ``fallback``."""
+    message = (
+        f"{what} of a value whose type this sandbox learns only as the query runs (a query parameter,"
+        f" a function result) is not supported: BigQuery answers {answer}; {advice}"
+    )
+    return f"(x, y, fallback) AS CASE WHEN {test} THEN error('{message}') ELSE fallback END"
+
+
+_DECIMAL_EITHER = "starts_with(typeof(x), 'DECIMAL') OR starts_with(typeof(y), 'DECIMAL')"
+ANY_MACROS.update({
+    "dplat_any_pow": _refusal(_DECIMAL_EITHER, "POW of a NUMERIC", "a NUMERIC", "CAST it AS NUMERIC"),
+    "dplat_any_div": _refusal(_DECIMAL_EITHER, "DIV of a NUMERIC", "a NUMERIC", "CAST it AS NUMERIC"),
+    "dplat_any_minus": _refusal(
+        "typeof(x) = 'DATE' AND typeof(y) = 'DATE'", "DATE - DATE", "an INTERVAL", "CAST it AS DATE, or use DATE_DIFF"
+    ),
+    "dplat_any_concat": _refusal(
+        "typeof(x) = 'BLOB' AND typeof(y) = 'BLOB'", "BYTES || BYTES", "BYTES", "CAST it AS BYTES"
+    ),
+})
+
+# Two operands, either of which may be the unknown one, and the known types
+# with which the rule may still apply (a known NUMERIC, DATE, BYTES pair is typed.py's).
+BINARY: dict[type[exp.Expression], tuple[str, frozenset[str]]] = {
+    exp.Pow: ("dplat_any_pow", frozenset({"INT64", "FLOAT64"})),
+    exp.IntDiv: ("dplat_any_div", frozenset({"INT64", "FLOAT64"})),
+    exp.Sub: ("dplat_any_minus", frozenset({"DATE"})),
+    exp.DPipe: ("dplat_any_concat", frozenset({"BYTES"})),
+}
 CALLS = (
     exp.Cast, exp.TryCast, exp.JSONFormat, exp.JSONExtract, exp.Int64, exp.String, exp.Round, exp.BitwiseRightShift,
-    exp.Sign,
+    exp.Sign, exp.BitwiseCount, *BINARY,
 )
 PARAMETER = "_dplat_parameter"  # a positional parameter's column in its subquery
 CAST_TARGETS = {"INT64": "int", "BOOL": "bool", "STRING": "string", "BYTES": "bytes"}
@@ -132,7 +164,22 @@ def _macro(node: exp.Expression) -> str | None:
         return None if node.args.get("zone") else f"dplat_any_json_{type(node).__name__.lower()}"
     if isinstance(node, exp.Round):
         return None if node.args.get("truncate") is not None else "dplat_any_round"
-    return {exp.BitwiseRightShift: "dplat_any_shift_right", exp.Sign: "dplat_any_sign"}.get(type(node))
+    if type(node) in BINARY:
+        return BINARY[type(node)][0]
+    return {
+        exp.BitwiseRightShift: "dplat_any_shift_right", exp.Sign: "dplat_any_sign", exp.BitwiseCount: "dplat_any_bit_count"
+    }.get(type(node))
+
+
+def _applies(node: exp.Expression) -> bool:
+    """The rule's operand is of unknown type; for BINARY, one is and the other may be its pair."""
+    if type(node) not in BINARY:
+        return _unknown(node, node.this)
+    operands = (node.this, node.expression)
+    if any(isinstance(o, exp.Null) for o in operands):
+        return False
+    kinds = {kind(o) for o in operands}
+    return None in kinds and kinds - {None} <= BINARY[type(node)][1]
 
 
 def untyped_operands(node: exp.Expression) -> exp.Expression | None:
@@ -141,7 +188,7 @@ def untyped_operands(node: exp.Expression) -> exp.Expression | None:
         return None
     if isinstance(node, exp.JSONFormat) and isinstance(node.this, exp.JSONExtract) and not node.expressions:
         return _json_of_extract(node)
-    if not _unknown(node, node.this):
+    if not _applies(node):
         return None
     name = _macro(node)
     if name is None:
@@ -170,7 +217,8 @@ def _dispatched(name: str, node: exp.Expression) -> exp.Anonymous:
     """``name(<operands>, <the call as it was>)``."""
     fallback = node.copy()
     fallback.meta["dplat_any_done"] = True
-    operands = [node.this, node.expression] if isinstance(node, exp.BitwiseRightShift) else [node.this]
+    two = isinstance(node, exp.BitwiseRightShift) or type(node) in BINARY
+    operands = [node.this, node.expression] if two else [node.this]
     return exp.Anonymous(this=name, expressions=[*(o.copy() for o in operands), fallback])
 
 
