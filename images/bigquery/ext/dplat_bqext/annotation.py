@@ -39,7 +39,7 @@ def annotate(tree: exp.Expression, schema: dict[str, Any] | None = None) -> exp.
     try:
         if tree.find(exp.From):  # a SELECT without FROM has no columns to resolve
             aliased = _alias_derived_tables(tree)
-            qualified = _qualify_columns(tree, mapping or MappingSchema(dialect="duckdb"))
+            qualified = _qualify_columns(tree, mapping or MappingSchema(dialect="bigquery"))
         return annotate_types(tree, schema=mapping, dialect="bigquery")
     except Exception:  # a construct SQLGlot cannot type: the typed transforms stay off
         return tree
