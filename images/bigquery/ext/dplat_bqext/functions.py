@@ -119,8 +119,8 @@ def json_null_and_type(node: exp.Expression) -> exp.Expression | None:
             and isinstance(node.this, exp.Literal) and node.this.is_string):
         # The extraction itself stays bqemulator's (its JSONPath rules: 0-based
         # subscripts, quoted keys); only a JSON null result is looked at, and
-        # the result stays a STRING. Only a STRING literal's type is known
-        # here: a STRING column still gives 'null' (docs/differences.md).
+        # the result stays a STRING. A column is typed_any.py's: it may be
+        # JSON in DuckDB where bqemulator's catalog says STRING.
         wrapped = _call("dplat_json_sql_null", node)
         return exp.cast(wrapped, exp.DataType.build("STRING", dialect="bigquery"))
     if isinstance(node, exp.JSONType) and not node.args.get("expression"):

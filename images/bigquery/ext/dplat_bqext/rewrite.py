@@ -31,6 +31,7 @@ from dplat_bqext.literals import decode_string_escapes
 from dplat_bqext.net import net_calls
 from dplat_bqext.syntax import SYNTAX_TRANSFORMS, bitwise_precedence
 from dplat_bqext.typed import TYPED_TRANSFORMS
+from dplat_bqext.typed_any import untyped_operands
 
 WEEKDAYS = ("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")
 # TIMESTAMP_DIFF/_ADD/_SUB take these parts only (BigQuery's timestamp_functions page).
@@ -274,6 +275,7 @@ def div_operands(node: exp.Expression) -> exp.Expression | None:
 
 TRANSFORMS = (
     bitwise_precedence,  # first: the others must see the operators nested as BigQuery nests them
+    untyped_operands,  # before typed.py's, which leave an untyped POW no longer a POW
     *TYPED_TRANSFORMS,
     bytes_calls,
     *SYNTAX_TRANSFORMS,
