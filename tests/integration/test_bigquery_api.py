@@ -151,9 +151,6 @@ def test_javascript_udf_with_a_raw_string_body(client: bigquery.Client) -> None:
     assert rows(client, sql) == [("122",)]
 
 
-# tabledata.insertAll: "skipInvalidRows ... The default value is false, which causes the entire
-# request to fail if any invalid rows exist."
-# https://cloud.google.com/bigquery/docs/reference/rest/v2/tabledata/insertAll
 def test_query_and_wait_raises_a_failing_querys_error(client: bigquery.Client, dataset: str) -> None:
     """jobs.query (the client's query_and_wait) answers a failed query with its error,
     not zero rows (https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/query);
@@ -166,6 +163,9 @@ def test_query_and_wait_raises_a_failing_querys_error(client: bigquery.Client, d
     assert [tuple(r.values()) for r in client.query_and_wait("SELECT 6 * 7")] == [(42,)]
 
 
+# tabledata.insertAll: "skipInvalidRows ... The default value is false, which causes the entire
+# request to fail if any invalid rows exist."
+# https://cloud.google.com/bigquery/docs/reference/rest/v2/tabledata/insertAll
 def test_a_bad_row_fails_the_request_with_per_row_errors(client: bigquery.Client, dataset: str) -> None:
     table_id = make_table(client, dataset)
     errors = client.insert_rows_json(table_id, [{"id": 1}, {"id": "one"}, {"name": "no id"}, {"id": 4, "extra": 1}])

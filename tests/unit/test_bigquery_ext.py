@@ -371,3 +371,17 @@ def test_arguments_of_a_rewritten_call_are_rewritten_too() -> None:
     assert answer("SELECT MOD(DIV(9, 2), 3)") == 1
     with pytest.raises(duckdb.Error, match="division by zero"):
         answer("SELECT MOD(DIV(9, 0), 3)")
+
+
+def test_external_ddl_that_reaches_the_translator_is_refused() -> None:
+    """CREATE/DROP EXTERNAL TABLE not intercepted (in a script) is an error, never a native table (issue 11)."""
+    from dplat_bqext.statements import DROP_TABLE, name_parts, strip_comments
+
+    for sql in ("-- c\nCREATE EXTERNAL TABLE ds.t OPTIONS (format = 'CSV', uris = ['gs://b/x'])",
+                "/* c */ DROP EXTERNAL TABLE ds.t"):
+        with pytest.raises(RewriteError, match="not supported inside a multi-statement script"):
+            rewrite(sql)
+    assert rewrite("SELECT 'EXTERNAL' AS e") == "SELECT 'EXTERNAL' AS e"
+    assert strip_comments("SELECT '--a' # b\n-- c") .split() == ["SELECT", "'--a'"]
+    match = DROP_TABLE.match(strip_comments("-- lead\nDROP TABLE IF EXISTS `ds`.`t`; -- bye"))
+    assert match is not None and name_parts(match.group("name")) == ["ds", "t"]

@@ -12,65 +12,42 @@ that ``tables.get`` returns it and restarts keep it.
 
 Refused, in BigQuery's error shape: URIs that are not ``gs://``, formats other
 than CSV, NEWLINE_DELIMITED_JSON, PARQUET, AVRO, and options this sandbox does
-not implement (rather than ignoring them).
+not implement (rather than ignoring them: :mod:`dplat_bq.external_config`).
+The DDL is recognised past leading comments; inside a multi-statement script
+it is not intercepted and the SQL layer refuses it (:mod:`dplat_bqext.statements`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Annotated, Any
 
 import pyarrow as pa
+import sqlglot
 from bqemulator.api.dependencies import AppContext, get_context
+from bqemulator.api.routes import datasets as bq_datasets
 from bqemulator.api.routes import tables as bq_tables
 from bqemulator.domain.errors import InvalidQueryError
 from bqemulator.storage.sql_identifiers import quoted_table_ref
 from bqemulator.storage.type_map import bq_to_duckdb, duckdb_type_to_bq_field
 from dplat_bq import api_s3
+from dplat_bq.external_config import reader
+from dplat_bqext.statements import DROP_TABLE, EXTERNAL_DDL, name_parts, strip_comments
 from fastapi import APIRouter, Depends, Request, Response
+from sqlglot import exp
 
 router = APIRouter(prefix="/bigquery/v2", tags=["dplat"])
 _Ctx = Annotated[AppContext, Depends(get_context)]
 SIDECAR = "main.__dplat_external_tables"
-_FORMATS = {"CSV": "CSV", "NEWLINE_DELIMITED_JSON": "NEWLINE_DELIMITED_JSON", "JSON": "NEWLINE_DELIMITED_JSON",
-            "PARQUET": "PARQUET", "AVRO": "AVRO"}
-_DDL = re.compile(r"^\s*CREATE\s+(OR\s+REPLACE\s+)?EXTERNAL\s+TABLE\b", re.IGNORECASE)
-_DROP = re.compile(r"^\s*DROP\s+(EXTERNAL\s+)?TABLE\s+(IF\s+EXISTS\s+)?`?([\w.-]+?)`?\s*;?\s*$", re.IGNORECASE)
-_DDL_OPTIONS = {"format", "uris", "skip_leading_rows", "field_delimiter", "description"}
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _reader(config: dict[str, Any], fields: list[dict[str, Any]]) -> str:
-    """The DuckDB table function reading the configuration's URIs.
-
-    CSV columns are matched to declared ``fields`` by position, as BigQuery
-    does; the other formats carry names and are matched by name.
-    """
-    fmt = _FORMATS.get(str(config.get("sourceFormat", "")).upper())
-    if fmt is None:
-        raise InvalidQueryError(
-            f"External tables in format {config.get('sourceFormat')!r} are not supported by this sandbox; "
-            "use CSV, NEWLINE_DELIMITED_JSON, PARQUET or AVRO.", location="format")
-    uris = config.get("sourceUris") or []
-    if not uris:
-        raise InvalidQueryError("An external table needs at least one source URI (uris / sourceUris).",
-                                location="uris")
-    files = "[" + ", ".join(_quote(api_s3.to_s3(u)) for u in uris) + "]"
-    if fmt == "PARQUET":
-        return f"read_parquet({files}, union_by_name = true)"
-    if fmt == "AVRO":
-        return f"read_avro({files})"
-    if fmt == "NEWLINE_DELIMITED_JSON":
-        return f"read_json({files}, format = 'newline_delimited')"
-    csv = config.get("csvOptions") or {}
-    header = "true" if int(csv.get("skipLeadingRows", 0) or 0) > 0 else "false"
-    delim = csv.get("fieldDelimiter", ",")
-    names = f", names = [{', '.join(_quote(f['name']) for f in fields)}]" if fields else ""
-    return f"read_csv({files}, header = {header}, delim = {_quote(delim)}{names})"
+# A DDL option and the configuration key it sets (csvOptions.<key> when CSV's).
+_DDL_OPTIONS = {"skip_leading_rows": "skipLeadingRows", "field_delimiter": "fieldDelimiter", "quote": "quote",
+                "allow_quoted_newlines": "allowQuotedNewlines", "allow_jagged_rows": "allowJaggedRows",
+                "null_marker": "nullMarker", "encoding": "encoding", "compression": "compression",
+                "max_bad_records": "maxBadRecords", "ignore_unknown_values": "ignoreUnknownValues"}
+_DDL_TOP = {"compression", "max_bad_records", "ignore_unknown_values"}
+_DDL_ALL = {"format", "uris", "description", *_DDL_OPTIONS}
 
 
 def _select(reader: str, fields: list[dict[str, Any]]) -> str:
@@ -103,7 +80,7 @@ def create(ctx: Any, project_id: str, dataset_id: str, body: dict[str, Any], rep
         from bqemulator.domain.errors import ResourceRef, resource_already_exists
 
         raise resource_already_exists(ResourceRef("table", project_id, dataset_id, table_id))
-    query = _select(_reader(config, fields), fields)
+    query = _select(reader(config, fields), fields)
     try:
         described = ctx.engine.execute(f"DESCRIBE {query}").fetchall()
     except Exception as exc:  # DuckDB's IO/binder errors, said in BigQuery's words
@@ -117,6 +94,9 @@ def create(ctx: Any, project_id: str, dataset_id: str, body: dict[str, Any], rep
     if existing is not None:
         drop(ctx, project_id, dataset_id, table_id, existing)
     ctx.engine.execute(f"CREATE VIEW {target} AS {query}")
+    # A record left by a table that went another way (its dataset deleted, a
+    # DROP SCHEMA) is replaced, never doubled.
+    forget(ctx, project_id, dataset_id, table_id)
     ctx.engine.execute(f"INSERT INTO {SIDECAR} VALUES (?, ?, ?, ?)", [project_id, dataset_id, table_id, json.dumps(stored)])
     return ctx.catalog.create_table(meta)
 
@@ -129,11 +109,27 @@ def drop(ctx: Any, project_id: str, dataset_id: str, table_id: str, meta: Any) -
     kind = "VIEW" if meta.table_type == "EXTERNAL" else "TABLE"
     ctx.engine.execute(f"DROP {kind} IF EXISTS {quoted_table_ref(project_id, dataset_id, table_id)}")
     ctx.catalog.delete_table(project_id, dataset_id, table_id)
-    ctx.engine.execute(f"DELETE FROM {SIDECAR} WHERE project = ? AND dataset = ? AND tbl = ?",
-                       [project_id, dataset_id, table_id])
+    forget(ctx, project_id, dataset_id, table_id)
+
+
+def forget(ctx: Any, project_id: str, dataset_id: str, table_id: str | None = None) -> None:
+    """Delete the stored configuration of one table, or of every table of a dataset."""
+    where, args = "project = ? AND dataset = ?", [project_id, dataset_id]
+    if table_id is not None:
+        where, args = where + " AND tbl = ?", [*args, table_id]
+    with contextlib.suppress(Exception):  # no external table was ever made: nothing to forget
+        ctx.engine.execute(f"DELETE FROM {SIDECAR} WHERE {where}", args)
 
 
 def stored_config(ctx: Any, project_id: str, dataset_id: str, table_id: str) -> dict[str, Any] | None:
+    """The external table's configuration; None unless the catalog says the table is EXTERNAL.
+
+    Checked against the catalog, so a stale record (its dataset dropped by SQL)
+    never makes a later native table of that name look external.
+    """
+    meta = ctx.catalog.get_table(project_id, dataset_id, table_id)
+    if meta is None or meta.table_type != "EXTERNAL":
+        return None
     try:
         row = ctx.engine.execute(f"SELECT config FROM {SIDECAR} WHERE project = ? AND dataset = ? AND tbl = ?",
                                  [project_id, dataset_id, table_id]).fetchone()
@@ -186,12 +182,29 @@ async def delete_table(project_id: str, dataset_id: str, table_id: str, ctx: _Ct
     return Response(status_code=204)
 
 
+@router.delete("/projects/{project_id}/datasets/{dataset_id}", status_code=204)
+async def delete_dataset(project_id: str, dataset_id: str, ctx: _Ctx, deleteContents: bool = False) -> Response:
+    """datasets.delete by bqemulator, then its external tables' stored configurations go too."""
+    response = await bq_datasets.delete_dataset(project_id, dataset_id, ctx, deleteContents)
+    async with ctx.engine.write_lock():
+        forget(ctx, project_id, dataset_id)
+    return response
+
+
+def _option_value(value: exp.Expression) -> Any:
+    if isinstance(value, exp.Array):
+        return [v.name for v in value.expressions]
+    if isinstance(value, exp.Boolean):
+        return bool(value.this)
+    return value.name
+
+
 def ddl_body(sql: str, project_id: str) -> tuple[str, str, dict[str, Any], bool, bool]:
     """(project, dataset, tables.insert body, or_replace, if_not_exists) of a CREATE EXTERNAL TABLE."""
-    import sqlglot
-    from sqlglot import exp
-
     statement = sqlglot.parse_one(sql, read="bigquery")
+    if not isinstance(statement, exp.Create):  # WITH PARTITION COLUMNS, WITH CONNECTION, ...
+        raise InvalidQueryError("This form of CREATE EXTERNAL TABLE is not supported by this sandbox: only "
+                                "CREATE [OR REPLACE] EXTERNAL TABLE [IF NOT EXISTS] ds.t [(columns)] OPTIONS (...).")
     schema = statement.this if isinstance(statement.this, exp.Schema) else None
     table = schema.this if schema else statement.this
     if not table.db:
@@ -203,22 +216,24 @@ def ddl_body(sql: str, project_id: str) -> tuple[str, str, dict[str, Any], bool,
         if isinstance(prop, exp.FileFormatProperty):
             options["format"] = prop.this.name
         elif isinstance(prop, exp.Property):
-            value = prop.args["value"]
-            options[prop.name.lower()] = ([v.name for v in value.expressions] if isinstance(value, exp.Array)
-                                          else value.name)
+            options[prop.name.lower()] = _option_value(prop.args["value"])
         else:
             raise InvalidQueryError(f"{prop.sql('bigquery')} is not supported on external tables in this sandbox.")
-    unknown = sorted(set(options) - _DDL_OPTIONS)
+    unknown = sorted(set(options) - _DDL_ALL)
     if unknown:
         raise InvalidQueryError(
             f"External table option {unknown[0]} is not supported by this sandbox"
-            f" (supported: {', '.join(sorted(_DDL_OPTIONS))}).", location=unknown[0])
+            f" (supported: {', '.join(sorted(_DDL_ALL))}).", location=unknown[0])
     if "format" not in options or "uris" not in options:
         raise InvalidQueryError("CREATE EXTERNAL TABLE needs OPTIONS (format = ..., uris = [...]).")
     config: dict[str, Any] = {"sourceFormat": options["format"].upper(), "sourceUris": options["uris"]}
-    if "skip_leading_rows" in options or "field_delimiter" in options:
-        config["csvOptions"] = {"skipLeadingRows": int(options.get("skip_leading_rows", 0)),
-                                "fieldDelimiter": options.get("field_delimiter", ",")}
+    for option, key in _DDL_OPTIONS.items():
+        if option in options:
+            section = config if option in _DDL_TOP else config.setdefault("csvOptions", {})
+            section[key] = options[option]
+    if config["sourceFormat"] != "CSV" and config.get("csvOptions"):
+        raise InvalidQueryError(f"CSV options ({', '.join(sorted(config['csvOptions']))}) on a "
+                                f"{config['sourceFormat']} external table are not supported.", location="format")
     body: dict[str, Any] = {"tableReference": {"tableId": table.name}, "externalDataConfiguration": config}
     if "description" in options:
         body["description"] = options["description"]
@@ -232,17 +247,17 @@ async def _run_drop(match: re.Match[str], statement_type: str, kwargs: dict[str,
     from bqemulator.jobs import executor
 
     ctx, project_id = kwargs["ctx"], kwargs["project_id"]
-    parts = match.group(3).split(".")
+    parts = name_parts(match.group("name"))
     if len(parts) not in (2, 3):
         return await intercept(statement_type, **kwargs)
     project, dataset, table_id = ([project_id, *parts] if len(parts) == 2 else parts)
     meta = ctx.catalog.get_table(project, dataset, table_id)
     external = meta is not None and meta.table_type == "EXTERNAL"
-    if match.group(1) and meta is not None and not external:
+    if match.group("external") and meta is not None and not external:
         raise InvalidQueryError(f"{dataset}.{table_id} is not an external table; use DROP TABLE.")
-    if not external and not (match.group(1) and meta is None):
+    if not external and not (match.group("external") and meta is None):
         return await intercept(statement_type, **kwargs)
-    if meta is None and not match.group(2):
+    if meta is None and not match.group("exists"):
         raise InvalidQueryError(f"Not found: Table {project}:{dataset}.{table_id}")
     if meta is not None:
         async with ctx.engine.write_lock():
@@ -261,10 +276,11 @@ def install_ddl() -> None:
     async def run_external_ddl(statement_type: str, **kwargs: Any) -> Any:
         sql = kwargs["bq_sql"]
         ctx = kwargs["ctx"]
-        dropped = _DROP.match(sql)
+        text = strip_comments(sql)
+        dropped = DROP_TABLE.match(text)
         if dropped:
             return await _run_drop(dropped, statement_type, kwargs, intercept)
-        if not _DDL.match(sql):
+        if not EXTERNAL_DDL.match(text):
             return await intercept(statement_type, **kwargs)
         project, dataset, body, replace, if_not_exists = ddl_body(sql, kwargs["project_id"])
         exists = ctx.catalog.get_table(project, dataset, body["tableReference"]["tableId"]) is not None

@@ -21,7 +21,6 @@ and the client libraries' documentation of it:
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -33,6 +32,7 @@ from bqemulator.api.routes.tabledata import (
 )
 from bqemulator.storage.arrow_bridge import _coerce_to_arrow_value, bq_rows_to_arrow
 from bqemulator.storage.sql_identifiers import quoted_table_ref, register_name
+from dplat_bq.insert_ids import InsertIdWindow
 
 # What BigQuery calls each type in "Cannot convert value to <type>".
 _TYPE_WORDS = {
@@ -40,39 +40,6 @@ _TYPE_WORDS = {
     "BOOL": "boolean", "BOOLEAN": "boolean", "NUMERIC": "numeric", "BIGNUMERIC": "bignumeric",
 }
 _BOOL_WORDS = {"true": True, "false": False, "1": True, "0": False}
-
-
-class InsertIdWindow:
-    """The insertIds seen lately, per table, kept for 60 to 120 seconds.
-
-    Two generations of one minute each: an id is found while it is in the
-    current or the previous one, so it is remembered for at least ``span``
-    seconds. Ids are kept as 64-bit hashes; when more than ``capacity`` are
-    held the older generation is dropped early (best effort, as BigQuery says:
-    at ~20,000 rows/s, the most this emulator takes, that still covers ~50 s).
-    """
-
-    def __init__(self, span: float = 60.0, capacity: int = 1_000_000) -> None:
-        self.span = span
-        self.capacity = capacity
-        self._current: set[int] = set()
-        self._previous: set[int] = set()
-        self._turned = time.monotonic()
-
-    def _turn(self) -> None:
-        now = time.monotonic()
-        if now - self._turned >= self.span or len(self._current) >= self.capacity:
-            self._previous, self._current, self._turned = self._current, set(), now
-        if now - self._turned >= 2 * self.span:
-            self._previous = set()
-
-    def seen(self, table: str, insert_id: str) -> bool:
-        key = hash((table, insert_id))
-        return key in self._current or key in self._previous
-
-    def remember(self, table: str, insert_ids: Sequence[str]) -> None:
-        self._turn()
-        self._current.update(hash((table, i)) for i in insert_ids)
 
 
 WINDOW = InsertIdWindow()
@@ -173,7 +140,20 @@ async def insert_all(ctx: Any, project_id: str, dataset_id: str, table_meta: Any
     else:
         keep = list(range(len(rows)))
 
-    # Duplicates of rows inserted lately, and repeats inside this request.
+    # Look and remember under the write lock: two concurrent retries of one
+    # request cannot both find their ids new.
+    async with ctx.engine.write_lock():
+        fresh = _fresh(rows, keep, table_key)
+        if fresh:
+            if table is None or len(fresh) != len(rows):
+                table = bq_rows_to_arrow([rows[i] for i in fresh], schema)
+            _insert(ctx, project_id, dataset_id, table_meta, table)
+            WINDOW.remember(table_key, [rows[i]["insertId"] for i in fresh if rows[i].get("insertId")])
+    return _response(errors)
+
+
+def _fresh(rows: list[Any], keep: list[int], table_key: str) -> list[int]:
+    """The indexes in ``keep`` whose insertId is not a repeat (of a recent request, or within this one)."""
     fresh: list[int] = []
     ids_in_request: set[str] = set()
     for i in keep:
@@ -183,31 +163,27 @@ async def insert_all(ctx: Any, project_id: str, dataset_id: str, table_meta: Any
                 continue
             ids_in_request.add(insert_id)
         fresh.append(i)
-    if fresh:
-        if table is None or len(fresh) != len(rows):
-            table = bq_rows_to_arrow([rows[i] for i in fresh], schema)
-        await _insert(ctx, project_id, dataset_id, table_meta, table)
-        WINDOW.remember(table_key, [rows[i]["insertId"] for i in fresh if rows[i].get("insertId")])
-    return _response(errors)
+    return fresh
 
 
 def _response(errors: list[dict[str, Any]]) -> dict[str, Any]:
     return {"kind": "bigquery#tableDataInsertAllResponse", "insertErrors": errors}
 
 
-async def _insert(ctx: Any, project_id: str, dataset_id: str, table_meta: Any, table: pa.Table) -> None:
-    """Append ``table`` as bqemulator's own insertAll does (catalog row count, change event)."""
+def _insert(ctx: Any, project_id: str, dataset_id: str, table_meta: Any, table: pa.Table) -> None:
+    """Append ``table`` as bqemulator's own insertAll does (catalog row count, change event).
+
+    The caller holds the engine's write lock."""
     table_id = table_meta.table_id
     target = quoted_table_ref(project_id, dataset_id, table_id)
     name = register_name(f"__bqemu_dplat_insertall_{time.monotonic_ns()}")
     fields = list(table_meta.schema_.fields)
     projection = _build_insert_select(fields, name) if _has_geography_column(fields) else "*"
-    async with ctx.engine.write_lock():
-        ctx.engine.connection.register(name, table)
-        try:
-            ctx.engine.execute(f"INSERT INTO {target} SELECT {projection} FROM {name}")
-        finally:
-            ctx.engine.connection.unregister(name)
-        current = ctx.catalog.get_table(project_id, dataset_id, table_id) or table_meta
-        ctx.catalog.update_table(current.model_copy(update={"num_rows": current.num_rows + table.num_rows}))
-        ctx.snapshots.record_change(project_id, dataset_id, table_id)
+    ctx.engine.connection.register(name, table)
+    try:
+        ctx.engine.execute(f"INSERT INTO {target} SELECT {projection} FROM {name}")
+    finally:
+        ctx.engine.connection.unregister(name)
+    current = ctx.catalog.get_table(project_id, dataset_id, table_id) or table_meta
+    ctx.catalog.update_table(current.model_copy(update={"num_rows": current.num_rows + table.num_rows}))
+    ctx.snapshots.record_change(project_id, dataset_id, table_id)

@@ -36,13 +36,13 @@ def replace_routes() -> None:
     FastAPI includes routers lazily and caches their routes, so routes added
     to or moved in an app afterwards are not reliably tried first.
     """
-    from bqemulator.api.routes import jobs, tabledata, tables
+    from bqemulator.api.routes import datasets, jobs, tabledata, tables
     from dplat_bq import api_external, api_query
 
     routes = [*router.routes, *api_external.router.routes, *api_query.router.routes]
     ours = {(r.path, frozenset(r.methods)): r for r in routes}
     replaced = 0
-    for bq_router in (tabledata.router, tables.router, jobs.router):
+    for bq_router in (tabledata.router, tables.router, jobs.router, datasets.router):
         for index, route in enumerate(bq_router.routes):
             mine = ours.get((getattr(route, "path", None), frozenset(getattr(route, "methods", None) or ())))
             if mine is not None:

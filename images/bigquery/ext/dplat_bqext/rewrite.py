@@ -29,6 +29,7 @@ from dplat_bqext.functions import (
 )
 from dplat_bqext.literals import decode_string_escapes
 from dplat_bqext.net import net_calls
+from dplat_bqext.statements import refuse_unintercepted_external_ddl
 from dplat_bqext.syntax import SYNTAX_TRANSFORMS, bitwise_precedence
 from dplat_bqext.typed import TYPED_TRANSFORMS
 from dplat_bqext.typed_any import untyped_operands
@@ -308,6 +309,7 @@ def rewrite(sql: str, schema: dict[str, Any] | None = None) -> str:
     ``schema``: bqemulator's catalog snapshot of the tables ``sql`` reads, for
     the corrections that depend on a column's type (annotation.py).
     """
+    refuse_unintercepted_external_ddl(sql)
     sql = decode_string_escapes(sql)
     try:
         statements = sqlglot.parse(sql, read="bigquery")
