@@ -35,9 +35,10 @@ thread; calls into a context still come from any thread, which V8 allows.
 from __future__ import annotations
 
 import inspect
+import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
 _QUOTES = ('"""', "'''", '"', "'")
@@ -101,22 +102,45 @@ class _ArityEngine:
 
 
 def one_thread_mini_racer(base: type) -> type:
-    """``base`` (mini-racer's ``MiniRacer``) made and closed on one thread, always the same."""
-    v8_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="v8-contexts")
-    on_v8_thread = threading.local()
-    v8_thread.submit(setattr, on_v8_thread, "yes", True).result()
+    """``base`` (mini-racer's ``MiniRacer``) made and closed on one thread, always the same.
 
-    def on_its_thread(call: Callable[..., Any], *args: Any) -> Any:
-        if getattr(on_v8_thread, "yes", False):  # already there (a close from GC on it)
-            return call(*args)
-        return v8_thread.submit(call, *args).result()
+    Making a context waits for it. Closing does not: ``MiniRacer.__del__``
+    closes, and the garbage collector runs it on whatever thread allocates,
+    also on another context's event-loop thread while the V8 thread waits on
+    that loop to make a new context (a deadlock, seen under four concurrent
+    UDF queries), or in the middle of queuing work. So the work goes through
+    a ``queue.SimpleQueue``, whose ``put`` is documented as safe to call from
+    ``__del__`` (an executor's ``submit`` takes a lock, and deadlocked there).
+    """
+    work: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any] | None]] = queue.SimpleQueue()
+    v8_thread_ident: list[int] = []
+
+    def serve() -> None:
+        v8_thread_ident.append(threading.get_ident())
+        while True:
+            call, done = work.get()
+            try:
+                result = call()
+            except BaseException as exc:
+                if done is not None:
+                    done.set_exception(exc)
+            else:
+                if done is not None:
+                    done.set_result(result)
+
+    threading.Thread(target=serve, name="v8-contexts", daemon=True).start()
 
     class OneThreadMiniRacer(base):  # type: ignore[misc, valid-type]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
-            on_its_thread(lambda: base.__init__(self, *args, **kwargs))
+            done: Future[None] = Future()
+            work.put((lambda: base.__init__(self, *args, **kwargs), done))
+            done.result()
 
         def close(self, *args: Any) -> None:
-            on_its_thread(base.close, self, *args)
+            if threading.get_ident() in v8_thread_ident:
+                base.close(self, *args)
+            else:
+                work.put((lambda: base.close(self, *args), None))
 
     return OneThreadMiniRacer
 
