@@ -106,7 +106,7 @@ def test_div_keeps_its_operands_whole() -> None:
 
 def test_other_queries_reach_bqemulator_as_written() -> None:
     """Nothing applies: the text is not re-generated (bqemulator's own text passes see it)."""
-    sql = "SELECT  b'\\x00', DATE_DIFF(d1, d2, DAY)  FROM t"
+    sql = "SELECT  b'\\x41', DATE_DIFF(d1, d2, DAY)  FROM t"
     assert rewrite(sql) is sql
     assert rewrite("SELECT (") == "SELECT ("
 
@@ -385,3 +385,52 @@ def test_external_ddl_that_reaches_the_translator_is_refused() -> None:
     assert strip_comments("SELECT '--a' # b\n-- c") .split() == ["SELECT", "'--a'"]
     match = DROP_TABLE.match(strip_comments("-- lead\nDROP TABLE IF EXISTS `ds`.`t`; -- bye"))
     assert match is not None and name_parts(match.group("name")) == ["ds", "t"]
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (r"SELECT b'\x00\xff'", b"\x00\xff"),  # data_types.bytes_escape_hex
+        (r"SELECT rb'\x00'", b"\\x00"),  # data_types.raw_bytes: four bytes
+        (r"SELECT LENGTH(b'\x00\x01\x02')", 3),  # data_types.bytes_length
+        (r"SELECT b'\377\000'", b"\xff\x00"),  # octal escapes
+        (r"SELECT B'\xFF' || b'x'", b"\xffx"),
+        (r"SELECT b'a\nb'", b"a\nb"),  # DuckDB holds it: left as written
+    ],
+)
+def test_bytes_literals_duckdb_cannot_hold_become_from_hex(sql: str, expected: Any) -> None:
+    """BigQuery's lexical page: bytes literals, their escapes, raw bytes."""
+    assert answer(sql) == expected
+
+
+def test_bytes_literals_duckdb_holds_stay_as_written() -> None:
+    assert rewrite(r"SELECT b'a\nb', b'\001'") == r"SELECT b'a\nb', b'\001'"
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (r"SELECT CAST(b'caf\xc3\xa9' AS STRING)", "café"),  # conversion.bytes_to_string
+        (r"SELECT SAFE_CAST(b'\xff' AS STRING)", None),
+    ],
+)
+def test_bytes_cast_to_string_is_their_utf8_text(sql: str, expected: Any) -> None:
+    """BigQuery's conversion functions page: CAST AS STRING of BYTES decodes UTF-8."""
+    assert answer(sql) == expected
+
+
+def test_bytes_that_are_not_utf8_cannot_be_cast_to_string() -> None:
+    """Case conversion.invalid_utf8_bytes_to_string_errors."""
+    with pytest.raises(duckdb.Error, match="UTF8"):
+        answer(r"SELECT CAST(b'\xff' AS STRING)")
+
+
+def test_safe_convert_bytes_to_string_replaces_what_is_not_utf8() -> None:
+    """Case strings.safe_convert_bad_utf8 (string functions page: U+FFFD)."""
+    from dplat_bqext.bytes_ops import register_bytes_functions
+
+    connection = duckdb.connect()
+    register_macros(connection)
+    register_bytes_functions(connection)
+    sql = sqlglot.transpile(rewrite(r"SELECT SAFE_CONVERT_BYTES_TO_STRING(b'a\xffb')"), read="bigquery", write="duckdb")[0]
+    assert connection.execute(sql).fetchone()[0] == "a\ufffdb"

@@ -54,8 +54,9 @@ def replace_routes() -> None:
 
 def install(server: ModuleType) -> None:
     """Make ``server.create_app`` build apps with our routes first."""
-    from dplat_bq import api_external, api_js, api_load, api_s3
+    from dplat_bq import api_errors, api_external, api_js, api_load, api_s3
 
+    api_errors.install()
     api_js.install()
     api_load.install()
     api_external.install_ddl()

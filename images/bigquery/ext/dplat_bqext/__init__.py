@@ -42,6 +42,7 @@ def install() -> None:
     from bqemulator.types import interval
 
     from dplat_bqext import any_type
+    from dplat_bqext.bytes_ops import register_bytes_functions
     from dplat_bqext.net import register_net
     from dplat_bqext.results import format_bq_interval
 
@@ -59,6 +60,7 @@ def install() -> None:
         register_udfs(self)
         register_macros(self.connection)
         register_net(self.connection)
+        register_bytes_functions(self.connection)
 
     # arrow_bridge imported the function by name: replace it in both places.
     any_type.install()

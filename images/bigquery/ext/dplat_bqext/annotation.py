@@ -88,7 +88,7 @@ def kind(node: exp.Expression | None) -> str | None:
     """The node's GoogleSQL type name (``INT64``, ``ARRAY<INT64>``), None when unknown."""
     if node is None or isinstance(node, exp.Null):
         return None
-    if isinstance(node, exp.ByteString):  # b'..': SQLGlot leaves it untyped
+    if isinstance(node, exp.ByteString | exp.Unhex):  # b'..', FROM_HEX: SQLGlot leaves them untyped
         return "BYTES"
     if isinstance(node, exp.Anonymous) and node.name.startswith("dplat_") and node.expressions:
         node = node.expressions[0]  # an argument guard of ours keeps its operand's type

@@ -13,9 +13,16 @@ Sources: string_functions (each function's BYTES form), bit_functions#bit_count,
 operators#bitwise_operators. Cases strings.*_bytes, operators.like_bytes,
 bit.count_bytes, operators.shift_left_past_width, strings.to_code_points_bytes,
 hash.farm_fingerprint_bytes_same, operators.bit_and_bytes.
+
+SAFE_CONVERT_BYTES_TO_STRING puts U+FFFD where the bytes are not UTF-8
+(string_functions#safe_convert_bytes_to_string); bqemulator answered NULL.
+``dplat_safe_utf8``, a Python function on the connection, decodes with
+replacement (case strings.safe_convert_bad_utf8).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlglot import exp
 
@@ -32,6 +39,8 @@ def _call(name: str, *args: exp.Expression) -> exp.Anonymous:
 
 def bytes_calls(node: exp.Expression) -> exp.Expression | None:
     """The string function on the bytes' ASCII text; BIT_COUNT(BYTES); INT64 ``<<``."""
+    if isinstance(node, exp.SafeConvertBytesToString):
+        return _call("dplat_safe_utf8", node.this)
     if isinstance(node, exp.BitwiseCount) and kind(node.this) == "BYTES":
         return _call("dplat_bit_count_bytes", node.this)
     if isinstance(node, exp.ToCodePoints) and kind(node.this) == "BYTES":
@@ -62,3 +71,15 @@ def bytes_calls(node: exp.Expression) -> exp.Expression | None:
     if isinstance(node, exp.Split):
         return _call("dplat_texts_bytes", changed)
     return changed
+
+
+def safe_utf8(value: bytes | None) -> str | None:
+    """``value`` as text, U+FFFD for each sequence that is not UTF-8."""
+    return None if value is None else bytes(value).decode("utf-8", "replace")
+
+
+def register_bytes_functions(connection: Any) -> None:
+    """Create ``dplat_safe_utf8`` on a duckdb connection."""
+    connection.create_function(
+        "dplat_safe_utf8", safe_utf8, ["BLOB"], "VARCHAR", null_handling="special", side_effects=False,
+    )

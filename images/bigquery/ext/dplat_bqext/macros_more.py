@@ -123,6 +123,10 @@ MORE_MACROS: dict[str, str] = {
     "dplat_utf8_text": "(b) AS decode(b)",
     "dplat_string_to_bytes": "(s) AS encode(s)",
     "dplat_string_to_bytes_try": "(s) AS encode(s)",
+    # CAST(BYTES AS STRING): the UTF-8 text; bytes that are not UTF-8 are an error
+    # (conversion_functions, CAST AS STRING); DuckDB's cast wrote \\xC3 escapes.
+    "dplat_bytes_to_string": "(b) AS decode(b)",
+    "dplat_bytes_to_string_try": "(b) AS try(decode(b))",
     "dplat_bytes_and": "(a, b) AS CAST(CAST(a AS BIT) & CAST(b AS BIT) AS BLOB)",
     "dplat_bytes_or": "(a, b) AS CAST(CAST(a AS BIT) | CAST(b AS BIT) AS BLOB)",
     "dplat_bytes_xor": "(a, b) AS CAST(xor(CAST(a AS BIT), CAST(b AS BIT)) AS BLOB)",

@@ -47,6 +47,7 @@ CASTS = {
     ("NUMERIC", "STRING"): "dplat_numeric_to_string",  # no trailing zeros
     ("BIGNUMERIC", "STRING"): "dplat_numeric_to_string",
     ("STRING", "BYTES"): "dplat_string_to_bytes",  # the UTF-8 bytes of any text
+    ("BYTES", "STRING"): "dplat_bytes_to_string",  # UTF-8 text, an error if it is not
 }
 
 
