@@ -15,7 +15,11 @@ fixes those at the right depth without editing bqemulator's files:
   connection; ``any_type``: ``ANY TYPE`` parameters in bqemulator's script parser;
 * ``macros`` (and ``macros_more``): the DuckDB macros those transforms call, created on
   bqemulator's DuckDB connection right after its own helper functions;
-* ``results``: values written out as BigQuery writes them (INTERVAL signs).
+* ``results``: values written out as BigQuery writes them (INTERVAL signs,
+  GEOGRAPHY as WKT, no array with a NULL element);
+* ``missing`` and ``json_ops``: forms bqemulator does not translate (STRING_AGG
+  of BYTES, HLL_COUNT sketches, JSON_ARRAY_APPEND, ...); ``zones``: UTC offsets
+  as time zones in bqemulator's Python date helpers.
 
 ``install()`` hooks both into bqemulator (``python -m dplat_bqext start ...``
 does it, then runs bqemulator's own CLI). Each transform names the cases
@@ -41,8 +45,9 @@ def install() -> None:
     from bqemulator.storage.engine import DuckDBEngine
     from bqemulator.types import interval
 
-    from dplat_bqext import any_type
+    from dplat_bqext import any_type, results, zones
     from dplat_bqext.bytes_ops import register_bytes_functions
+    from dplat_bqext.json_ops import register_json_functions
     from dplat_bqext.net import register_net
     from dplat_bqext.results import format_bq_interval
 
@@ -61,9 +66,12 @@ def install() -> None:
         register_macros(self.connection)
         register_net(self.connection)
         register_bytes_functions(self.connection)
+        register_json_functions(self.connection)
 
     # arrow_bridge imported the function by name: replace it in both places.
     any_type.install()
+    results.install()
+    zones.install()
     interval.format_bq_interval = format_bq_interval
     arrow_bridge.format_bq_interval = format_bq_interval  # type: ignore[attr-defined]
     SQLTranslator.translate = translate_rewritten  # type: ignore[method-assign]

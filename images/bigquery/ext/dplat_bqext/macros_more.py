@@ -19,12 +19,17 @@ MORE_MACROS: dict[str, str] = {
     "dplat_float_to_int": "(x) AS CAST(round(x) AS BIGINT)",
     "dplat_float_to_int_try": "(x) AS TRY_CAST(round(x) AS BIGINT)",
     # CAST(STRING AS INT64): decimal or 0x hex digits only ('1.5' is an error).
+    # A signed hex number ('-0x10'): DuckDB's cast reads unsigned hex only.
+    "dplat_signed_int": (
+        "(t) AS CASE WHEN regexp_matches(t, '^[+-]0[xX]') THEN"
+        " (CASE WHEN t[1] = '-' THEN -1 ELSE 1 END) * CAST(t[2:] AS BIGINT) ELSE CAST(t AS BIGINT) END"
+    ),
     "dplat_string_to_int": (
         f"(s) AS CASE WHEN s IS NULL THEN NULL WHEN regexp_full_match(trim(s), {_INT_PATTERN})"
-        " THEN CAST(trim(s) AS BIGINT) ELSE error('Bad int64 value: ' || s) END"
+        " THEN dplat_signed_int(trim(s)) ELSE error('Bad int64 value: ' || s) END"
     ),
     "dplat_string_to_int_try": (
-        f"(s) AS CASE WHEN regexp_full_match(trim(s), {_INT_PATTERN}) THEN TRY_CAST(trim(s) AS BIGINT) END"
+        f"(s) AS CASE WHEN regexp_full_match(trim(s), {_INT_PATTERN}) THEN TRY(dplat_signed_int(trim(s))) END"
     ),
     # CAST(STRING AS BOOL): 'true' or 'false', any case; nothing else.
     "dplat_string_to_bool": (

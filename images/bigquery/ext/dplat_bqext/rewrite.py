@@ -27,7 +27,9 @@ from dplat_bqext.functions import (
     string_positions,
     translate_source,
 )
+from dplat_bqext.json_ops import json_calls
 from dplat_bqext.literals import decode_string_escapes
+from dplat_bqext.missing import MISSING_TRANSFORMS
 from dplat_bqext.net import net_calls
 from dplat_bqext.statements import refuse_unintercepted_external_ddl
 from dplat_bqext.syntax import SYNTAX_TRANSFORMS, bitwise_precedence
@@ -279,6 +281,8 @@ TRANSFORMS = (
     untyped_operands,  # before typed.py's, which leave an untyped POW no longer a POW
     *TYPED_TRANSFORMS,
     bytes_calls,
+    *MISSING_TRANSFORMS,
+    json_calls,
     *SYNTAX_TRANSFORMS,
     net_calls,
     format_t,

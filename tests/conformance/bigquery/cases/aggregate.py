@@ -100,4 +100,10 @@ CASES: list[Case] = [
         4 / 3, S + "#covar_pop", approx=1e-12),
     one("covar_samp", f"SELECT COVAR_SAMP(x, y) FROM {XYS}",
         2.0, S + "#covar_samp", approx=1e-12),
+    # Session 7: STRING_AGG over BYTES joins with b',' by default; DISTINCT with IGNORE NULLS.
+    one("string_agg_bytes_default_delimiter", "SELECT STRING_AGG(b ORDER BY b) FROM UNNEST([b'q', b'p']) AS b",
+        b"p,q", P + "#string_agg", types=["BYTES"]),
+    one("array_agg_distinct_strings_ignore_nulls",
+        f"SELECT ARRAY_AGG(DISTINCT w IGNORE NULLS ORDER BY w DESC) FROM {WORDS}",
+        ["pear", "fig", "apple"], P + "#array_agg"),
 ]

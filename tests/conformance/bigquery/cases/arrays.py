@@ -102,4 +102,12 @@ CASES: list[Case] = [
     Case("null_element_in_result", "SELECT [1, NULL, 3]", source=TYPES + "#array_nulls", expect_error="null"),
     Case("array_equality_not_defined", "SELECT [1, 2] = [1, 2]", source=TYPES + "#array_type", expect_error=""),
     Case("nested_array_not_allowed", "SELECT [[1, 2], [3]]", source=TYPES + "#array_type", expect_error=""),
+    # Session 7: fractional GENERATE_ARRAY; a NULL element is fine inside the query, refused in its result.
+    one("generate_float_descending", "SELECT GENERATE_ARRAY(2.5, 1.0, -0.5)", [2.5, 2.0, 1.5, 1.0],
+        PAGE + "#generate_array", types=["ARRAY<FLOAT64>"]),
+    one("generate_float_end_not_reached", "SELECT GENERATE_ARRAY(0.0, 1.0, 0.4)", [0.0, 0.4, 0.8],
+        PAGE + "#generate_array", approx=1e-12),
+    one("null_element_usable_inside_query", "SELECT ARRAY_LENGTH([4, NULL, 6])", 3, TYPES + "#array_nulls"),
+    Case("null_element_in_struct_result_errors", "SELECT STRUCT([4, NULL] AS xs)", source=TYPES + "#array_nulls",
+         expect_error="null element"),
 ]

@@ -76,4 +76,6 @@ CASES: list[Case] = [
     one("implicit_int_to_float_compare", "SELECT 1 = 1.0", True, RULES + "#comparison_chart"),
     one("literal_string_coerces_to_date", "SELECT DATE_ADD('2024-03-05', INTERVAL 1 DAY)", dt.date(2024, 3, 6),
         RULES + "#coercion"),
+    # Session 7: a signed hex string.
+    one("safe_cast_bad_negative_hex", "SELECT SAFE_CAST('-0xZ1' AS INT64)", None, P + "#safe_casting"),
 ]

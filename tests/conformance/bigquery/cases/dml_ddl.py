@@ -97,4 +97,7 @@ CASES: list[Case] = [
                 f"INSERT INTO {T} (s, xs) VALUES (STRUCT(1), [2, 3])")),
     Case("insert_wrong_type_errors", f"INSERT INTO {T} (id) VALUES ('abc')", source=DML + "#insert_statement",
          expect_error="", setup=(MAKE_T,)),
+    # Session 7: DELETE without FROM, with a real condition.
+    dml("delete_without_from_keyword", (f"DELETE {T} WHERE qty > 15",), f"SELECT id FROM {T}", [(1,)],
+        "#delete_statement"),
 ]

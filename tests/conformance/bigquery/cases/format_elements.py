@@ -77,6 +77,9 @@ CASES: list[Case] = [
         DT_ELEMENTS),
     one("timestamp_z_negative", "SELECT FORMAT_TIMESTAMP('%z', TIMESTAMP '2024-03-05 00:00:00+00', '-03:00')",
         "-0300", DT_ELEMENTS),
+    one("timestamp_half_hour_offset_zone",
+        "SELECT FORMAT_TIMESTAMP('%H:%M %z', TIMESTAMP '2024-03-05 00:00:00+00', '+05:30')", "05:30 +0530",
+        DT_ELEMENTS),
     # PARSE_*
     one("parse_e_day", "SELECT PARSE_DATE('%b %e %Y', 'Mar  5 2024')", dt.date(2024, 3, 5), DT_ELEMENTS),
     one("parse_d_slashes", "SELECT PARSE_DATE('%D', '03/05/24')", dt.date(2024, 3, 5), DT_ELEMENTS),

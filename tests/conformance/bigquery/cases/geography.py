@@ -53,4 +53,7 @@ CASES: list[Case] = [
     one("dimension_polygon", "SELECT ST_DIMENSION(ST_GEOGFROMTEXT('POLYGON((0 0, 2 0, 2 2, 0 0))'))", 2,
         PAGE + "#st_dimension"),
     one("isempty", "SELECT ST_ISEMPTY(ST_GEOGFROMTEXT('POINT EMPTY'))", True, PAGE + "#st_isempty"),
+    # Session 7: a GEOGRAPHY column comes back as WKT, typed GEOGRAPHY.
+    one("linestring_returned_as_wkt", "SELECT ST_GEOGFROMTEXT('LINESTRING(1 2, 3 4)')", "LINESTRING(1 2, 3 4)",
+        PAGE + "#st_geogfromtext", types=["GEOGRAPHY"]),
 ]

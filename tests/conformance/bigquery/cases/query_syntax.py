@@ -111,4 +111,8 @@ CASES: list[Case] = [
          doc("lexical") + "#quoted_identifiers"),
     Case("column_names_case_insensitive", "SELECT ABC FROM (SELECT 1 AS abc)", [(1,)],
          doc("lexical") + "#case_sensitivity"),
+    # Session 7: the offset's default name beside an element alias.
+    Case("unnest_offset_default_name_with_alias",
+         "SELECT w, offset FROM UNNEST(['p', 'q']) AS w WITH OFFSET ORDER BY offset",
+         [("p", 0), ("q", 1)], P + "#unnest_operator"),
 ]

@@ -140,4 +140,11 @@ CASES: list[Case] = [
         PAGE + "#safe_convert_bytes_to_string"),
     one("safe_convert_bad_utf8", r"SELECT SAFE_CONVERT_BYTES_TO_STRING(b'a\xffb')", "a\ufffdb",
         PAGE + "#safe_convert_bytes_to_string"),
+    # Session 7: CONTAINS_SUBSTR searches a struct's values (numbers as text), never its field names.
+    one("contains_substr_struct_number", "SELECT CONTAINS_SUBSTR(STRUCT(23 AS a, 35 AS b), '35')", True,
+        PAGE + "#contains_substr"),
+    one("contains_substr_not_field_names", "SELECT CONTAINS_SUBSTR(STRUCT('x' AS apple), 'apple')", False,
+        PAGE + "#contains_substr"),
+    one("contains_substr_nested_array", "SELECT CONTAINS_SUBSTR(STRUCT(['ab', 'Cd'] AS xs), 'CD')", True,
+        PAGE + "#contains_substr"),
 ]
