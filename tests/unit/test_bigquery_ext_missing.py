@@ -184,3 +184,51 @@ def test_offsets_as_time_zones() -> None:
     assert zone_or_offset("Europe/Paris").key == "Europe/Paris"  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="Invalid time zone"):
         zone_or_offset("+15:00")
+
+
+@pytest.mark.parametrize(
+    ("sql", "named"),
+    [
+        ("SELECT AEAD.ENCRYPT(k, 'p', 'a')", "AEAD.ENCRYPT"),
+        ("SELECT KEYS.NEW_KEYSET('AEAD_AES_GCM_256')", "KEYS.NEW_KEYSET"),
+        ("SELECT DETERMINISTIC_DECRYPT_STRING(k, c, 'a')", "DETERMINISTIC_DECRYPT_STRING"),
+        ("SELECT AI.GENERATE('x')", "AI.GENERATE"),
+        ("SELECT * FROM EXTERNAL_QUERY('c', 'SELECT 1')", "EXTERNAL_QUERY"),
+        ("SELECT @@project_id", "@@project_id"),
+    ],
+)
+def test_unsupported_functions_are_refused_by_name(sql: str, named: str) -> None:
+    """unsupported.* cases: an error naming the function and saying it is the sandbox's limit."""
+    with pytest.raises(
+        RewriteError, match=f"{named.replace('.', '[.]')} is not supported by this sandbox"
+    ):
+        rewrite(sql)
+
+
+def test_a_dataset_function_is_not_refused() -> None:
+    assert rewrite("SELECT mydataset.f(1)") == "SELECT mydataset.f(1)"
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        # aggregate.sum_interval, aggregate.sum_ratio_of_int64_is_float64
+        (
+            "SELECT SUM(i) FROM (SELECT INTERVAL 1 DAY AS i UNION ALL SELECT INTERVAL 90 MINUTE)",
+            dt.timedelta(days=1, minutes=90),
+        ),
+        ("SELECT SUM(a) / SUM(b) FROM (SELECT 1 AS a, 4 AS b UNION ALL SELECT 2, 4)", 0.375),
+    ],
+)
+def test_sum_result_types(sql: str, expected: Any) -> None:
+    assert answer(sql) == expected
+
+
+def test_sum_of_int64_is_bigint_not_hugeint() -> None:
+    """dml_ddl.ctas_sum_int64_column_is_int64: DuckDB's HUGEINT became NUMERIC in a table."""
+    duck_sql = sqlglot.transpile(
+        rewrite("SELECT SUM(x) FROM UNNEST([1, 2]) AS x"), read="bigquery", write="duckdb"
+    )[0]
+    connection = duckdb.connect()
+    register_macros(connection)
+    assert connection.execute(f"SELECT typeof(({duck_sql}))").fetchone()[0] == "BIGINT"

@@ -199,6 +199,12 @@ MORE_MACROS: dict[str, str] = {
         "(s) AS CASE WHEN typeof(s) = 'HUGEINT' AND (s > 9223372036854775807 OR s < -9223372036854775808)"
         " THEN error('Int64 overflow in SUM') ELSE s END"
     ),
+    # SUM of INTERVAL: months, days and microseconds each summed (DuckDB has no sum(INTERVAL)).
+    "dplat_sum_interval": (
+        "(i) AS to_months(CAST(sum(datepart('year', i) * 12 + datepart('month', i)) AS INTEGER))"
+        " + to_days(CAST(sum(datepart('day', i)) AS INTEGER)) + to_microseconds(CAST(sum(datepart('hour', i)"
+        " * 3600000000 + datepart('minute', i) * 60000000 + datepart('microseconds', i)) AS BIGINT))"
+    ),
 }
 
 # BIGNUMERIC as DECIMAL(38, s), s = 10..38 (typed.bignumeric_casts picks s).

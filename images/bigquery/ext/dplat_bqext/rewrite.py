@@ -35,6 +35,7 @@ from dplat_bqext.statements import refuse_unintercepted_external_ddl
 from dplat_bqext.syntax import SYNTAX_TRANSFORMS, bitwise_precedence
 from dplat_bqext.typed import TYPED_TRANSFORMS
 from dplat_bqext.typed_any import untyped_operands
+from dplat_bqext.unsupported import refuse_unsupported
 
 WEEKDAYS = ("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")
 # TIMESTAMP_DIFF/_ADD/_SUB take these parts only (BigQuery's timestamp_functions page).
@@ -277,6 +278,7 @@ def div_operands(node: exp.Expression) -> exp.Expression | None:
 
 
 TRANSFORMS = (
+    refuse_unsupported,  # first: nothing else should turn these into other calls
     bitwise_precedence,  # first: the others must see the operators nested as BigQuery nests them
     untyped_operands,  # before typed.py's, which leave an untyped POW no longer a POW
     *TYPED_TRANSFORMS,

@@ -21,6 +21,7 @@ import re
 
 from sqlglot import exp
 
+from dplat_bqext.annotation import kind
 from dplat_bqext.errors import RewriteError
 
 # Lower number = binds less tightly (BigQuery's precedence table).
@@ -255,11 +256,21 @@ def aggregate_calls(node: exp.Expression) -> exp.Expression | None:
         null_key = exp.Ordered(this=exp.Is(this=first.copy(), expression=exp.Null()), nulls_first=True)
         changed_order.set("expressions", [null_key, *changed_order.expressions])
         return changed
-    if isinstance(node, exp.Sum) and not isinstance(node.parent, exp.Window) and not node.meta.get("dplat_done"):
-        return _call("dplat_checked_sum", _done(node.copy()))
-    if isinstance(node, exp.Window) and isinstance(node.this, exp.Sum) and not node.meta.get("dplat_done"):
-        return _call("dplat_checked_sum", _done(node.copy()))
-    return None
+    if isinstance(node, exp.Sum) and not isinstance(node.parent, exp.Window):
+        summed = node
+    elif isinstance(node, exp.Window) and isinstance(node.this, exp.Sum):
+        summed = node.this
+    else:
+        return None
+    if node.meta.get("dplat_done"):
+        return None
+    # SUM's result types (aggregate_functions#sum): INT64 stays INT64 (DuckDB's
+    # HUGEINT became NUMERIC in a table a query made), INTERVAL sums part by part.
+    operand = kind(summed.this)
+    if operand == "INTERVAL" and summed is node:
+        return _call("dplat_sum_interval", summed.this)
+    checked = _call("dplat_checked_sum", _done(node.copy()))
+    return exp.cast(checked, exp.DataType.build("BIGINT")) if operand == "INT64" else checked
 
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
+
 from ._model import Case, doc, one
 
 P = doc("aggregate_functions")
@@ -26,6 +28,12 @@ CASES: list[Case] = [
     one("sum_float", "SELECT SUM(x) FROM UNNEST([1.5, 2.25]) AS x", 3.75, P + "#sum", types=["FLOAT64"]),
     one("sum_numeric", "SELECT SUM(x) FROM UNNEST([NUMERIC '1.10', NUMERIC '2.205']) AS x", Decimal("3.305"),
         P + "#sum", types=["NUMERIC"]),
+    one("sum_interval", "SELECT SUM(i) FROM (SELECT INTERVAL 1 DAY AS i UNION ALL SELECT INTERVAL 90 MINUTE)",
+        relativedelta(days=1, hours=1, minutes=30), P + "#sum", types=["INTERVAL"]),
+    one("sum_ratio_of_int64_is_float64", "SELECT SUM(a) / SUM(b) FROM (SELECT 1 AS a, 4 AS b UNION ALL SELECT 2, 4)",
+        0.375, P + "#sum", types=["FLOAT64"]),
+    one("sum_int64_window_stays_int64", "SELECT SUM(x) OVER () FROM UNNEST([5]) AS x", 5, P + "#sum",
+        types=["INT64"]),
     one("sum_empty_is_null", "SELECT SUM(x) FROM UNNEST(ARRAY<INT64>[]) AS x", None, P + "#sum"),
     one("sum_distinct", f"SELECT SUM(DISTINCT x) FROM {NUMS}", 13, P + "#sum"),
     Case("sum_overflow_errors", "SELECT SUM(x) FROM UNNEST([9223372036854775807, 1]) AS x", source=P + "#sum",

@@ -100,4 +100,6 @@ CASES: list[Case] = [
     # Session 7: DELETE without FROM, with a real condition.
     dml("delete_without_from_keyword", (f"DELETE {T} WHERE qty > 15",), f"SELECT id FROM {T}", [(1,)],
         "#delete_statement"),
+    Case("ctas_sum_int64_column_is_int64", f"SELECT s FROM {T}", [(3,)], doc("aggregate_functions") + "#sum",
+         types=["INT64"], setup=(f"CREATE TABLE {T} AS SELECT SUM(x) AS s FROM UNNEST([1, 2]) AS x",)),
 ]
