@@ -25,7 +25,14 @@ NAMESPACES = {
     "AI": "BigQuery's AI functions call Vertex AI, which this sandbox does not have",
     "OBJ": "ObjectRef values refer to Cloud Storage objects, which this sandbox does not have",
 }
+_METERS = (
+    "its distance is in meters on the sphere, and the sandbox's GEOGRAPHY is planar (DuckDB's"
+    " spatial extension), which would read the meters as degrees and answer a different shape"
+)
 FUNCTIONS = {
+    "ST_BUFFER": _METERS,
+    "ST_BUFFERWITHTOLERANCE": _METERS,
+    "ST_SIMPLIFY": _METERS,
     "DETERMINISTIC_ENCRYPT": _ENCRYPTION,
     "DETERMINISTIC_DECRYPT_BYTES": _ENCRYPTION,
     "DETERMINISTIC_DECRYPT_STRING": _ENCRYPTION,
