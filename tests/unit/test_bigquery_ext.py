@@ -26,10 +26,15 @@ from dplat_bqext import RewriteError, register_macros, rewrite  # noqa: E402
 
 
 def answer(bq_sql: str) -> Any:
-    """The one value ``bq_sql`` gives after our rewrite, SQLGlot and DuckDB."""
+    """The one value ``bq_sql`` gives after our rewrite, SQLGlot and DuckDB (macros and Python functions)."""
+    from dplat_bqext.json_ops import register_json_functions
+    from dplat_bqext.net import register_net
+
     connection = duckdb.connect()
     connection.execute("SET TimeZone = 'UTC'")
     register_macros(connection)
+    register_net(connection)
+    register_json_functions(connection)
     duck_sql = sqlglot.transpile(rewrite(bq_sql), read="bigquery", write="duckdb")[0]
     return connection.execute(duck_sql).fetchone()[0]
 

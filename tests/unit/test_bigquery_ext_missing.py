@@ -10,38 +10,30 @@ bqemulator is the conformance suite's business.
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "images" / "bigquery" / "ext"))
+# Also puts images/bigquery/ext on the path (the layer is copied into the image).
+from tests.unit.test_bigquery_ext import (
+    RewriteError,
+    answer,
+    duckdb,
+    register_macros,
+    rewrite,
+    sqlglot,
+)
 
-duckdb = pytest.importorskip("duckdb", reason="dev dependency (pyproject.toml [dev])")
-sqlglot = pytest.importorskip("sqlglot", reason="dev dependency (pyproject.toml [dev])")
 pa = pytest.importorskip("pyarrow", reason="dev dependency (pyproject.toml [dev])")
 
-from dplat_bqext import RewriteError, register_macros, rewrite  # noqa: E402
 from dplat_bqext.json_ops import (  # noqa: E402
     contains_substr_deep,
     json_array_append,
     json_pretty,
     path_steps,
-    register_json_functions,
 )
 from dplat_bqext.results import bigquery_wkt, is_geography, null_element_field  # noqa: E402
 from dplat_bqext.zones import zone_or_offset  # noqa: E402
-
-
-def answer(bq_sql: str) -> Any:
-    """The one value ``bq_sql`` gives after our rewrite, SQLGlot and DuckDB."""
-    connection = duckdb.connect()
-    connection.execute("SET TimeZone = 'UTC'")
-    register_macros(connection)
-    register_json_functions(connection)
-    duck_sql = sqlglot.transpile(rewrite(bq_sql), read="bigquery", write="duckdb")[0]
-    return connection.execute(duck_sql).fetchone()[0]
 
 
 @pytest.mark.parametrize(

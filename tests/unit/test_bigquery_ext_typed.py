@@ -16,19 +16,14 @@ from typing import Any
 import pytest
 
 # Also puts images/bigquery/ext on the path (the layer is copied into the image).
-from tests.unit.test_bigquery_ext import RewriteError, duckdb, register_macros, rewrite, sqlglot
-
-
-def answer(bq_sql: str) -> Any:
-    """The one value ``bq_sql`` gives after our rewrite, SQLGlot and DuckDB (macros and NET.*)."""
-    connection = duckdb.connect()
-    connection.execute("SET TimeZone = 'UTC'")
-    register_macros(connection)
-    from dplat_bqext.net import register_net  # importable once test_bigquery_ext set the path
-
-    register_net(connection)
-    duck_sql = sqlglot.transpile(rewrite(bq_sql), read="bigquery", write="duckdb")[0]
-    return connection.execute(duck_sql).fetchone()[0]
+from tests.unit.test_bigquery_ext import (
+    RewriteError,
+    answer,
+    duckdb,
+    register_macros,
+    rewrite,
+    sqlglot,
+)
 
 
 @pytest.mark.parametrize(
