@@ -1,6 +1,7 @@
 """BYTES arguments of string functions, BIT_COUNT(BYTES) and INT64 ``<<``.
 
-DuckDB's REVERSE, LPAD/RPAD, TRIM, TRANSLATE, STRPOS, SPLIT and LIKE take
+DuckDB's REVERSE, LPAD/RPAD, TRIM, TRANSLATE, STRPOS, SPLIT, LIKE, LEFT, RIGHT,
+ASCII and REGEXP_REPLACE take
 VARCHAR only, so with BYTES (a BLOB) bqemulator's translation failed
 ("No function matches ... (BLOB)"). Bytes that are all ASCII are the same
 sequence as text, so the call runs on ``decode(b)`` and its answer is made
@@ -10,7 +11,7 @@ TO_CODE_POINTS of BYTES gives the byte values; FARM_FINGERPRINT of BYTES is
 that of the same UTF-8 text. BIT_COUNT of BYTES counts the bits of every byte; ``x << n`` on INT64 drops
 what goes past 64 bits (DuckDB raised an overflow; ``1 << 64`` is 0).
 Sources: string_functions (each function's BYTES form), bit_functions#bit_count,
-operators#bitwise_operators. Cases strings.*_bytes, operators.like_bytes,
+operators#bitwise_operators. Cases strings.*_bytes, strings_more.*_bytes*, operators.like_bytes,
 bit.count_bytes, operators.shift_left_past_width, strings.to_code_points_bytes,
 hash.farm_fingerprint_bytes_same, operators.bit_and_bytes.
 
@@ -28,9 +29,10 @@ from sqlglot import exp
 
 from dplat_bqext.annotation import kind
 
-TEXT_RESULT = (exp.Reverse, exp.Pad, exp.Trim, exp.Translate, exp.Substring)  # BYTES in, BYTES out
-OTHER_RESULT = (exp.StrPosition, exp.Like)  # an INT64 or BOOL answer
-ARGUMENTS = ("this", "expression", "fill_pattern", "substr", "from_", "to")
+# BYTES in, BYTES out
+TEXT_RESULT = (exp.Reverse, exp.Pad, exp.Trim, exp.Translate, exp.Substring, exp.Left, exp.Right, exp.RegexpReplace)
+OTHER_RESULT = (exp.StrPosition, exp.Like, exp.Ascii)  # an INT64 or BOOL answer
+ARGUMENTS = ("this", "expression", "fill_pattern", "substr", "from_", "to", "replacement")
 
 
 def _call(name: str, *args: exp.Expression) -> exp.Anonymous:

@@ -31,6 +31,8 @@ from dplat_bqext.json_ops import json_calls
 from dplat_bqext.literals import decode_string_escapes
 from dplat_bqext.missing import MISSING_TRANSFORMS
 from dplat_bqext.net import net_calls
+from dplat_bqext.ordering import ORDERING_TRANSFORMS
+from dplat_bqext.refusals import REFUSAL_TRANSFORMS
 from dplat_bqext.statements import refuse_unintercepted_external_ddl
 from dplat_bqext.syntax import SYNTAX_TRANSFORMS, bitwise_precedence
 from dplat_bqext.typed import TYPED_TRANSFORMS
@@ -69,8 +71,15 @@ def week_parts(node: exp.Expression) -> exp.Expression | None:
     Cases: date.diff_week_*, date.trunc_week_*, date.last_day_*week*, and the
     same in datetime and timestamp.
     """
-    if not isinstance(node, exp.DateDiff | exp.DatetimeDiff | exp.DateTrunc | exp.DatetimeTrunc
-                      | exp.TimestampTrunc | exp.LastDay):
+    if not isinstance(
+        node,
+        exp.DateDiff
+        | exp.DatetimeDiff
+        | exp.DateTrunc
+        | exp.DatetimeTrunc
+        | exp.TimestampTrunc
+        | exp.LastDay,
+    ):
         return None
     day = week_start_day(node.args.get("unit"))
     if day is None:
@@ -149,7 +158,11 @@ def parse_timestamp_zone(node: exp.Expression) -> exp.Expression | None:
     zone = node.args.get("zone")
     if zone is None:
         fmt = node.args.get("format")
-        if isinstance(fmt, exp.Literal) and "%z" in fmt.this and not isinstance(node.parent, exp.Cast):
+        if (
+            isinstance(fmt, exp.Literal)
+            and "%z" in fmt.this
+            and not isinstance(node.parent, exp.Cast)
+        ):
             return exp.cast(node.copy(), exp.DataType.build("TIMESTAMP", dialect="bigquery"))
         return None
     fmt = node.args.get("format")
@@ -157,7 +170,8 @@ def parse_timestamp_zone(node: exp.Expression) -> exp.Expression | None:
         return None  # the text names its own zone: left to bqemulator
     local = exp.ParseDatetime(this=node.this.copy(), format=fmt.copy())
     return sqlglot.parse_one(
-        f"TIMESTAMP({local.sql(dialect='bigquery')}, {zone.sql(dialect='bigquery')})", read="bigquery"
+        f"TIMESTAMP({local.sql(dialect='bigquery')}, {zone.sql(dialect='bigquery')})",
+        read="bigquery",
     )
 
 
@@ -189,7 +203,9 @@ def numeric_casts(node: exp.Expression) -> exp.Expression | None:
         return None
     # A macro, not CAST(x AS NUMERIC(38, 9)): SQLGlot's BigQuery writer drops
     # the parameters when the operand is a string literal.
-    return _call("dplat_try_numeric" if isinstance(node, exp.TryCast) else "dplat_numeric", node.this)
+    return _call(
+        "dplat_try_numeric" if isinstance(node, exp.TryCast) else "dplat_numeric", node.this
+    )
 
 
 def dml_needs_where(node: exp.Expression) -> exp.Expression | None:
@@ -215,7 +231,11 @@ def arrays(node: exp.Expression) -> exp.Expression | None:
     issue11.array_concat_operator (``||`` of array literals became a STRING;
     only arrays whose type is known here are recognised, not a column's).
     """
-    if isinstance(node, exp.Bracket) and node.args.get("offset") in (0, 1) and not node.args.get("safe"):
+    if (
+        isinstance(node, exp.Bracket)
+        and node.args.get("offset") in (0, 1)
+        and not node.args.get("safe")
+    ):
         if len(node.expressions) != 1:
             return None
         base = exp.Literal.number(node.args["offset"])
@@ -246,15 +266,19 @@ def unpivot_column_order(node: exp.Expression) -> exp.Expression | None:
         return None
     pivot = pivots[0]
     fields = pivot.args.get("fields") or []
-    if len(pivot.expressions) != 1 or len(fields) != 1 or not isinstance(fields[0].this, exp.Identifier):
+    if (
+        len(pivot.expressions) != 1
+        or len(fields) != 1
+        or not isinstance(fields[0].this, exp.Identifier)
+    ):
         return None
     name = fields[0].this
     inner = node.copy()
     inner.args["pivots"][0].set("alias", None)
     inner.meta["dplat_unpivot_done"] = True
-    select = exp.select(
-        exp.Star(except_=[exp.column(name.copy())]), exp.column(name.copy())
-    ).from_(inner)
+    select = exp.select(exp.Star(except_=[exp.column(name.copy())]), exp.column(name.copy())).from_(
+        inner
+    )
     alias = pivot.args.get("alias")
     return exp.Subquery(this=select, alias=alias.copy() if alias else None)
 
@@ -279,11 +303,13 @@ def div_operands(node: exp.Expression) -> exp.Expression | None:
 
 TRANSFORMS = (
     refuse_unsupported,  # first: nothing else should turn these into other calls
+    *REFUSAL_TRANSFORMS,
     bitwise_precedence,  # first: the others must see the operators nested as BigQuery nests them
     untyped_operands,  # before typed.py's, which leave an untyped POW no longer a POW
     *TYPED_TRANSFORMS,
     bytes_calls,
     *MISSING_TRANSFORMS,
+    *ORDERING_TRANSFORMS,
     json_calls,
     *SYNTAX_TRANSFORMS,
     net_calls,
