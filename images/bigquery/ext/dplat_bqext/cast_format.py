@@ -112,7 +112,8 @@ FORMAT_CATEGORIES = {
     "DATE": {"year", "month", "day"},
     "TIME": {"hour", "minute", "second", "meridian"},
     "DATETIME": {"year", "month", "day", "hour", "minute", "second", "meridian"},
-    "TIMESTAMP": {"year", "month", "day", "hour", "minute", "second", "meridian", "zone"},
+    # TIMESTAMP takes any element at first; those it cannot format fail after ("Unsupported ...").
+    "TIMESTAMP": {"year", "month", "day", "hour", "minute", "second", "meridian", "zone", "other"},
 }
 # A TIME is formatted as a DATETIME on 1970-01-01 (its elements show no date):
 # DuckDB's strftime takes no TIME.
