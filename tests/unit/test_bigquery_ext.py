@@ -440,3 +440,67 @@ def test_safe_convert_bytes_to_string_replaces_what_is_not_utf8() -> None:
     register_bytes_functions(connection)
     sql = sqlglot.transpile(rewrite(r"SELECT SAFE_CONVERT_BYTES_TO_STRING(b'a\xffb')"), read="bigquery", write="duckdb")[0]
     assert connection.execute(sql).fetchone()[0] == "a\ufffdb"
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT CAST(DATE '2024-03-05' AS STRING FORMAT 'DD/MM/YYYY')", "05/03/2024"),
+        ("SELECT CAST(DATE '2024-03-05' AS STRING FORMAT 'MON DD, YYYY')", "MAR 05, 2024"),
+        ("SELECT CAST(DATE '2024-03-05' AS STRING FORMAT 'Mon mon Month')", "Mar mar March"),
+        ("SELECT CAST(DATE '2024-03-05' AS STRING FORMAT 'YYY-Y RR DDD D Dy')", "024-4 24 065 3 Tue"),
+        ("SELECT CAST(DATE '2024-03-05' AS STRING FORMAT '\"Year \\\\\"x\\\\\" \" YYYY')", 'Year "x"  2024'),
+        ("SELECT CAST(TIME '15:04:05' AS STRING FORMAT 'HH24:MI:SS')", "15:04:05"),
+        ("SELECT CAST(TIME '15:04:05.123456' AS STRING FORMAT 'HH12 SS.FF3 FF9 AM a.m. SSSSS')",
+         "03 05.123 123456000 PM p.m. 54245"),
+        ("SELECT CAST(DATETIME '2024-03-05 19:08:09' AS STRING FORMAT 'HH:MI P.M.')", "07:08 P.M."),
+        ("SELECT CAST(TIMESTAMP '2024-03-05 12:00:00+00' AS STRING FORMAT 'HH24:MI TZH:TZM' "
+         "AT TIME ZONE 'Asia/Kathmandu')", "17:45 +05:45"),
+        ("SELECT CAST(TIMESTAMP '2024-03-05 00:00:00+00' AS STRING FORMAT 'HH24 TZH TZM' "
+         "AT TIME ZONE 'America/St_Johns')", "20 -03 30"),
+        ("SELECT CAST(CAST(NULL AS DATE) AS STRING FORMAT 'YYYY')", None),
+        ("SELECT CAST('jul 14, 2023' AS DATE FORMAT 'MON DD, YYYY')", dt.date(2023, 7, 14)),
+        ("SELECT CAST('2023-07' AS DATE FORMAT 'YYYY-MM')", dt.date(2023, 7, 1)),
+        ("SELECT CAST('11:45 P.M.' AS TIME FORMAT 'HH12:MI A.M.')", dt.time(23, 45)),
+        ("SELECT CAST('08:09:10.5' AS TIME FORMAT 'HH24:MI:SS.FF1')", dt.time(8, 9, 10, 500000)),
+        ("SELECT CAST('2023-07-14 08:00:00-04' AS TIMESTAMP FORMAT 'YYYY-MM-DD HH24:MI:SSTZH')",
+         dt.datetime(2023, 7, 14, 12, 0, tzinfo=dt.UTC)),
+        ("SELECT CAST('88-02-29' AS DATE FORMAT 'YY-MM-DD')", dt.date(2088, 2, 29)),
+    ],
+)
+def test_cast_format(sql: str, expected: Any) -> None:
+    """Cases format_elements.cast_* (values of BigQuery's format-elements page, our own inputs)."""
+    assert answer(sql) == expected
+
+
+def test_cast_format_parse_types_and_defaults() -> None:
+    """A DATETIME target stays DATETIME (SQLGlot made it a TIMESTAMP); a missing year is this year."""
+    assert rewrite("SELECT CAST(s AS DATETIME FORMAT 'YYYY/MM/DD HH24:MI')") == (
+        "SELECT PARSE_DATETIME('%Y/%m/%d %H:%M', s)"
+    )
+    assert rewrite("SELECT CAST(s AS DATE FORMAT 'DD')") == (
+        "SELECT PARSE_DATE('%F', CONCAT(FORMAT_DATE('%Y-%m-', CURRENT_DATE), s))"
+    )
+    assert "SAFE.PARSE_DATE" in rewrite("SELECT SAFE_CAST(s AS DATE FORMAT 'DD/MM/YYYY')")
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("SELECT CAST(DATE '2024-03-05' AS STRING FORMAT 'HH24')", "DATE does not support 'HH24'"),
+        ("SELECT CAST(DATE '2024-03-05' AS STRING FORMAT 'YYYY%')", "Cannot find matched format element"),
+        ("SELECT CAST(TIMESTAMP '2024-03-05 00:00:00+00' AS STRING FORMAT 'Q')", "Unsupported format element 'Q'"),
+        ("SELECT CAST(DATE '2024-03-05' AS STRING FORMAT 'DAY')", "RPAD"),
+        ("SELECT CAST(12.5 AS STRING FORMAT '99.99')", "use FORMAT"),
+        ("SELECT CAST(b'ab' AS STRING FORMAT 'HEX')", "TO_HEX"),
+        ("SELECT CAST('03:30' AS TIME FORMAT 'HH12:MI')", "meridian"),
+        ("SELECT CAST('2024 10' AS DATE FORMAT 'YYYY HH24')", "not allowed for output type DATE"),
+        ("SELECT CAST('2024 2024' AS DATE FORMAT 'YYYY RRRR')", "more than once"),
+        ("SELECT CAST('12' AS DATE FORMAT 'DY')", "not supported for parsing"),
+        ("SELECT CAST('024' AS DATE FORMAT 'YYY')", "write YYYY"),
+    ],
+)
+def test_cast_format_refuses(sql: str, message: str) -> None:
+    """BigQuery's errors for a bad model, and what the sandbox does not do, named."""
+    with pytest.raises(RewriteError, match=message):
+        rewrite(sql)

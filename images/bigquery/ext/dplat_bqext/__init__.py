@@ -10,7 +10,9 @@ fixes those at the right depth without editing bqemulator's files:
   ``DATE_DIFF(..., WEEK(MONDAY))`` counts Monday boundaries); the tree is
   typed first by SQLGlot's BigQuery rules, for the per-type ones (``typed``),
   and ``syntax``, ``format_t``, ``functions``, ``formats`` and ``net`` hold
-  the rest by theme;
+  the rest by theme; ``cast_format`` (and ``cast_format_parse``) writes
+  ``CAST ... FORMAT`` as FORMAT_*/PARSE_* calls, its model kept as written by
+  a BigQuery dialect whose parser leaves it alone;
 * ``net``: the NET.* functions, as Python functions on bqemulator's DuckDB
   connection; ``any_type``: ``ANY TYPE`` parameters in bqemulator's script parser;
 * ``macros`` (and ``macros_more``): the DuckDB macros those transforms call, created on

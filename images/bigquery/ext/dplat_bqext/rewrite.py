@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from dplat_bqext.annotation import annotate, kind
 from dplat_bqext.bytes_ops import bytes_calls
+from dplat_bqext.cast_format import CastFormatBigQuery, cast_format
 from dplat_bqext.errors import RewriteError
 from dplat_bqext.format_t import format_t
 from dplat_bqext.formats import format_elements, parse_elements
@@ -305,6 +306,7 @@ TRANSFORMS = (
     refuse_unsupported,  # first: nothing else should turn these into other calls
     *REFUSAL_TRANSFORMS,
     bitwise_precedence,  # first: the others must see the operators nested as BigQuery nests them
+    cast_format,  # before the typed ones, which would see its CAST as a plain one
     untyped_operands,  # before typed.py's, which leave an untyped POW no longer a POW
     *TYPED_TRANSFORMS,
     bytes_calls,
@@ -344,7 +346,8 @@ def rewrite(sql: str, schema: dict[str, Any] | None = None) -> str:
     refuse_unintercepted_external_ddl(sql)
     sql = decode_string_escapes(sql)
     try:
-        statements = sqlglot.parse(sql, read="bigquery")
+        # CastFormatBigQuery: BigQuery, with CAST ... FORMAT kept as written (cast_format.py).
+        statements = sqlglot.parse(sql, read=CastFormatBigQuery)
     except Exception:  # any parse failure: bqemulator reports it in its own words
         return sql
     if len(statements) != 1 or statements[0] is None:
