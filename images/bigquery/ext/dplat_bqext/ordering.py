@@ -76,11 +76,14 @@ def nan_order(node: exp.Expression) -> exp.Expression | None:
     """ORDER BY a FLOAT64 key: a first key that puts NaN next to NULL, in the key's own direction."""
     if not isinstance(node, exp.Order) or _in_window(node) or node.meta.get("dplat_done"):
         return None
+    if isinstance(node.parent, exp.Select) and node.parent.args.get("distinct"):
+        return None  # DuckDB: a DISTINCT query's keys must be in its select list; not handled
     keys: list[exp.Expression] = []
     for ordered in node.expressions:
-        if isinstance(ordered, exp.Ordered) and _key_kind(ordered.this, node.parent) == "FLOAT64":
+        value = _float_key(ordered.this, node.parent) if isinstance(ordered, exp.Ordered) else None
+        if value is not None:
             first = ordered.copy()
-            first.set("this", _call("dplat_nan_first", ordered.this))
+            first.set("this", _call("dplat_nan_first", value))
             keys.append(first)
         keys.append(ordered.copy())
     if len(keys) == len(node.expressions):
@@ -91,18 +94,17 @@ def nan_order(node: exp.Expression) -> exp.Expression | None:
     return changed
 
 
-def _key_kind(key: exp.Expression, select: exp.Expression | None) -> str | None:
-    """The key's type; for a bare column, the type of the projection of that name."""
-    found = kind(key)
-    if (
-        found is None
-        and isinstance(key, exp.Column)
-        and not key.table
-        and isinstance(select, exp.Select)
-    ):
+def _float_key(key: exp.Expression, select: exp.Expression | None) -> exp.Expression | None:
+    """The FLOAT64 value a key sorts by, or None. A bare name of an aliased projection stands
+    for the projection's expression: DuckDB refuses an alias inside an expression when the
+    aliased expression has side effects (as bqemulator's SAFE_DIVIDE has)."""
+    if isinstance(key, exp.Column) and not key.table and isinstance(select, exp.Select):
         named = [p for p in select.expressions if p.alias_or_name.lower() == key.name.lower()]
-        found = kind(named[0]) if len(named) == 1 else None
-    return found
+        if len(named) == 1 and isinstance(named[0], exp.Alias):
+            return named[0].this if kind(named[0].this) == "FLOAT64" else None
+        if len(named) == 1 and kind(key) is None:
+            return key if kind(named[0]) == "FLOAT64" else None
+    return key if kind(key) == "FLOAT64" else None
 
 
 def percentile_respect_nulls(node: exp.Expression) -> exp.Expression | None:
