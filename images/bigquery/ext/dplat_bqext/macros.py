@@ -11,6 +11,7 @@ from typing import Any
 
 from dplat_bqext.macros_more import MORE_MACROS
 from dplat_bqext.missing import MISSING_MACROS
+from dplat_bqext.ranges import RANGE_MACROS
 from dplat_bqext.typed_any import ANY_MACROS
 
 MACROS: dict[str, str] = {
@@ -88,7 +89,7 @@ MACROS: dict[str, str] = {
 
 def macro_statements() -> list[str]:
     """The CREATE statements, in dependency order (dict order)."""
-    return [f"CREATE OR REPLACE TEMP MACRO {name}{body}" for name, body in {**MACROS, **MORE_MACROS, **MISSING_MACROS, **ANY_MACROS}.items()]
+    return [f"CREATE OR REPLACE TEMP MACRO {name}{body}" for name, body in {**MACROS, **MORE_MACROS, **MISSING_MACROS, **RANGE_MACROS, **ANY_MACROS}.items()]
 
 
 def register_macros(connection: Any) -> None:

@@ -31,6 +31,7 @@ from dplat_bqext.json_ops import json_calls
 from dplat_bqext.literals import decode_string_escapes
 from dplat_bqext.missing import MISSING_TRANSFORMS
 from dplat_bqext.net import net_calls
+from dplat_bqext.ranges import range_calls
 from dplat_bqext.statements import refuse_unintercepted_external_ddl
 from dplat_bqext.syntax import SYNTAX_TRANSFORMS, bitwise_precedence
 from dplat_bqext.typed import TYPED_TRANSFORMS
@@ -284,6 +285,7 @@ TRANSFORMS = (
     *TYPED_TRANSFORMS,
     bytes_calls,
     *MISSING_TRANSFORMS,
+    range_calls,
     json_calls,
     *SYNTAX_TRANSFORMS,
     net_calls,
