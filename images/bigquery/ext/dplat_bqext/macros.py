@@ -12,6 +12,7 @@ from typing import Any
 from dplat_bqext.macros_more import MORE_MACROS
 from dplat_bqext.missing import MISSING_MACROS
 from dplat_bqext.ordering import ORDERING_MACROS
+from dplat_bqext.ranges import RANGE_MACROS
 from dplat_bqext.typed_any import ANY_MACROS
 
 MACROS: dict[str, str] = {
@@ -96,6 +97,7 @@ def macro_statements() -> list[str]:
             **MORE_MACROS,
             **MISSING_MACROS,
             **ORDERING_MACROS,
+            **RANGE_MACROS,
             **ANY_MACROS,
         }.items()
     ]

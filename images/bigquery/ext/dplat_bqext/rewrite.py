@@ -33,6 +33,7 @@ from dplat_bqext.literals import decode_string_escapes
 from dplat_bqext.missing import MISSING_TRANSFORMS
 from dplat_bqext.net import net_calls
 from dplat_bqext.ordering import ORDERING_TRANSFORMS
+from dplat_bqext.ranges import range_calls
 from dplat_bqext.refusals import REFUSAL_TRANSFORMS
 from dplat_bqext.statements import refuse_unintercepted_external_ddl
 from dplat_bqext.syntax import SYNTAX_TRANSFORMS, bitwise_precedence
@@ -312,6 +313,7 @@ TRANSFORMS = (
     bytes_calls,
     *MISSING_TRANSFORMS,
     *ORDERING_TRANSFORMS,
+    range_calls,
     json_calls,
     *SYNTAX_TRANSFORMS,
     net_calls,
