@@ -1,4 +1,4 @@
-"""The catalog's row of a table updated in place, not replaced: cheaper streaming inserts.
+"""The catalog's row of a table updated in place, not upserted: cheaper streaming inserts.
 
 bqemulator 1.4.0 keeps its catalog in DuckDB (``_bqemulator_catalog.tables``,
 primary key project, dataset, table) and writes a table's row with
@@ -7,10 +7,10 @@ insertAll request changes it (``numRows``, the last-modified time), so every
 request paid that upsert. In DuckDB 1.5.5 it costs ~3.7 ms against ~1.4 ms
 for an ``UPDATE`` of the same columns (in the image, persistent file, 500-row
 requests): more than appending the 500 rows themselves (~2.5 ms), about 2 ms
-of the ~17 ms of server CPU per request (benchmarks/bigquery_api.py has the
-profile). The upsert checks the key against the primary-key index and
-deletes and re-inserts the row; an ``UPDATE`` of non-key columns finds the
-row and changes it in place.
+of the 13-19 ms of server CPU per request (benchmarks/bigquery_api.py has the
+profile). Both end in the same in-place update of the row (the WAL grows
+by the same bytes); the upsert first goes through an insert's conflict check
+against the primary-key index, which is where the difference goes.
 
 :func:`install` replaces ``DuckDBCatalogRepository.update_table`` so that it
 updates the row in place and falls back to bqemulator's own ``_write_table``
