@@ -219,6 +219,20 @@ def test_a_table_made_again_under_its_name_forgets_the_old_tables_insert_ids(
     assert rows(client, f"SELECT id FROM `{table_id}` ORDER BY id") == [(1,), (2,)]
 
 
+# numRows: "The number of rows of data in this table, excluding any data in the streaming buffer"
+# (https://cloud.google.com/bigquery/docs/reference/rest/v2/tables#Table.FIELDS.num_rows). The
+# sandbox has no streaming buffer (a streamed row is in the table at once), so it counts every
+# row. Each insertAll rewrites the table's catalog row in place (dplat_bq/catalog_rows.py).
+def test_streamed_rows_are_counted_in_the_tables_metadata(client: bigquery.Client, dataset: str) -> None:
+    table_id = make_table(client, dataset)
+    other = make_table(client, dataset, "other")
+    assert client.insert_rows_json(other, [{"id": 0}]) == []
+    for first in (1, 4, 7):
+        assert client.insert_rows_json(table_id, [{"id": i} for i in range(first, first + 3)]) == []
+    assert client.get_table(table_id).num_rows == 9 == rows(client, f"SELECT COUNT(*) FROM `{table_id}`")[0][0]
+    assert client.get_table(other).num_rows == 1
+
+
 # External tables over Cloud Storage, read at query time, wildcards, DROP keeps the data:
 # https://cloud.google.com/bigquery/docs/external-data-cloud-storage
 def test_external_parquet_table_sees_new_objects_and_drop_keeps_files(
@@ -304,9 +318,14 @@ def test_extract_to_gs_writes_the_s3_bucket(client: bigquery.Client, dataset: st
 
 
 # Last in this module: the restart may move the published port, so it makes its own client.
-def test_external_tables_survive_a_restart(stack: tuple[RunningService, RunningService], dataset: str, s3: Any) -> None:
+def test_external_tables_and_row_counts_survive_a_restart(
+    stack: tuple[RunningService, RunningService], dataset: str, s3: Any
+) -> None:
     running = stack[1]
     client = running.service.client()
+    streamed = make_table(client, dataset, "streamed")
+    for first in (0, 5):
+        assert client.insert_rows_json(streamed, [{"id": i} for i in range(first, first + 5)]) == []
     s3.put_object(Bucket=BUCKET, Key=f"restart-{dataset}/a.parquet", Body=parquet_bytes(pa.table({"n": [4, 5]})))
     client.query(f"CREATE EXTERNAL TABLE {dataset}.r OPTIONS (format = 'PARQUET',"
                  f" uris = ['gs://{BUCKET}/restart-{dataset}/*.parquet'])").result()
@@ -318,3 +337,4 @@ def test_external_tables_survive_a_restart(stack: tuple[RunningService, RunningS
     service = BigQuery(running.service.credentials, {endpoint.name: port})
     service.wait_ready(timeout=60)
     assert rows(service.client(), f"SELECT SUM(n) FROM {dataset}.r") == [(9,)]
+    assert service.client().get_table(streamed).num_rows == 10
