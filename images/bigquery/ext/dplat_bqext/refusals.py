@@ -28,8 +28,8 @@ from sqlglot import exp
 
 from dplat_bqext.annotation import kind
 from dplat_bqext.errors import RewriteError
+from dplat_bqext.typed import NUMBERS
 
-NUMBERS = ("INT64", "FLOAT64", "NUMERIC", "BIGNUMERIC")
 FRAMELESS = (
     exp.Rank,
     exp.DenseRank,
