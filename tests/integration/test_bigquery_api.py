@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import fastavro
@@ -161,6 +164,43 @@ def test_query_and_wait_raises_a_failing_querys_error(client: bigquery.Client, d
     with pytest.raises(exceptions.NotFound):
         client.query_and_wait(f"SELECT * FROM {dataset}.no_such_table")
     assert [tuple(r.values()) for r in client.query_and_wait("SELECT 6 * 7")] == [(42,)]
+
+
+def test_queries_answer_right_while_other_clients_read_metadata(
+        stack: tuple[RunningService, RunningService], client: bigquery.Client, dataset: str) -> None:
+    """Two commands at once: queries while other clients read table metadata
+    and rows and the healthcheck's /readyz fires. BigQuery serves concurrent
+    requests independently (https://cloud.google.com/bigquery/quotas#query_jobs);
+    bqemulator's shared DuckDB connection handed a query another request's
+    result (zero rows, a row count) until dplat_bq.one_thread."""
+    bq = stack[1].service
+    table_id = f"{client.project}.{dataset}.numbers"
+    client.query(f"CREATE TABLE `{table_id}` AS SELECT x AS id FROM UNNEST(GENERATE_ARRAY(1, 1000)) AS x").result()
+    done = threading.Event()
+    reads = [0]
+
+    def read_metadata() -> None:
+        reader = bq.client()
+        while not done.is_set():
+            reader.get_table(table_id)
+            list(reader.list_rows(table_id, max_results=5))
+            urllib.request.urlopen(f"{bq.url()}/readyz", timeout=30).read()
+            reads[0] += 1
+
+    def query(_: int) -> list[tuple[Any, ...]]:
+        return rows(bq.client(), f"SELECT SUM(id) FROM `{table_id}`")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        readers = [pool.submit(read_metadata) for _ in range(2)]
+        try:
+            with ThreadPoolExecutor(max_workers=2) as queriers:
+                answers = list(queriers.map(query, range(60)))
+        finally:
+            done.set()
+        for reader in readers:
+            reader.result()
+    assert reads[0] > 0  # the readers really ran beside the queries
+    assert [a for a in answers if a != [(500500,)]] == []
 
 
 # tabledata.insertAll: "skipInvalidRows ... The default value is false, which causes the entire

@@ -54,8 +54,17 @@ def replace_routes() -> None:
 
 def install(server: ModuleType) -> None:
     """Make ``server.create_app`` build apps with our routes first."""
-    from dplat_bq import api_errors, api_external, api_js, api_load, api_s3, catalog_rows
+    from dplat_bq import (
+        api_errors,
+        api_external,
+        api_js,
+        api_load,
+        api_s3,
+        catalog_rows,
+        one_thread,
+    )
 
+    one_thread.install()
     api_errors.install()
     catalog_rows.install()
     api_js.install()
