@@ -269,6 +269,29 @@ def test_unpivot_puts_the_value_column_before_the_name_column() -> None:
     assert rows == [("x", 5, "q1"), ("x", 7, "q2")]
 
 
+@pytest.mark.parametrize(
+    ("sql", "columns", "rows"),
+    [
+        ("SELECT * FROM (SELECT 'x' AS p, 1 AS k, 5 AS n UNION ALL SELECT 'x', -1, 7) PIVOT(SUM(n) FOR k IN (1, -1))",
+         ["p", "_1", "minus_1"], [("x", 5, 7)]),
+        ("SELECT * FROM (SELECT 'x' AS p, DATE '2024-02-29' AS d, 3 AS n) PIVOT(SUM(n) FOR d IN (DATE '2024-02-29'))",
+         ["p", "_2024_02_29"], [("x", 3)]),
+        ("SELECT * FROM (SELECT 'x' AS p, 'q1' AS q, 4 AS n) PIVOT(SUM(n) AS total, COUNT(*) AS cnt FOR q IN ('q1', 'q2'))",
+         ["p", "total_q1", "cnt_q1", "total_q2", "cnt_q2"], [("x", 4, 1, None, 0)]),
+        ("SELECT * FROM (SELECT 'x' AS p, 2 AS k, 4 AS n) PIVOT(MAX(n) AS top FOR k IN (2 AS two, -3)) AS pv",
+         ["p", "top_two", "top_minus_3"], [("x", 4, None)]),
+        ("SELECT * FROM (SELECT 'x' AS p, 'q1' AS q, 4 AS n) PIVOT(SUM(n) FOR q IN ('q1'))", ["p", "q1"], [("x", 4)]),
+    ],
+)
+def test_pivot_names_columns_as_bigquery(sql: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Cases ordering.pivot_* and query_syntax.pivot_* (query-syntax page, PIVOT operator):
+    INT64 values as _1/minus_1, DATE as _YYYY_MM_DD, aggregate alias before the value."""
+    connection = duckdb.connect()
+    register_macros(connection)
+    result = connection.execute(sqlglot.transpile(rewrite(sql), read="bigquery", write="duckdb")[0])
+    assert ([d[0] for d in result.description], result.fetchall()) == (columns, rows)
+
+
 # String functions as BigQuery's string_functions page describes them:
 # https://cloud.google.com/bigquery/docs/reference/standard-sql/string_functions
 @pytest.mark.parametrize(

@@ -151,6 +151,10 @@ def test_percentiles_and_statistics(sql: str, expected: Any) -> None:
         # strings_more.left_bytes, right_zero_bytes_is_empty, ascii_bytes, regexp_replace_bytes
         (r"SELECT LEFT(b'\x01\x02\x03', 2)", b"\x01\x02"),
         ("SELECT RIGHT(b'abc', 0)", b""),
+        # strings_more.right_bytes_splits_utf8: per byte, also beyond ASCII
+        (r"SELECT RIGHT(b'\xc3\xa9', 1)", b"\xa9"),
+        (r"SELECT LEFT(b'\xc3\xa9\x01', 2)", b"\xc3\xa9"),
+        ("SELECT LEFT(b'abc', 10)", b"abc"),
         ("SELECT ASCII(b'Zz')", 90),
         ("SELECT REGEXP_REPLACE(b'a1b22', b'[0-9]+', b'-')", b"a-b-"),
     ],

@@ -6,7 +6,8 @@ VARCHAR only, so with BYTES (a BLOB) bqemulator's translation failed
 ("No function matches ... (BLOB)"). Bytes that are all ASCII are the same
 sequence as text, so the call runs on ``decode(b)`` and its answer is made
 BYTES again; bytes beyond ASCII are refused with an error that says so (a
-per-character answer would differ from BigQuery's per-byte one).
+per-character answer would differ from BigQuery's per-byte one). LEFT and
+RIGHT take any bytes: they run on the hex text, two digits a byte.
 TO_CODE_POINTS of BYTES gives the byte values; FARM_FINGERPRINT of BYTES is
 that of the same UTF-8 text. BIT_COUNT of BYTES counts the bits of every byte; ``x << n`` on INT64 drops
 what goes past 64 bits (DuckDB raised an overflow; ``1 << 64`` is 0).
@@ -28,6 +29,7 @@ from typing import Any
 from sqlglot import exp
 
 from dplat_bqext.annotation import kind
+from dplat_bqext.calls import call
 
 # BYTES in, BYTES out
 TEXT_RESULT = (exp.Reverse, exp.Pad, exp.Trim, exp.Translate, exp.Substring, exp.Left, exp.Right, exp.RegexpReplace)
@@ -35,29 +37,31 @@ OTHER_RESULT = (exp.StrPosition, exp.Like, exp.Ascii)  # an INT64 or BOOL answer
 ARGUMENTS = ("this", "expression", "fill_pattern", "substr", "from_", "to", "replacement")
 
 
-def _call(name: str, *args: exp.Expression) -> exp.Anonymous:
-    return exp.Anonymous(this=name, expressions=[a.copy() for a in args])
-
-
 def bytes_calls(node: exp.Expression) -> exp.Expression | None:
     """The string function on the bytes' ASCII text; BIT_COUNT(BYTES); INT64 ``<<``."""
     if isinstance(node, exp.SafeConvertBytesToString):
-        return _call("dplat_safe_utf8", node.this)
+        return call("dplat_safe_utf8", node.this)
     if isinstance(node, exp.BitwiseCount) and kind(node.this) == "BYTES":
-        return _call("dplat_bit_count_bytes", node.this)
+        return call("dplat_bit_count_bytes", node.this)
     if isinstance(node, exp.ToCodePoints) and kind(node.this) == "BYTES":
-        return _call("dplat_byte_values", node.this)  # any bytes: their values, 0-255
+        return call("dplat_byte_values", node.this)  # any bytes: their values, 0-255
     if isinstance(node, exp.FarmFingerprint) and any(kind(a) == "BYTES" for a in node.expressions):
         # The fingerprint of the bytes is the one of the same UTF-8 text (bqemulator's takes text).
         return exp.FarmFingerprint(expressions=[
-            _call("dplat_utf8_text", a) if kind(a) == "BYTES" else a.copy() for a in node.expressions
+            call("dplat_utf8_text", a) if kind(a) == "BYTES" else a.copy() for a in node.expressions
         ])
     if isinstance(node, exp.BitwiseAnd | exp.BitwiseOr | exp.BitwiseXor) and kind(node.this) == "BYTES":
         # Bytewise on equal lengths (DuckDB's BIT type refuses different sizes, as BigQuery does).
         operator = {exp.BitwiseAnd: "and", exp.BitwiseOr: "or", exp.BitwiseXor: "xor"}[type(node)]
-        return _call(f"dplat_bytes_{operator}", node.this, node.expression)
+        return call(f"dplat_bytes_{operator}", node.this, node.expression)
     if isinstance(node, exp.BitwiseLeftShift) and kind(node.this) == "INT64":
-        return _call("dplat_shift_left", node.this, node.expression)
+        return call("dplat_shift_left", node.this, node.expression)
+    if isinstance(node, exp.Left | exp.Right) and kind(node.this) == "BYTES":
+        # Per byte, any bytes: the same call on their hex text, two digits a byte.
+        digits = exp.Mul(this=exp.Literal.number(2), expression=exp.Paren(this=node.expression.copy()))
+        on_hex = type(node)(this=call("hex", node.this), expression=digits)
+        on_hex.meta["dplat_length_guarded"] = True  # the length in ``digits`` is (refusals.negative_lengths)
+        return call("unhex", on_hex)
     if not isinstance(node, TEXT_RESULT + OTHER_RESULT + (exp.Split,)) or node.meta.get("dplat_done"):
         return None
     if kind(node.this) != "BYTES":
@@ -67,11 +71,11 @@ def bytes_calls(node: exp.Expression) -> exp.Expression | None:
     for key in ARGUMENTS:
         value = node.args.get(key)
         if isinstance(value, exp.Expression) and kind(value) == "BYTES":
-            changed.set(key, _call("dplat_bytes_text", value))
+            changed.set(key, call("dplat_bytes_text", value))
     if isinstance(node, TEXT_RESULT):
-        return _call("dplat_text_to_bytes", changed)
+        return call("dplat_text_to_bytes", changed)
     if isinstance(node, exp.Split):
-        return _call("dplat_texts_bytes", changed)
+        return call("dplat_texts_bytes", changed)
     return changed
 
 

@@ -17,15 +17,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from dplat_bqext.calls import call, guard
 from dplat_bqext.errors import RewriteError
-
-
-def _call(name: str, *args: exp.Expression) -> exp.Anonymous:
-    return exp.Anonymous(this=name, expressions=[a.copy() for a in args])
-
-
-def _guard(macro: str, value: exp.Expression, message: str) -> exp.Anonymous:
-    return _call(macro, value, exp.Literal.string(message))
 
 
 def _is_positive_literal(node: exp.Expression | None) -> bool:
@@ -42,7 +35,7 @@ def raise_on_bad_arguments(node: exp.Expression) -> exp.Expression | None:
     """
     if isinstance(node, exp.IntDiv | exp.Mod) and not _is_guarded(node.expression):
         changed = node.copy()
-        changed.set("expression", _guard("dplat_nonzero", node.expression,
+        changed.set("expression", guard("dplat_nonzero", node.expression,
                                          f"division by zero: {node.sql(dialect='bigquery')}"))
         return changed
     if isinstance(node, exp.GenerateSeries) and node.args.get("step") is not None:
@@ -50,17 +43,17 @@ def raise_on_bad_arguments(node: exp.Expression) -> exp.Expression | None:
         if isinstance(step, exp.Interval) or _is_guarded(step):
             return None
         changed = node.copy()
-        changed.set("step", _guard("dplat_nonzero", step, "Sequence step cannot be 0."))
+        changed.set("step", guard("dplat_nonzero", step, "Sequence step cannot be 0."))
         return changed
     if isinstance(node, exp.Repeat) and not _is_guarded(node.args.get("times")):
         changed = node.copy()
-        changed.set("times", _guard("dplat_nonnegative", node.args["times"],
+        changed.set("times", guard("dplat_nonnegative", node.args["times"],
                                     "Second argument in REPEAT() cannot be negative"))
         return changed
     if isinstance(node, exp.Pad) and not _is_guarded(node.expression):
         name = "LPAD" if node.args.get("is_left") else "RPAD"
         changed = node.copy()
-        changed.set("expression", _guard("dplat_nonnegative", node.expression,
+        changed.set("expression", guard("dplat_nonnegative", node.expression,
                                          f"Second argument (return_length) in {name}() cannot be negative"))
         return changed
     return None
@@ -88,20 +81,20 @@ def string_positions(node: exp.Expression) -> exp.Expression | None:
     if isinstance(node, exp.Substring) and node.args.get("length") is not None:
         length = node.args["length"]
         if not _is_guarded(length):
-            length = _guard("dplat_nonnegative", length, "Third argument in SUBSTR() cannot be negative")
+            length = guard("dplat_nonnegative", length, "Third argument in SUBSTR() cannot be negative")
         start = node.args.get("start")
         if _is_positive_literal(start) or isinstance(node.this, exp.ByteString):
             if length is node.args["length"]:
                 return None
             return exp.Substring(this=node.this.copy(), start=start.copy(), length=length)
-        return _call("dplat_substr", node.this, start, length)
+        return call("dplat_substr", node.this, start, length)
     if isinstance(node, exp.StrPosition) and node.args.get("position") is not None:
         occurrence = node.args.get("occurrence") or exp.Literal.number(1)
-        return _call("dplat_instr", node.this, node.args["substr"], node.args["position"], occurrence)
+        return call("dplat_instr", node.this, node.args["substr"], node.args["position"], occurrence)
     if isinstance(node, exp.Chr) and len(node.expressions) == 1 and not node.args.get("charset"):
-        return _call("dplat_chr", node.expressions[0])
+        return call("dplat_chr", node.expressions[0])
     if isinstance(node, exp.Unicode):
-        return _call("dplat_unicode", node.this)
+        return call("dplat_unicode", node.this)
     return None
 
 
@@ -121,10 +114,10 @@ def json_null_and_type(node: exp.Expression) -> exp.Expression | None:
         # subscripts, quoted keys); only a JSON null result is looked at, and
         # the result stays a STRING. A column is typed_any.py's: it may be
         # JSON in DuckDB where bqemulator's catalog says STRING.
-        wrapped = _call("dplat_json_sql_null", node)
+        wrapped = call("dplat_json_sql_null", node)
         return exp.cast(wrapped, exp.DataType.build("STRING", dialect="bigquery"))
     if isinstance(node, exp.JSONType) and not node.args.get("expression"):
-        return _call("dplat_json_type", node.this)
+        return call("dplat_json_type", node.this)
     return None
 
 

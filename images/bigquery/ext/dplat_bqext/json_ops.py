@@ -34,14 +34,11 @@ from typing import Any
 from sqlglot import exp
 
 from dplat_bqext.annotation import kind
+from dplat_bqext.calls import call
 
 _PATH_STEP = re.compile(
     r"\.(?:\"((?:[^\"\\]|\\.)*)\"|([^.\[]+))|\[(?:(\d+)|\"((?:[^\"\\]|\\.)*)\")\]"
 )
-
-
-def _call(name: str, *args: exp.Expression) -> exp.Anonymous:
-    return exp.Anonymous(this=name, expressions=[a.copy() for a in args])
 
 
 def path_steps(path: str) -> list[str | int] | None:
@@ -159,7 +156,7 @@ def json_calls(node: exp.Expression) -> exp.Expression | None:
         document: exp.Expression = node.this
         for path, value in zip(arguments[::2], arguments[1::2], strict=False):
             array_value = (kind(value) or "").startswith("ARRAY")
-            appended = _call(
+            appended = call(
                 "dplat_json_array_append",
                 exp.JSONFormat(this=document.copy()),
                 path,
@@ -170,14 +167,14 @@ def json_calls(node: exp.Expression) -> exp.Expression | None:
         return document
     if isinstance(node, exp.JSONFormat) and isinstance(node.args.get("options"), exp.Boolean):
         plain = exp.JSONFormat(this=node.this.copy())
-        return _call("dplat_json_pretty", plain) if node.args["options"].this else plain
+        return call("dplat_json_pretty", plain) if node.args["options"].this else plain
     if isinstance(node, exp.Contains) and isinstance(node.this, exp.Lower):
         searched = node.this.this
         if (kind(searched) or "").startswith(("STRUCT", "ARRAY")):
             search = (
                 node.expression.this if isinstance(node.expression, exp.Lower) else node.expression
             )
-            return _call("dplat_contains_substr_deep", exp.JSONFormat(this=searched.copy()), search)
+            return call("dplat_contains_substr_deep", exp.JSONFormat(this=searched.copy()), search)
     return None
 
 

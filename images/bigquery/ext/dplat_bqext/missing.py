@@ -40,6 +40,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from dplat_bqext.annotation import kind
+from dplat_bqext.calls import call
 from dplat_bqext.errors import RewriteError
 
 NUMBERS_WITH_FRACTIONS = ("FLOAT64", "NUMERIC", "BIGNUMERIC")
@@ -71,10 +72,6 @@ MISSING_MACROS: dict[str, str] = {
 }
 
 
-def _call(name: str, *args: exp.Expression) -> exp.Anonymous:
-    return exp.Anonymous(this=name, expressions=[a.copy() for a in args])
-
-
 def string_agg_bytes(node: exp.Expression) -> exp.Expression | None:
     """STRING_AGG(b [, delimiter]) over BYTES: joined as hex, then FROM_HEX."""
     if not isinstance(node, exp.GroupConcat) or node.meta.get("dplat_done"):
@@ -90,7 +87,7 @@ def string_agg_bytes(node: exp.Expression) -> exp.Expression | None:
         return None
     changed = node.copy()
     changed.meta["dplat_done"] = True
-    hexed = _call("TO_HEX", value)
+    hexed = call("TO_HEX", value)
     target = changed.this
     while isinstance(target, exp.Order | exp.Limit):
         target = target.this
@@ -101,8 +98,8 @@ def string_agg_bytes(node: exp.Expression) -> exp.Expression | None:
     else:
         target.replace(hexed)
     delimiter = separator if separator is not None else exp.ByteString(this=",", is_bytes=True)
-    changed.set("separator", _call("TO_HEX", delimiter))
-    return _call("FROM_HEX", changed)
+    changed.set("separator", call("TO_HEX", delimiter))
+    return call("FROM_HEX", changed)
 
 
 def generate_fractional(node: exp.Expression) -> exp.Expression | None:
@@ -117,7 +114,7 @@ def generate_fractional(node: exp.Expression) -> exp.Expression | None:
         "FLOAT64" in kinds
     ):  # a FLOAT64 anywhere makes the array FLOAT64 (DuckDB reads 0.25 as DECIMAL)
         parts = [exp.cast(part.copy(), exp.DataType.build("DOUBLE")) for part in parts]
-    return _call("dplat_generate_fractional", *parts)
+    return call("dplat_generate_fractional", *parts)
 
 
 def parse_epoch_seconds(node: exp.Expression) -> exp.Expression | None:
@@ -195,7 +192,7 @@ def array_agg_distinct_ignore_nulls(node: exp.Expression) -> exp.Expression | No
         inner = inner.this
     if not isinstance(inner, exp.Distinct):
         return None
-    return _call("dplat_drop_null_elements", node.this)
+    return call("dplat_drop_null_elements", node.this)
 
 
 def hll_count(node: exp.Expression) -> exp.Expression | None:
@@ -225,7 +222,7 @@ def hll_count(node: exp.Expression) -> exp.Expression | None:
             raise RewriteError(
                 f"HLL_COUNT.INIT: precision must be between 10 and 24, got {precision.this}"
             )
-    return _call(macro, arguments[0])
+    return call(macro, arguments[0])
 
 
 MISSING_TRANSFORMS = (

@@ -34,6 +34,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from dplat_bqext.annotation import kind
+from dplat_bqext.calls import call
 from dplat_bqext.unsupported import Unsupported
 
 COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
@@ -64,10 +65,6 @@ ORDERING_MACROS: dict[str, str] = {
 }
 
 
-def _call(name: str, *args: exp.Expression) -> exp.Anonymous:
-    return exp.Anonymous(this=name, expressions=[a.copy() for a in args])
-
-
 def _in_window(node: exp.Expression) -> bool:
     return node.find_ancestor(exp.Window) is not None
 
@@ -83,7 +80,7 @@ def nan_order(node: exp.Expression) -> exp.Expression | None:
         value = _float_key(ordered.this, node.parent) if isinstance(ordered, exp.Ordered) else None
         if value is not None:
             first = ordered.copy()
-            first.set("this", _call("dplat_nan_first", value))
+            first.set("this", call("dplat_nan_first", value))
             keys.append(first)
         keys.append(ordered.copy())
     if len(keys) == len(node.expressions):
@@ -115,13 +112,13 @@ def percentile_respect_nulls(node: exp.Expression) -> exp.Expression | None:
     if not isinstance(function, exp.PercentileCont | exp.PercentileDisc):
         return None
     values = node.copy()
-    values.set("this", _call("list", function.this))
+    values.set("this", call("list", function.this))
     macro = (
         "dplat_percentile_cont_nulls"
         if isinstance(function, exp.PercentileCont)
         else "dplat_percentile_disc_nulls"
     )
-    return _call(macro, values, function.expression)
+    return call(macro, values, function.expression)
 
 
 STATISTICS = (
@@ -137,7 +134,7 @@ STATISTICS = (
 
 
 def _finite_only(value: exp.Expression) -> exp.Expression:
-    return exp.If(this=_call("isfinite", value), true=value.copy(), false=exp.Null())
+    return exp.If(this=call("isfinite", value), true=value.copy(), false=exp.Null())
 
 
 def float_statistics(node: exp.Expression) -> exp.Expression | None:
@@ -147,13 +144,13 @@ def float_statistics(node: exp.Expression) -> exp.Expression | None:
     operands = [node.this] + ([node.expression] if node.args.get("expression") is not None else [])
     if "FLOAT64" not in {kind(operand) for operand in operands}:
         return None
-    nonfinite = exp.or_(*[exp.Not(this=_call("isfinite", operand)) for operand in operands])
+    nonfinite = exp.or_(*[exp.Not(this=call("isfinite", operand)) for operand in operands])
     changed = node.copy()
     changed.meta["dplat_done"] = True
     changed.set("this", _finite_only(node.this))
     if node.args.get("expression") is not None:
         changed.set("expression", _finite_only(node.expression))
-    return _call(
+    return call(
         "dplat_nan_if_not_finite", exp.Anonymous(this="bool_or", expressions=[nonfinite]), changed
     )
 
@@ -161,13 +158,13 @@ def float_statistics(node: exp.Expression) -> exp.Expression | None:
 def float_aggregates(node: exp.Expression) -> exp.Expression | None:
     """MIN of FLOAT64 with NaN; CORR of fewer than two pairs; NULLIF's supertype."""
     if isinstance(node, exp.Min) and not _in_window(node) and kind(node.this) == "FLOAT64":
-        return _call("dplat_min_float", node.this)
+        return call("dplat_min_float", node.this)
     if isinstance(node, exp.Corr) and not _in_window(node) and not node.meta.get("dplat_corr"):
         changed = node.copy()
         changed.meta["dplat_corr"] = True
         return exp.If(
             this=exp.LT(
-                this=_call("regr_count", node.this, node.expression),
+                this=call("regr_count", node.this, node.expression),
                 expression=exp.Literal.number(2),
             ),
             true=exp.Null(),

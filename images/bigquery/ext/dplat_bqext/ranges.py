@@ -40,6 +40,7 @@ import re
 from sqlglot import exp
 
 from dplat_bqext.annotation import kind
+from dplat_bqext.calls import call
 from dplat_bqext.errors import RewriteError
 
 _SAFE = "dplat_range_safe"  # meta flag: a RANGE(...) under SAFE., left unguarded
@@ -117,10 +118,6 @@ RANGE_MACROS: dict[str, str] = {
 }
 
 
-def _call(name: str, *args: exp.Expression) -> exp.Anonymous:
-    return exp.Anonymous(this=name, expressions=[a.copy() for a in args])
-
-
 def _named(node: exp.Expression | None, *names: str) -> bool:
     return isinstance(node, exp.Anonymous) and str(node.this).upper() in names
 
@@ -191,9 +188,9 @@ def _safe(inner: exp.Expression) -> exp.Expression | None:
     if _named(inner, "RANGE") and len(args) == 2:
         unguarded = inner.copy()
         unguarded.meta[_SAFE] = True
-        return exp.If(this=_call("dplat_range_reversed", *args), true=exp.Null(), false=unguarded)
+        return exp.If(this=call("dplat_range_reversed", *args), true=exp.Null(), false=unguarded)
     if _named(inner, "RANGE_INTERSECT") and len(args) == 2:
-        return _call("dplat_range_intersect_safe", *args)
+        return call("dplat_range_intersect_safe", *args)
     return None
 
 
@@ -209,16 +206,16 @@ def range_calls(node: exp.Expression) -> exp.Expression | None:
     if name == "RANGE" and len(args) == 2 and not node.meta.get(_SAFE):
         if any(isinstance(a, exp.Null) for a in args) or _named(args[1], "DPLAT_RANGE_END"):
             return None  # an unbounded side: nothing to check (or checked already)
-        return _call("RANGE", args[0], _call("dplat_range_end", *args))
+        return call("RANGE", args[0], call("dplat_range_end", *args))
     if name == "RANGE_CONTAINS" and len(args) == 2:
-        return _call(_contains_form(args[1]), *args)
+        return call(_contains_form(args[1]), *args)
     if name == "RANGE_OVERLAPS" and len(args) == 2:
-        return _call("dplat_range_overlaps", *args)
+        return call("dplat_range_overlaps", *args)
     if name == "RANGE_INTERSECT" and len(args) == 2:
-        return _call("dplat_range_intersect", *args)
+        return call("dplat_range_intersect", *args)
     if name == "GENERATE_RANGE_ARRAY" and len(args) == 3:
-        whole = _call("GENERATE_RANGE_ARRAY", args[0], args[1])
+        whole = call("GENERATE_RANGE_ARRAY", args[0], args[1])
         if isinstance(args[2], exp.Boolean) and args[2].this:
             return whole  # TRUE is the 2-argument form
-        return _call("dplat_range_array_keep", whole, args[1], args[2])
+        return call("dplat_range_array_keep", whole, args[1], args[2])
     return None

@@ -27,8 +27,9 @@ from __future__ import annotations
 from sqlglot import exp
 
 from dplat_bqext.annotation import kind
+from dplat_bqext.calls import guard
 from dplat_bqext.errors import RewriteError
-from dplat_bqext.typed import NUMBERS
+from dplat_bqext.typed import without_supertype
 
 FRAMELESS = (
     exp.Rank,
@@ -101,7 +102,7 @@ def conditional_supertypes(node: exp.Expression) -> exp.Expression | None:
     else:
         return None
     kinds = [kind(result) for result in results if result is not None]
-    if "STRING" in kinds and set(kinds) & set(NUMBERS):
+    if without_supertype(kinds):
         names = ", ".join(k or "NULL" for k in kinds)
         raise RewriteError(
             f"No matching signature for {function}: its results {names} have no common supertype"
@@ -116,11 +117,7 @@ def negative_lengths(node: exp.Expression) -> exp.Expression | None:
     name = "LEFT" if isinstance(node, exp.Left) else "RIGHT"
     changed = node.copy()
     changed.meta["dplat_length_guarded"] = True
-    message = exp.Literal.string(f"Second argument in {name}() cannot be negative")
-    changed.set(
-        "expression",
-        exp.Anonymous(this="dplat_nonnegative", expressions=[node.expression.copy(), message]),
-    )
+    changed.set("expression", guard("dplat_nonnegative", node.expression, f"Second argument in {name}() cannot be negative"))
     return changed
 
 

@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from dplat_bqext.annotation import annotate, kind
 from dplat_bqext.bytes_ops import bytes_calls
+from dplat_bqext.calls import call
 from dplat_bqext.cast_format import CastFormatBigQuery, cast_format
 from dplat_bqext.errors import RewriteError
 from dplat_bqext.format_t import format_t
@@ -33,6 +34,7 @@ from dplat_bqext.literals import decode_string_escapes
 from dplat_bqext.missing import MISSING_TRANSFORMS
 from dplat_bqext.net import net_calls
 from dplat_bqext.ordering import ORDERING_TRANSFORMS
+from dplat_bqext.pivots import PIVOT_TRANSFORMS
 from dplat_bqext.ranges import range_calls
 from dplat_bqext.refusals import REFUSAL_TRANSFORMS
 from dplat_bqext.statements import refuse_unintercepted_external_ddl
@@ -63,10 +65,6 @@ def week_start_day(unit: exp.Expression | None) -> int | None:
     return {"WEEK": 0, "ISOWEEK": 1}.get(_unit_name(unit) or "")
 
 
-def _call(name: str, *args: exp.Expression) -> exp.Anonymous:
-    return exp.Anonymous(this=name, expressions=[a.copy() for a in args])
-
-
 def week_parts(node: exp.Expression) -> exp.Expression | None:
     """DATE_DIFF/DATETIME_DIFF, DATE_/DATETIME_/TIMESTAMP_TRUNC and LAST_DAY by week.
 
@@ -88,12 +86,12 @@ def week_parts(node: exp.Expression) -> exp.Expression | None:
         return None
     d = exp.Literal.number(day)
     if isinstance(node, exp.DateDiff | exp.DatetimeDiff):
-        return _call("dplat_week_diff", node.this, node.expression, d)
+        return call("dplat_week_diff", node.this, node.expression, d)
     if isinstance(node, exp.LastDay):
-        return _call("dplat_week_last_day", node.this, d)
+        return call("dplat_week_last_day", node.this, d)
     if isinstance(node, exp.TimestampTrunc) and node.args.get("zone") is not None:
         return None  # truncation in another zone: left to bqemulator
-    start = _call("dplat_week_start", node.this, d)
+    start = call("dplat_week_start", node.this, d)
     if isinstance(node, exp.DatetimeTrunc):
         return exp.cast(start, exp.DataType.build("DATETIME", dialect="bigquery"))
     if isinstance(node, exp.TimestampTrunc):
@@ -110,7 +108,7 @@ def timestamp_parts(node: exp.Expression) -> exp.Expression | None:
         part = _unit_name(node.args.get("unit"))
         if part not in TIMESTAMP_PARTS:
             return None
-        return _call("dplat_timestamp_diff", node.this, node.expression, exp.Literal.string(part))
+        return call("dplat_timestamp_diff", node.this, node.expression, exp.Literal.string(part))
     if isinstance(node, exp.TimestampAdd | exp.TimestampSub):
         part = _unit_name(node.args.get("unit"))
         if part is not None and part not in TIMESTAMP_PARTS:
@@ -124,7 +122,7 @@ def timestamp_parts(node: exp.Expression) -> exp.Expression | None:
 def unix_seconds(node: exp.Expression) -> exp.Expression | None:
     """UNIX_SECONDS rounds down (case timestamp.unix_seconds*)."""
     if isinstance(node, exp.UnixSeconds):
-        return _call("dplat_unix_seconds", node.this)
+        return call("dplat_unix_seconds", node.this)
     return None
 
 
@@ -185,7 +183,7 @@ def zoned_text_and_justify(node: exp.Expression) -> exp.Expression | None:
     hours carried, so 29 days 49 hours stayed 31 days 1 hour).
     """
     if isinstance(node, exp.String) and node.args.get("zone") is not None:
-        return _call("dplat_string_zone", node.this, node.args["zone"])
+        return call("dplat_string_zone", node.this, node.args["zone"])
     if isinstance(node, exp.JustifyInterval):
         return exp.JustifyDays(this=exp.JustifyHours(this=node.this.copy()))
     return None
@@ -205,7 +203,7 @@ def numeric_casts(node: exp.Expression) -> exp.Expression | None:
         return None
     # A macro, not CAST(x AS NUMERIC(38, 9)): SQLGlot's BigQuery writer drops
     # the parameters when the operand is a string literal.
-    return _call(
+    return call(
         "dplat_try_numeric" if isinstance(node, exp.TryCast) else "dplat_numeric", node.this
     )
 
@@ -241,7 +239,7 @@ def arrays(node: exp.Expression) -> exp.Expression | None:
         if len(node.expressions) != 1:
             return None
         base = exp.Literal.number(node.args["offset"])
-        return _call("dplat_array_at", node.this, node.expressions[0], base)
+        return call("dplat_array_at", node.this, node.expressions[0], base)
     if isinstance(node, exp.DPipe) and (_is_array(node.this) or _is_array(node.expression)):
         return exp.ArrayConcat(this=node.this.copy(), expressions=[node.expression.copy()])
     return None
@@ -252,37 +250,6 @@ def _is_array(node: exp.Expression) -> bool:
     if isinstance(node, exp.Array | exp.ArrayConcat) or (kind(node) or "").startswith("ARRAY"):
         return True
     return isinstance(node, exp.DPipe) and (_is_array(node.this) or _is_array(node.expression))
-
-
-def unpivot_column_order(node: exp.Expression) -> exp.Expression | None:
-    """UNPIVOT's value column comes before its name column (cases query_syntax.unpivot_*).
-
-    DuckDB puts the name column first. ``x UNPIVOT(v FOR n IN (...)) AS u``
-    becomes ``(SELECT * EXCEPT (n), n FROM x UNPIVOT(v FOR n IN (...))) AS u``,
-    which moves the name column last. Single-value UNPIVOT only.
-    """
-    pivots = node.args.get("pivots") if isinstance(node, exp.Table | exp.Subquery) else None
-    if node.meta.get("dplat_unpivot_done"):  # the inner copy made below
-        return None
-    if not pivots or len(pivots) != 1 or not pivots[0].args.get("unpivot"):
-        return None
-    pivot = pivots[0]
-    fields = pivot.args.get("fields") or []
-    if (
-        len(pivot.expressions) != 1
-        or len(fields) != 1
-        or not isinstance(fields[0].this, exp.Identifier)
-    ):
-        return None
-    name = fields[0].this
-    inner = node.copy()
-    inner.args["pivots"][0].set("alias", None)
-    inner.meta["dplat_unpivot_done"] = True
-    select = exp.select(exp.Star(except_=[exp.column(name.copy())]), exp.column(name.copy())).from_(
-        inner
-    )
-    alias = pivot.args.get("alias")
-    return exp.Subquery(this=select, alias=alias.copy() if alias else None)
 
 
 def div_operands(node: exp.Expression) -> exp.Expression | None:
@@ -327,7 +294,7 @@ TRANSFORMS = (
     numeric_casts,
     dml_needs_where,
     arrays,
-    unpivot_column_order,
+    *PIVOT_TRANSFORMS,
     div_operands,
     format_elements,
     parse_elements,

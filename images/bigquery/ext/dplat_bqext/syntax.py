@@ -22,6 +22,7 @@ import re
 from sqlglot import exp
 
 from dplat_bqext.annotation import kind
+from dplat_bqext.calls import call
 from dplat_bqext.errors import RewriteError
 
 # Lower number = binds less tightly (BigQuery's precedence table).
@@ -33,10 +34,6 @@ BITWISE = {
     exp.BitwiseRightShift: 4,
 }
 FLAGS = re.compile(r"%([-+ #0']*)'([-+ #0']*)")
-
-
-def _call(name: str, *args: exp.Expression) -> exp.Anonymous:
-    return exp.Anonymous(this=name, expressions=[a.copy() for a in args])
 
 
 def _done(node: exp.Expression) -> exp.Expression:
@@ -99,7 +96,7 @@ def like_escape(node: exp.Expression) -> exp.Expression | None:
     literal = isinstance(pattern, exp.RawString) or (isinstance(pattern, exp.Literal) and pattern.is_string)
     if not (literal and "\\" in pattern.this):
         return None
-    return _call("dplat_like", node.this, pattern)
+    return call("dplat_like", node.this, pattern)
 
 
 def _groups(pattern: exp.Expression | None) -> int:
@@ -144,7 +141,7 @@ def array_calls(node: exp.Expression) -> exp.Expression | None:
         any_null = exp.or_(*[exp.Is(this=a.copy(), expression=exp.Null()) for a in operands])
         return exp.Case(ifs=[exp.If(this=any_null, true=exp.Null())], default=_done(node.copy()))
     if isinstance(node, exp.ArraySlice) and node.args.get("end") is not None and not node.args.get("step"):
-        return _call("dplat_array_slice", node.this, node.args["start"], node.args["end"])
+        return call("dplat_array_slice", node.this, node.args["start"], node.args["end"])
     if isinstance(node, exp.GenerateTimestampArray):
         changed = node.copy()
         for key in ("start", "end"):
@@ -154,7 +151,7 @@ def array_calls(node: exp.Expression) -> exp.Expression | None:
         return None if changed == node else changed
     if isinstance(node, exp.RangeBucket) and not _is_call(node.expression, "dplat_sorted_array"):
         changed = node.copy()
-        changed.set("expression", _call("dplat_sorted_array", node.expression))
+        changed.set("expression", call("dplat_sorted_array", node.expression))
         return changed
     return None
 
@@ -205,11 +202,11 @@ def geography_calls(node: exp.Expression) -> exp.Expression | None:
         return None
     name = node.name.upper()
     if name == "ST_ASTEXT" and len(node.expressions) == 1:
-        return _call("dplat_wkt", _done(node.copy()))
+        return call("dplat_wkt", _done(node.copy()))
     if name == "ST_GEOGPOINT" and len(node.expressions) == 2:
         lon, lat = node.expressions
         return _done(exp.Anonymous(
-            this=node.this, expressions=[_call("dplat_longitude", lon), _call("dplat_latitude", lat)]
+            this=node.this, expressions=[call("dplat_longitude", lon), call("dplat_latitude", lat)]
         ))
     return None
 
@@ -237,11 +234,11 @@ def aggregate_calls(node: exp.Expression) -> exp.Expression | None:
     """
     if isinstance(node, exp.ApproxTopK) and node.args.get("expression") is not None:
         histogram = exp.Anonymous(this="histogram", expressions=[node.this.copy()])
-        return _call("dplat_top_count", histogram, node.args["expression"])
+        return call("dplat_top_count", histogram, node.args["expression"])
     if isinstance(node, exp.ApproxTopSum):
         values = exp.Anonymous(this="list", expressions=[node.this.copy()])
         weights = exp.Anonymous(this="list", expressions=[node.expression.copy()])
-        return _call("dplat_top_sum", values, weights, node.args["count"])
+        return call("dplat_top_sum", values, weights, node.args["count"])
     if isinstance(node, exp.GroupConcat) and isinstance(node.this, exp.Limit) and not node.meta.get("dplat_done"):
         # STRING_AGG(... ORDER BY x LIMIT n) skips NULLs before the limit; bqemulator
         # takes the first n of ARRAY_AGG(... ORDER BY x), NULLs first (and SQLGlot
@@ -268,8 +265,8 @@ def aggregate_calls(node: exp.Expression) -> exp.Expression | None:
     # HUGEINT became NUMERIC in a table a query made), INTERVAL sums part by part.
     operand = kind(summed.this)
     if operand == "INTERVAL" and summed is node:
-        return _call("dplat_sum_interval", summed.this)
-    checked = _call("dplat_checked_sum", _done(node.copy()))
+        return call("dplat_sum_interval", summed.this)
+    checked = call("dplat_checked_sum", _done(node.copy()))
     return exp.cast(checked, exp.DataType.build("BIGINT")) if operand == "INT64" else checked
 
 
@@ -336,7 +333,7 @@ def dates_and_now(node: exp.Expression) -> exp.Expression | None:
     if isinstance(node, exp.Extract) and isinstance(node.this, exp.WeekStart):
         day = node.this.name.upper()
         if day in WEEKDAYS:
-            return _call("dplat_week_of_year", node.expression, exp.Literal.number(WEEKDAYS.index(day)))
+            return call("dplat_week_of_year", node.expression, exp.Literal.number(WEEKDAYS.index(day)))
         return None
     if isinstance(node, exp.Extract) and isinstance(node.this, exp.Var) and node.this.name.upper() == "TIME":
         # EXTRACT(TIME FROM x): x's time of day (case datetime.extract_time).
@@ -345,7 +342,7 @@ def dates_and_now(node: exp.Expression) -> exp.Expression | None:
             and node.args["unit"].name.upper() == "ISOYEAR":
         # LAST_DAY(d, ISOYEAR): the Sunday before the next ISO year's first Monday
         # (case date.last_day_isoyear).
-        return _call("dplat_isoyear_last_day", node.this)
+        return call("dplat_isoyear_last_day", node.this)
     if isinstance(node, exp.CurrentDatetime):
         now = exp.CurrentTimestamp()
         if node.this is None:

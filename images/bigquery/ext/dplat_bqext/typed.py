@@ -25,13 +25,16 @@ from __future__ import annotations
 from sqlglot import exp
 
 from dplat_bqext.annotation import kind
+from dplat_bqext.calls import call
 from dplat_bqext.errors import RewriteError
 
 NUMBERS = ("INT64", "FLOAT64", "NUMERIC", "BIGNUMERIC")
 
 
-def _call(name: str, *args: exp.Expression) -> exp.Anonymous:
-    return exp.Anonymous(this=name, expressions=[a.copy() for a in args])
+def without_supertype(kinds: list[str | None]) -> bool:
+    """Whether ``kinds`` hold a STRING and a number, which have no common supertype in
+    BigQuery (conversion_rules page: no coercion between them); COALESCE, IF and CASE refuse them."""
+    return "STRING" in kinds and any(k in NUMBERS for k in kinds)
 
 
 def _cast(node: exp.Expression, to: str) -> exp.Cast:
@@ -62,7 +65,7 @@ def typed_casts(node: exp.Expression) -> exp.Expression | None:
     macro = CASTS.get((kind(node.this) or "", to.sql(dialect="bigquery").upper() if to else ""))
     if macro is None:
         return None
-    return _call(macro + ("_try" if isinstance(node, exp.TryCast) else ""), node.this)
+    return call(macro + ("_try" if isinstance(node, exp.TryCast) else ""), node.this)
 
 
 def typed_math(node: exp.Expression) -> exp.Expression | None:
@@ -81,20 +84,20 @@ def typed_math(node: exp.Expression) -> exp.Expression | None:
             changed.set("this", _cast(node.this, "FLOAT64"))
             return changed
         if operand == "NUMERIC" and node.args.get("truncate") is not None:
-            return _call("dplat_numeric", changed)
+            return call("dplat_numeric", changed)
         return None
     if isinstance(node, exp.Sign):
         operand = kind(node.this)
         if operand == "FLOAT64":
-            return _call("dplat_float_sign", node.this)
+            return call("dplat_float_sign", node.this)
         if operand == "NUMERIC":
-            return _call("dplat_numeric", _call("sign", node.this))
+            return call("dplat_numeric", call("sign", node.this))
         return None
     if isinstance(node, exp.Pow):
-        power = _call("dplat_pow", node.this, node.expression)
-        return _call("dplat_numeric", power) if kind(node.this) == "NUMERIC" else power
+        power = call("dplat_pow", node.this, node.expression)
+        return call("dplat_numeric", power) if kind(node.this) == "NUMERIC" else power
     if isinstance(node, exp.IntDiv) and "NUMERIC" in (kind(node.this), kind(node.expression)):
-        return _call("dplat_numeric_div", node.this, node.expression)
+        return call("dplat_numeric_div", node.this, node.expression)
     return None
 
 
@@ -118,7 +121,7 @@ def typed_json(node: exp.Expression) -> exp.Expression | None:
     if isinstance(node, exp.Int64 | exp.String) and kind(node.this) == "JSON" and not node.args.get("zone"):
         # INT64(JSON '"42"') and STRING(JSON '1') are errors (#int64_for_json,
         # #string_for_json); cases json.int64_of_json_string, json.string_of_json_number.
-        return _call("dplat_json_int64" if isinstance(node, exp.Int64) else "dplat_json_string", node.this)
+        return call("dplat_json_int64" if isinstance(node, exp.Int64) else "dplat_json_string", node.this)
     if not isinstance(node, exp.JSONFormat) or node.args.get("to_json") or node.expressions:
         return None
     extracted = isinstance(node.this, exp.JSONExtract) or (
@@ -127,9 +130,9 @@ def typed_json(node: exp.Expression) -> exp.Expression | None:
     if extracted and kind(node.this) == "JSON":
         # A JSON value extracted from JSON: its text (cases json.query_json_null_from_json,
         # issue11.json_subscript_zero_based).
-        return _call("dplat_json_text", node.this)
+        return call("dplat_json_text", node.this)
     encoder = JSON_ENCODERS.get(kind(node.this) or "")
-    return _call(encoder, node.this) if encoder else None
+    return call(encoder, node.this) if encoder else None
 
 
 def typed_operators(node: exp.Expression) -> exp.Expression | None:
@@ -145,11 +148,11 @@ def typed_operators(node: exp.Expression) -> exp.Expression | None:
             return _cast(node.copy(), "BYTES")
         return None
     if isinstance(node, exp.BitwiseRightShift) and kind(node.this) == "INT64":
-        return _call("dplat_shift_right", node.this, node.expression)
+        return call("dplat_shift_right", node.this, node.expression)
     if isinstance(node, exp.BitwiseCount) and kind(node.this) == "INT64":
         return exp.BitwiseCount(this=_cast(node.this, "INT64"))
     if isinstance(node, exp.Sub) and kind(node.this) == kind(node.expression) == "DATE":
-        return _call("dplat_date_minus_date", node.this, node.expression)
+        return call("dplat_date_minus_date", node.this, node.expression)
     if isinstance(node, exp.EQ | exp.NEQ):
         for side in (node.this, node.expression):
             if (kind(side) or "").startswith("ARRAY"):
@@ -162,7 +165,7 @@ def parse_numeric(node: exp.Expression) -> exp.Expression | None:
     (conversion_functions#parse_numeric; case conversion.parse_numeric: DuckDB's
     DECIMAL cast refused ' -1,234.50 ')."""
     if isinstance(node, exp.ParseNumeric):
-        return _call("dplat_parse_numeric", node.this)
+        return call("dplat_parse_numeric", node.this)
     return None
 
 
@@ -178,7 +181,7 @@ def avg_of_unnest(node: exp.Expression) -> exp.Expression | None:
     for unnest in select.find_all(exp.Unnest):
         if node.this.name in unnest.alias_column_names and unnest.expressions:
             if kind(unnest.expressions[0]) == "ARRAY<NUMERIC>":
-                return _call("dplat_numeric", node)
+                return call("dplat_numeric", node)
             return None
     return None
 
@@ -188,13 +191,11 @@ def typed_coalesce(node: exp.Expression) -> exp.Expression | None:
     (case conditional.coalesce_no_common_type; DuckDB took the first)."""
     if not isinstance(node, exp.Coalesce) or node.meta.get("dplat_internal"):
         return None
-    kinds = {kind(a) for a in [node.this, *node.expressions]}
-    if "STRING" in kinds and kinds & set(NUMBERS):
-        names = ", ".join(kind(a) or "NULL" for a in [node.this, *node.expressions])
+    kinds = [kind(a) for a in [node.this, *node.expressions]]
+    if without_supertype(kinds):
+        names = ", ".join(k or "NULL" for k in kinds)
         raise RewriteError(f"No matching signature for function COALESCE for argument types: {names}")
     return None
-
-
 
 
 # BIGNUMERIC in DuckDB: at most 38 digits (BigQuery's has 76, 38 of them after
@@ -234,7 +235,7 @@ def bignumeric_casts(node: exp.Expression) -> exp.Expression | None:
                     f"{BIGNUMERIC_SCALE} fractional digits, so it cannot hold it exactly (BigQuery can)"
                 )
     macro = f"dplat_decimal_{scale}" + ("_try" if isinstance(node, exp.TryCast) else "")
-    return _call(macro, value)
+    return call(macro, value)
 
 
 def _decimal_digits(text: str) -> tuple[int, int, str] | None:
