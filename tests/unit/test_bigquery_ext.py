@@ -281,6 +281,10 @@ def test_unpivot_puts_the_value_column_before_the_name_column() -> None:
         ("SELECT * FROM (SELECT 'x' AS p, 2 AS k, 4 AS n) PIVOT(MAX(n) AS top FOR k IN (2 AS two, -3)) AS pv",
          ["p", "top_two", "top_minus_3"], [("x", 4, None)]),
         ("SELECT * FROM (SELECT 'x' AS p, 'q1' AS q, 4 AS n) PIVOT(SUM(n) FOR q IN ('q1'))", ["p", "q1"], [("x", 4)]),
+        ("SELECT * FROM (SELECT 'x' AS p, 1 AS k, 4 AS n) PIVOT(SUM(n) FOR k IN (01))", ["p", "_1"], [("x", 4)]),
+        # Other types keep DuckDB's names (docs/differences.md), but still run.
+        ("SELECT * FROM (SELECT 'x' AS p, -1.5 AS k, 4 AS n) PIVOT(SUM(n) AS total FOR k IN (-1.5, 2 AS two))",
+         ["p", "-1.5_total", "two_total"], [("x", 4, None)]),
     ],
 )
 def test_pivot_names_columns_as_bigquery(sql: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:

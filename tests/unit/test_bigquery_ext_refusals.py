@@ -67,6 +67,8 @@ def test_allowed_forms_stay(sql: str) -> None:
 def test_left_and_right_refuse_negative_lengths() -> None:
     with pytest.raises(duckdb.Error, match="cannot be negative"):
         answer("SELECT LEFT('abc', -1)")
+    with pytest.raises(duckdb.Error, match="cannot be negative"):
+        answer(r"SELECT RIGHT(b'\xff', -1)")  # BYTES beyond ASCII too
     assert answer("SELECT RIGHT('abc', 2)") == "bc"
 
 
@@ -155,6 +157,8 @@ def test_percentiles_and_statistics(sql: str, expected: Any) -> None:
         (r"SELECT RIGHT(b'\xc3\xa9', 1)", b"\xa9"),
         (r"SELECT LEFT(b'\xc3\xa9\x01', 2)", b"\xc3\xa9"),
         ("SELECT LEFT(b'abc', 10)", b"abc"),
+        ("SELECT RIGHT(b'abc', 9223372036854775807)", b"abc"),  # 2 * length would overflow
+        (r"SELECT LEFT(b'\xff', NULL)", None),
         ("SELECT ASCII(b'Zz')", 90),
         ("SELECT REGEXP_REPLACE(b'a1b22', b'[0-9]+', b'-')", b"a-b-"),
     ],

@@ -1,4 +1,4 @@
-"""All of bqemulator's routes on one thread: its shared DuckDB connection allows no other.
+"""All of bqemulator's REST routes on one thread: its shared DuckDB connection allows no other.
 
 bqemulator 1.4.0 serves every request with one DuckDB connection. Such a
 connection holds one pending result: ``execute()`` sets it, ``fetch*()`` reads
@@ -16,7 +16,10 @@ engine call already runs one after another.
 
 What it costs: a slow ``tabledata.list`` holds up other requests for as long
 as it reads, as a slow query already did. What it does not change: routes
-written as ``async def`` (queries, loads, insertAll) run as before.
+written as ``async def`` (queries, loads, insertAll) run as before. Not
+covered: bqemulator's gRPC Storage Write API, whose AppendRows handler runs on
+a thread of grpc's; it listens on the container's loopback only and dplat
+does not use it.
 """
 
 from __future__ import annotations
@@ -30,8 +33,11 @@ def install() -> None:
     from fastapi import routing
 
     run_endpoint = routing.run_endpoint_function
-    # An upgrade that renamed the hook fails the start, not every hundredth query.
-    if set(inspect.signature(run_endpoint).parameters) != {"dependant", "values", "is_coroutine"}:
+    # An upgrade that renamed the hook, or stopped calling it for every route,
+    # fails the start, not every hundredth query.
+    if set(inspect.signature(run_endpoint).parameters) != {"dependant", "values", "is_coroutine"} or (
+        "run_endpoint_function(" not in inspect.getsource(routing.get_request_handler)
+    ):
         raise RuntimeError("fastapi.routing.run_endpoint_function changed: dplat_bq.one_thread needs a look")
 
     async def run_endpoint_on_the_loop(*, dependant: Any, values: dict[str, Any], is_coroutine: bool) -> Any:

@@ -36,7 +36,7 @@ def raise_on_bad_arguments(node: exp.Expression) -> exp.Expression | None:
     if isinstance(node, exp.IntDiv | exp.Mod) and not _is_guarded(node.expression):
         changed = node.copy()
         changed.set("expression", guard("dplat_nonzero", node.expression,
-                                         f"division by zero: {node.sql(dialect='bigquery')}"))
+                                        f"division by zero: {node.sql(dialect='bigquery')}"))
         return changed
     if isinstance(node, exp.GenerateSeries) and node.args.get("step") is not None:
         step = node.args["step"]
@@ -48,13 +48,13 @@ def raise_on_bad_arguments(node: exp.Expression) -> exp.Expression | None:
     if isinstance(node, exp.Repeat) and not _is_guarded(node.args.get("times")):
         changed = node.copy()
         changed.set("times", guard("dplat_nonnegative", node.args["times"],
-                                    "Second argument in REPEAT() cannot be negative"))
+                                   "Second argument in REPEAT() cannot be negative"))
         return changed
     if isinstance(node, exp.Pad) and not _is_guarded(node.expression):
         name = "LPAD" if node.args.get("is_left") else "RPAD"
         changed = node.copy()
         changed.set("expression", guard("dplat_nonnegative", node.expression,
-                                         f"Second argument (return_length) in {name}() cannot be negative"))
+                                        f"Second argument (return_length) in {name}() cannot be negative"))
         return changed
     return None
 

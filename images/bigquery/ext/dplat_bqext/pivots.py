@@ -37,7 +37,7 @@ def value_name(value: exp.Expression) -> str | None:
     negative = isinstance(value, exp.Neg)
     number = value.this if negative else value
     if isinstance(number, exp.Literal) and not number.is_string and number.name.isdigit():
-        return ("minus_" if negative else "_") + number.name
+        return ("minus_" if negative else "_") + str(int(number.name))
     if (
         isinstance(value, exp.Cast)
         and value.to.is_type(exp.DataType.Type.DATE)
@@ -55,7 +55,8 @@ def pivot_column_names(node: exp.Expression) -> exp.Expression | None:
     which DuckDB then uses. When the aggregates have aliases, the pivot is
     wrapped in ``SELECT * EXCEPT (<DuckDB's names>), <each> AS <BigQuery's
     name>``: the pivot's own columns come after the grouping columns in both
-    engines, so the order stays. Values of other types keep DuckDB's names.
+    engines, so the order stays. Unaliased values of other types (FLOAT64,
+    TIMESTAMP, ...) keep DuckDB's names, aggregate alias and all.
     """
     pivot = _only_pivot(node, unpivot=False)
     fields = pivot.args.get("fields") if pivot else None
@@ -74,9 +75,11 @@ def pivot_column_names(node: exp.Expression) -> exp.Expression | None:
             new_values[index].replace(exp.PivotAlias(this=new_values[index].copy(), alias=exp.to_identifier(name)))
     if not aliases or len(aliases) != len(pivot.expressions):
         return changed
-    value_names = [v.alias if isinstance(v, exp.PivotAlias) else v.name for v in new_values]
-    if not all(value_names):
+    # Only names known to be DuckDB's too: an alias, or a string's text (a DuckDB
+    # name such as "-1.5" or a timestamp's is not the literal's text).
+    if not all(isinstance(v, exp.PivotAlias) or (isinstance(v, exp.Literal) and v.is_string) for v in new_values):
         return changed
+    value_names = [v.alias if isinstance(v, exp.PivotAlias) else v.name for v in new_values]
     duck = [f"{value}_{alias}" for value in value_names for alias in aliases]
     bq = [f"{alias}_{value}" for value in value_names for alias in aliases]
     outer = changed.args["pivots"][0].args.get("alias")
