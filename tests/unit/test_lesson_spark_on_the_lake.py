@@ -16,6 +16,7 @@ import csv
 import io
 import random
 from collections import Counter
+from collections.abc import Iterator
 from decimal import Decimal
 from types import ModuleType
 from typing import Any, ClassVar
@@ -151,7 +152,7 @@ def test_sqoop_from_min_max_and_spark_from_min_to_max_plus_one_cut_alike() -> No
 
 # -- the plan of one transform ------------------------------------------------------------
 @pytest.fixture(scope="module")
-def offline_session() -> Any:
+def offline_session() -> Iterator[Any]:
     """A Connect session that never reaches a server: a plan is built on the
     client, and only an action sends it. The client asks the server once for
     one setting before it builds expressions (whether to record call sites
@@ -166,7 +167,10 @@ def offline_session() -> Any:
     errors_utils._enable_debugging_cache = False
     session = SparkSession.builder.remote("sc://127.0.0.1:1").create()
     session.client.set_retry_policies([DefaultPolicy(max_retries=0)])
-    return session
+    yield session
+    # Closed, the client skips its exit-time calls to the server (which would
+    # fail against no server and print pyspark's "Logging error" at exit).
+    session.client.close()
 
 
 def test_daily_country_filters_paid_orders_before_joining_then_groups_and_windows(
