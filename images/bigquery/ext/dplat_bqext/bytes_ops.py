@@ -29,7 +29,8 @@ from typing import Any
 from sqlglot import exp
 
 from dplat_bqext.annotation import kind
-from dplat_bqext.calls import call, guard
+from dplat_bqext.calls import call
+from dplat_bqext.refusals import LENGTH_GUARDED
 
 # BYTES in, BYTES out
 TEXT_RESULT = (exp.Reverse, exp.Pad, exp.Trim, exp.Translate, exp.Substring, exp.Left, exp.Right, exp.RegexpReplace)
@@ -58,15 +59,12 @@ def bytes_calls(node: exp.Expression) -> exp.Expression | None:
         return call("dplat_shift_left", node.this, node.expression)
     if isinstance(node, exp.Left | exp.Right) and kind(node.this) == "BYTES":
         # Per byte, any bytes: the same call on their hex text, two digits a byte
-        # (at most the whole text: 2 * a length near 2^63 would overflow).
-        name = "LEFT" if isinstance(node, exp.Left) else "RIGHT"
-        length = node.expression
-        if not node.meta.get("dplat_length_guarded"):  # refusals.negative_lengths runs first, but not in every caller
-            length = guard("dplat_nonnegative", length, f"Second argument in {name}() cannot be negative")
+        # (at most the whole text: 2 * a length near 2^63 would overflow). The
+        # length is guarded already: refusals.negative_lengths runs first.
         digits = exp.Mul(this=exp.Literal.number(2), expression=exp.Least(
-            this=length.copy(), expressions=[call("octet_length", node.this)]))
+            this=node.expression.copy(), expressions=[call("octet_length", node.this)]))
         on_hex = type(node)(this=call("hex", node.this), expression=digits)
-        on_hex.meta["dplat_length_guarded"] = True
+        on_hex.meta[LENGTH_GUARDED] = True
         return call("unhex", on_hex)
     if not isinstance(node, TEXT_RESULT + OTHER_RESULT + (exp.Split,)) or node.meta.get("dplat_done"):
         return None

@@ -110,13 +110,16 @@ def conditional_supertypes(node: exp.Expression) -> exp.Expression | None:
     return None
 
 
+LENGTH_GUARDED = "dplat_length_guarded"  # meta flag: a LEFT/RIGHT whose length is guarded
+
+
 def negative_lengths(node: exp.Expression) -> exp.Expression | None:
     """LEFT/RIGHT of a negative length raise (DuckDB counted from the other end)."""
-    if not isinstance(node, exp.Left | exp.Right) or node.meta.get("dplat_length_guarded"):
+    if not isinstance(node, exp.Left | exp.Right) or node.meta.get(LENGTH_GUARDED):
         return None
     name = "LEFT" if isinstance(node, exp.Left) else "RIGHT"
     changed = node.copy()
-    changed.meta["dplat_length_guarded"] = True
+    changed.meta[LENGTH_GUARDED] = True
     changed.set("expression", guard("dplat_nonnegative", node.expression, f"Second argument in {name}() cannot be negative"))
     return changed
 
