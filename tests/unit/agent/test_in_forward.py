@@ -363,6 +363,57 @@ def test_connections_stay_open_between_messages() -> None:
     run(scenario())
 
 
+def _udp_taken_at_first_bind(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Make the heartbeat's first UDP bind meet a port that another socket
+    really holds (as when port 0's TCP port is in use for UDP); the ports tried."""
+    tried: list[int] = []
+    original = asyncio.BaseEventLoop.create_datagram_endpoint
+
+    async def create(loop: asyncio.BaseEventLoop, factory: object, **kwargs: object) -> object:
+        port = kwargs["local_addr"][1]  # type: ignore[index]
+        tried.append(port)
+        if len(tried) == 1:
+            holder = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            holder.bind(("127.0.0.1", port))
+            try:
+                return await original(loop, factory, **kwargs)  # type: ignore[arg-type]
+            finally:
+                holder.close()
+        return await original(loop, factory, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(asyncio.BaseEventLoop, "create_datagram_endpoint", create)
+    return tried
+
+
+def test_port_zero_takes_another_port_when_its_udp_twin_is_in_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    tried = _udp_taken_at_first_bind(monkeypatch)
+
+    async def scenario() -> None:
+        async with running() as (plugin, router):
+            assert len(tried) == 2 and plugin.bound_port == tried[1] != tried[0]
+            peer = await Peer.connect(plugin.bound_port)
+            await peer.send(message("t", T1, {"n": 1}))
+            await router.wait_for(1)
+
+    run(scenario())
+
+
+def test_a_fixed_port_whose_udp_is_in_use_fails_to_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    tried = _udp_taken_at_first_bind(monkeypatch)
+    with socket.socket() as probe:  # a port free now, for TCP and (but for the holder) UDP
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    async def scenario() -> None:
+        plugin = configured(ForwardInput, f"port {port}\nbind 127.0.0.1\nmemory_limit 64g", CollectingRouter(),
+                            "source")
+        with pytest.raises(OSError, match="in use"):
+            await plugin.open()
+        assert tried == [port]
+
+    run(scenario())
+
+
 def test_udp_heartbeat_is_answered_with_a_nul_byte() -> None:
     async def scenario() -> None:
         async with running() as (plugin, _):

@@ -43,6 +43,7 @@ skips its message (counted, still acknowledged, as an invalid event is);
 from __future__ import annotations
 
 import asyncio
+import errno
 import ipaddress
 import socket
 from typing import Any
@@ -59,6 +60,7 @@ from dplat.agent.protocol import DEFAULT_CHUNK_SIZE_LIMIT, DEFAULT_ENTRIES_LIMIT
 from dplat.agent.protocol.handshake import PingResult, check_ping
 
 HEARTBEAT_REPLY = b"\0"
+PORT_ZERO_TRIES = 10
 STOP_GRACE_SECONDS = 10.0
 """How long stopping waits for connections to finish emitting what they
 already received, before their tasks are cancelled."""
@@ -225,16 +227,22 @@ class ForwardInput(Input):
     # -- life cycle ----------------------------------------------------------------------
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: ForwardConnection(self),
-                                                host=self.bind, port=self.port,
-                                                reuse_address=True)
-        self.bound_port = self._server.sockets[0].getsockname()[1]
-        try:
-            self._udp, _ = await loop.create_datagram_endpoint(
-                lambda: _Heartbeat(self), local_addr=(self.bind, self.bound_port))
-        except OSError:
-            self._server.close()
-            raise
+        # Port 0 asks for any port, but the heartbeat needs the same number for
+        # UDP, and the system's free TCP port may be taken for UDP: try again.
+        tries = PORT_ZERO_TRIES if self.port == 0 else 1
+        for attempt in range(1, tries + 1):
+            self._server = await loop.create_server(lambda: ForwardConnection(self),
+                                                    host=self.bind, port=self.port,
+                                                    reuse_address=True)
+            self.bound_port = self._server.sockets[0].getsockname()[1]
+            try:
+                self._udp, _ = await loop.create_datagram_endpoint(
+                    lambda: _Heartbeat(self), local_addr=(self.bind, self.bound_port))
+                break
+            except OSError as exc:
+                self._server.close()
+                if attempt == tries or exc.errno != errno.EADDRINUSE:
+                    raise
         self.log.info("listening port %s", kv(bind=self.bind, port=self.bound_port))
         self.every(min(self.idle_timeout / 4, 60.0), self._close_idle,
                    name="close idle connections")
